@@ -16,6 +16,8 @@ __all__ = ["build_parser", "main"]
 _COMMAND_MODULES = (
     "logward.commands.scrub",
     "logward.commands.monitor",
+    "logward.commands.audit",
+    "logward.commands.accounts",
     "logward.commands.stream",
     "logward.commands.dashboard",
     "logward.commands.demo",
