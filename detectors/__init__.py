@@ -4,5 +4,23 @@ Importing this package loads no model and reads no file.
 """
 
 from detectors._base import BatchDetector, Detector, Finding
+from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
+from detectors._ner import SpacyNerDetector, load_ner_detector
+from detectors._pattern import ContextRule, PatternDetector, PatternRule, PatternSpec
+from detectors._validators import VALIDATORS
 
-__all__ = ["BatchDetector", "Detector", "Finding"]
+__all__ = [
+    "VALIDATORS",
+    "BatchDetector",
+    "ContextRule",
+    "Detector",
+    "Finding",
+    "KeyNameMatcher",
+    "KeyValueDetector",
+    "PatternDetector",
+    "PatternRule",
+    "PatternSpec",
+    "SpacyNerDetector",
+    "load_ner_detector",
+    "split_key",
+]

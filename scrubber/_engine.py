@@ -15,21 +15,40 @@ CONTRACT (other modules are written against it; keep these signatures):
     - Never raises on data: on any internal error the affected text becomes
       ``FAILED_PLACEHOLDER`` and ``stats`` counts a failure (fail closed).
 
-This file is a minimal first version of that contract; the core issue grows it.
+Overlapping findings are resolved here and only here: the higher score wins,
+then the longer span; replacements are applied in one right-to-left pass.
+Texts longer than ``CHUNK_CHARS`` are scanned in overlapping chunks so the work
+per line stays linear however long the line is.
 """
 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from detectors import Detector, Finding
+from detectors import BatchDetector, Detector, Finding
+from detectors._keys import KeyNameMatcher
+from scrubber._policy import ScrubPolicy
+from scrubber._structured import StructuredScrubber
 
-__all__ = ["FAILED_PLACEHOLDER", "RedactionStats", "Scrubber"]
+__all__ = [
+    "CHUNK_CHARS",
+    "CHUNK_OVERLAP",
+    "DEPTH_PLACEHOLDER",
+    "FAILED_PLACEHOLDER",
+    "RedactionStats",
+    "Scrubber",
+]
 
 FAILED_PLACEHOLDER = "<SCRUB_FAILED>"
+DEPTH_PLACEHOLDER = "<SCRUB_DEPTH_LIMIT>"
+# Texts longer than this are scanned in chunks overlapping by CHUNK_OVERLAP, so a
+# value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
+CHUNK_CHARS = 64 * 1024
+CHUNK_OVERLAP = 8 * 1024
 
 
 class RedactionStats:
@@ -41,15 +60,18 @@ class RedactionStats:
         self._failures = 0
 
     def add(self, counts: Mapping[str, int]) -> None:
+        """Add per-entity counts."""
         with self._lock:
             self._counts.update(counts)
 
     def add_failure(self) -> None:
+        """Count one scrubbing failure (the text was replaced by ``FAILED_PLACEHOLDER``)."""
         with self._lock:
             self._failures += 1
 
     @property
     def failures(self) -> int:
+        """How many texts or values failed closed."""
         return self._failures
 
     def snapshot(self) -> dict[str, int]:
@@ -57,53 +79,215 @@ class RedactionStats:
         with self._lock:
             return dict(self._counts)
 
+    def reset(self) -> None:
+        """Zero every counter."""
+        with self._lock:
+            self._counts.clear()
+            self._failures = 0
+
 
 class Scrubber:
-    """Detects PII with ``detectors`` and replaces each finding with ``<ENTITY>``."""
+    """Detects PII with ``detectors`` and replaces each finding per the policy.
 
-    def __init__(self, detectors: Sequence[Detector]) -> None:
+    Args:
+        detectors: pattern/key-value detectors and any batch (NER) detectors.
+        policy: operators, threshold and depth limit; default: typed placeholders.
+        key_matcher: decides which mapping keys hold PII; default: none do.
+        chunk_chars: longest text scanned in one piece.
+        chunk_overlap: overlap of consecutive chunks.
+    """
+
+    def __init__(
+        self,
+        detectors: Sequence[Detector],
+        *,
+        policy: ScrubPolicy | None = None,
+        key_matcher: KeyNameMatcher | None = None,
+        chunk_chars: int = CHUNK_CHARS,
+        chunk_overlap: int = CHUNK_OVERLAP,
+    ) -> None:
+        if not 0 <= chunk_overlap < chunk_chars:
+            raise ValueError("chunk_overlap must be smaller than chunk_chars")
         self._detectors = tuple(detectors)
+        self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
+        self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))
+        self.policy = policy or ScrubPolicy()
+        self.key_matcher = key_matcher or KeyNameMatcher({})
+        self._chunk = chunk_chars
+        self._step = chunk_chars - chunk_overlap
         self.stats = RedactionStats()
+        self._structured = StructuredScrubber(self)
 
-    def _findings(self, text: str) -> list[Finding]:
-        found = [f for d in self._detectors for f in d.detect(text)]
-        found.sort(key=lambda f: (-f.score, -(f.end - f.start), f.start))
-        kept: list[Finding] = []
-        for f in found:
-            if all(f.end <= k.start or f.start >= k.end for k in kept):
-                kept.append(f)
-        kept.sort(key=lambda f: f.start, reverse=True)
-        return kept
+    @property
+    def detectors(self) -> tuple[Detector, ...]:
+        """All detectors, in order."""
+        return self._detectors
+
+    # -- text -----------------------------------------------------------------
+
+    def find(self, text: str) -> list[Finding]:
+        """Return the findings that would be redacted in ``text``, by start offset.
+
+        Raises:
+            Exception: whatever a detector raises (``scrub_text`` fails closed instead).
+        """
+        found = self._raw_findings(text, self._plain)
+        for detector in self._batch:
+            found.extend(detector.detect(text))
+        return self._resolve(found)
 
     def scrub_text(self, text: str, counts: Counter[str] | None = None) -> str:
+        """Return ``text`` with every finding replaced; never raises on data."""
         try:
+            if not isinstance(text, str):
+                text = _as_text(text)
+            if not text:
+                return text
+            kept = self.find(text)
+            if not kept:
+                return text
             local: Counter[str] = Counter()
-            for f in self._findings(text):
-                text = f"{text[: f.start]}<{f.entity}>{text[f.end :]}"
-                local[f.entity] += 1
+            result = self._apply(text, kept, local)
         except Exception:
             self.stats.add_failure()
             return FAILED_PLACEHOLDER
-        self.stats.add(local)
-        if counts is not None:
-            counts.update(local)
-        return text
+        self._count(local, counts)
+        return result
 
     def scrub_texts(self, texts: Sequence[str], counts: Counter[str] | None = None) -> list[str]:
-        return [self.scrub_text(t, counts) for t in texts]
+        """Scrub a batch; batch detectors (NER) see the whole batch at once."""
+        if not self._batch:
+            return [self.scrub_text(t, counts) for t in texts]
+        prepared: list[str | None] = []
+        for text in texts:
+            try:
+                prepared.append(text if isinstance(text, str) else _as_text(text))
+            except Exception:
+                prepared.append(None)
+        valid = [t for t in prepared if t is not None]
+        batch_found = self._batch_findings(valid)
+        out: list[str] = []
+        index = 0
+        for item in prepared:
+            if item is None:
+                self.stats.add_failure()
+                out.append(FAILED_PLACEHOLDER)
+                continue
+            extra = batch_found[index]
+            index += 1
+            try:
+                if extra is None:
+                    raise RuntimeError("batch detector failed on this text")
+                found = self._raw_findings(item, self._plain)
+                found.extend(extra)
+                local: Counter[str] = Counter()
+                result = self._apply(item, self._resolve(found), local)
+            except Exception:
+                self.stats.add_failure()
+                out.append(FAILED_PLACEHOLDER)
+                continue
+            self._count(local, counts)
+            out.append(result)
+        return out
 
-    def scrub_value(
-        self, value: Any, key: str | None = None, counts: Counter[str] | None = None
-    ) -> Any:
-        if isinstance(value, str):
-            return self.scrub_text(value, counts)
-        if isinstance(value, Mapping):
-            return self.scrub_mapping(value, counts)
-        if isinstance(value, list | tuple):
-            return [self.scrub_value(v, key, counts) for v in value]
-        return value
+    # -- structured data ------------------------------------------------------
 
     def scrub_mapping(
         self, data: Mapping[str, Any], counts: Counter[str] | None = None
     ) -> dict[str, Any]:
-        return {k: self.scrub_value(v, str(k), counts) for k, v in data.items()}
+        """Return a scrubbed copy of ``data`` (recursively); never raises on data.
+
+        Values under PII key names are redacted whatever they hold; keys that
+        contain PII are scrubbed too; content nested deeper than the policy's
+        ``max_depth`` becomes ``DEPTH_PLACEHOLDER``.
+        """
+        return self._structured.mapping(data, counts)
+
+    def scrub_value(
+        self, value: Any, key: str | None = None, counts: Counter[str] | None = None
+    ) -> Any:
+        """Return a scrubbed copy of any value, as if it were stored under ``key``."""
+        return self._structured.value(value, key, counts)
+
+    # -- internals ------------------------------------------------------------
+
+    def _count(self, local: Counter[str], counts: Counter[str] | None) -> None:
+        if local:
+            self.stats.add(local)
+            if counts is not None:
+                counts.update(local)
+
+    def _raw_findings(self, text: str, detectors: Sequence[Detector]) -> list[Finding]:
+        if len(text) <= self._chunk:
+            return [f for d in detectors for f in d.detect(text)]
+        found: list[Finding] = []
+        for offset in range(0, len(text), self._step):
+            chunk = text[offset : offset + self._chunk]
+            for d in detectors:
+                found.extend(
+                    Finding(f.entity, f.start + offset, f.end + offset, f.score, f.detector)
+                    for f in d.detect(chunk)
+                )
+            if offset + self._chunk >= len(text):
+                break
+        return found
+
+    def _batch_findings(self, texts: list[str]) -> list[list[Finding] | None]:
+        merged: list[list[Finding] | None] = [[] for _ in texts]
+        for detector in self._batch:
+            try:
+                results: list[list[Finding] | None] = list(detector.detect_batch(texts))
+                if len(results) != len(texts):
+                    raise RuntimeError("batch detector returned the wrong number of results")
+            except Exception:
+                results = []
+                for text in texts:
+                    try:
+                        results.append(list(detector.detect(text)))
+                    except Exception:
+                        results.append(None)
+            for i, found in enumerate(results):
+                current = merged[i]
+                if found is None or current is None:
+                    merged[i] = None
+                else:
+                    current.extend(found)
+        return merged
+
+    def _resolve(self, found: list[Finding]) -> list[Finding]:
+        threshold = self.policy.threshold
+        candidates = [f for f in found if f.score >= threshold and f.end > f.start]
+        if len(candidates) <= 1:
+            return candidates
+        candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
+        starts: list[int] = []
+        kept: list[Finding] = []
+        for f in candidates:
+            i = bisect_left(starts, f.start)
+            if i > 0 and kept[i - 1].end > f.start:
+                continue
+            if i < len(kept) and kept[i].start < f.end:
+                continue
+            starts.insert(i, f.start)
+            kept.insert(i, f)
+        return kept
+
+    def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
+        if not kept:
+            return text
+        policy = self.policy
+        pieces: list[str] = []
+        end = len(text)
+        for f in reversed(kept):
+            pieces.append(text[f.end : end])
+            pieces.append(policy.operator_for(f.entity)(f.entity, text[f.start : f.end]))
+            local[f.entity] += 1
+            end = f.start
+        pieces.append(text[:end])
+        return "".join(reversed(pieces))
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)

@@ -1,0 +1,241 @@
+"""Parsing throughput per format (lines/s on one core), beside fail2ban's sshd filter.
+
+Input: the golden lines of ``tests/monitor/parsers/golden`` plus generated
+realistic traffic (attack bursts, normal logins, noise from other programs),
+repeated to ``--lines`` lines per format. Each format is parsed in one
+process, single-threaded, best of ``--repeat`` runs. Figures go to
+``bench/results/parse.json``.
+
+Baseline: fail2ban's sshd filter handles about 12,000 lines/s on this machine
+class (figure from the project brief). Target: well under 8 µs per line
+(>= 125,000 lines/s) so that parse + all rules reach 50,000 events/s.
+
+Run: ``python -m bench bench_parse`` or ``python bench/bench_parse.py --lines 200000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from monitor.parsers import PARSERS, get_parser  # noqa: E402
+
+GOLDEN = ROOT / "tests" / "monitor" / "parsers" / "golden"
+RESULTS = ROOT / "bench" / "results" / "parse.json"
+FAIL2BAN_SSHD_LINES_PER_S = 12_000
+TARGET_US_PER_LINE = 8.0
+
+USERS = ["root", "admin", "oracle", "test", "ubuntu", "git", "deploy", "postgres", "alice", "bob"]
+MONTHS = ["Jan", "Feb", "Mar"]
+
+
+def _ip(rng: random.Random) -> str:
+    return (
+        f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    )
+
+
+def _golden(fmt: str) -> list[str]:
+    path = GOLDEN / f"{fmt}.log"
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _sshd(rng: random.Random, n: int) -> list[str]:
+    out = []
+    second = 0
+    for i in range(n):
+        second += rng.random() < 0.3
+        stamp = f"{MONTHS[(second // 86400) % 3]} {1 + (second // 3600) % 28:2d} " + time.strftime(
+            "%H:%M:%S", time.gmtime(second)
+        )
+        pid = 1000 + i // 4
+        ip, user = _ip(rng), rng.choice(USERS)
+        kind = rng.random()
+        if kind < 0.35:
+            msg = f"Failed password for {user} from {ip} port {rng.randint(1024, 65535)} ssh2"
+        elif kind < 0.5:
+            msg = f"Invalid user {user} from {ip} port {rng.randint(1024, 65535)}"
+        elif kind < 0.6:
+            msg = (
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+                f"ruser= rhost={ip}  user={user}"
+            )
+        elif kind < 0.7:
+            msg = f"Accepted publickey for {user} from {ip} port 50000 ssh2: ED25519 SHA256:abc"
+        elif kind < 0.8:
+            msg = f"Connection closed by authenticating user {user} {ip} port 40000 [preauth]"
+        elif kind < 0.85:
+            msg = f"Received disconnect from {ip} port 40000:11: Bye Bye [preauth]"
+        else:
+            out.append(
+                f"{stamp} web1 CRON[{pid}]: pam_unix(cron:session): session closed for user root"
+            )
+            continue
+        out.append(f"{stamp} web1 sshd[{pid}]: {msg}")
+    return out
+
+
+def _combined(rng: random.Random, n: int) -> list[str]:
+    paths = ["/", "/login", "/api/v1/items", "/admin/login", "/static/app.js", "/search?q=x"]
+    agents = ["Mozilla/5.0 (X11; Linux x86_64)", "curl/8.4.0", "python-requests/2.31.0"]
+    out = []
+    for i in range(n):
+        second = i // 5
+        stamp = f"{1 + second // 86400 % 28:02d}/Mar/2024:" + time.strftime(
+            "%H:%M:%S", time.gmtime(second)
+        )
+        method = "POST" if rng.random() < 0.2 else "GET"
+        status = rng.choice([200, 200, 200, 302, 401, 403, 404])
+        out.append(
+            f'{_ip(rng)} - - [{stamp} +0000] "{method} {rng.choice(paths)} HTTP/1.1" {status} '
+            f'{rng.randint(0, 5000)} "-" "{rng.choice(agents)}"'
+        )
+    return out
+
+
+def _json(rng: random.Random, n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        record = {
+            "@timestamp": f"2024-03-01T10:{i // 60 % 60:02d}:{i % 60:02d}.123Z",
+            "event": {
+                "category": ["authentication"],
+                "action": "login",
+                "outcome": rng.choice(["success", "failure"]),
+            },
+            "user": {"name": rng.choice(USERS)},
+            "source": {"ip": _ip(rng)},
+            "service.name": "admin-api",
+        }
+        out.append(json.dumps(record))
+    return out
+
+
+def _nginx(rng: random.Random, n: int) -> list[str]:
+    return [
+        f"2024/03/01 10:{i // 60 % 60:02d}:{i % 60:02d} [error] 11#11: *{i} user "
+        f'"{rng.choice(USERS)}": password mismatch, client: {_ip(rng)}, server: example.org, '
+        f'request: "GET /admin HTTP/1.1", host: "example.org"'
+        for i in range(n)
+    ]
+
+
+def _apache(rng: random.Random, n: int) -> list[str]:
+    return [
+        f"[Fri Mar 01 10:{i // 60 % 60:02d}:{i % 60:02d}.123456 2024] [auth_basic:error] "
+        f"[pid 1:tid 2] [client {_ip(rng)}:5{i % 1000:03d}] AH01617: user {rng.choice(USERS)}: "
+        f'authentication failure for "/admin": Password Mismatch'
+        for i in range(n)
+    ]
+
+
+GENERATORS = {
+    "sshd": _sshd,
+    "combined": _combined,
+    "json": _json,
+    "nginx-error": _nginx,
+    "apache-error": _apache,
+}
+
+
+def _corpus(fmt: str, total: int, rng: random.Random) -> list[str]:
+    golden = _golden(fmt)
+    generated = GENERATORS[fmt](rng, max(total - len(golden) * 10, total // 2))
+    lines = golden * 10 + generated
+    rng.shuffle(lines)
+    return lines[:total]
+
+
+def _measure(fmt: str, lines: list[str], repeat: int) -> dict[str, float | int]:
+    best = float("inf")
+    events = 0
+    for _ in range(repeat):
+        parser = get_parser(fmt, year_rule=2024)
+        parse = parser.parse
+        start = time.perf_counter()
+        for number, line in enumerate(lines, 1):
+            parse(line, number, "bench.log")
+        elapsed = time.perf_counter() - start
+        best = min(best, elapsed)
+        events = parser.stats.parsed
+    return {
+        "lines": len(lines),
+        "events": events,
+        "seconds": round(best, 4),
+        "lines_per_s": round(len(lines) / best),
+        "us_per_line": round(best / len(lines) * 1e6, 3),
+    }
+
+
+def _calibrate() -> float:
+    """Return the cost (us) of building one bare AccessEvent: the floor of any parser here."""
+    from monitor._event import AccessEvent
+
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(20_000):
+            AccessEvent(
+                timestamp=1.0,
+                category="authentication",
+                action="login",
+                outcome="failure",
+                user_name="root",
+                source_ip="192.0.2.1",
+                line=1,
+            )
+        best = min(best, time.perf_counter() - start)
+    return best / 20_000 * 1e6
+
+
+def main(argv: list[str]) -> int:
+    """Measure every format; print figures beside the baseline; write the JSON results."""
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--lines", type=int, default=100_000, help="lines per format")
+    args.add_argument("--repeat", type=int, default=3, help="runs per format (best is kept)")
+    opts = args.parse_args(argv)
+    rng = random.Random(20240301)
+    results: dict[str, object] = {
+        "baseline": {"fail2ban_sshd_lines_per_s": FAIL2BAN_SSHD_LINES_PER_S},
+        "target_us_per_line": TARGET_US_PER_LINE,
+        "python": sys.version.split()[0],
+        "formats": {},
+    }
+    failed = False
+    floor = _calibrate()
+    results["event_construction_us"] = round(floor, 3)
+    print(f"machine check: building one AccessEvent costs {floor:.2f} us (about 1 us when idle)")
+    print(f"{'format':<14}{'lines/s':>12}{'us/line':>10}{'events':>9}   baseline / target")
+    for fmt in sorted(PARSERS):
+        figures = _measure(fmt, _corpus(fmt, opts.lines, rng), opts.repeat)
+        results["formats"][fmt] = figures  # type: ignore[index]
+        note = f"target <= {TARGET_US_PER_LINE} us/line"
+        if fmt == "sshd":
+            ratio = figures["lines_per_s"] / FAIL2BAN_SSHD_LINES_PER_S
+            note += f"; fail2ban sshd ~{FAIL2BAN_SSHD_LINES_PER_S:,} lines/s (x{ratio:.1f})"
+        ok = figures["us_per_line"] <= TARGET_US_PER_LINE
+        failed |= not ok
+        print(
+            f"{fmt:<14}{figures['lines_per_s']:>12,}{figures['us_per_line']:>10}"
+            f"{figures['events']:>9}   {note} {'OK' if ok else 'MISSED'}"
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {RESULTS.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

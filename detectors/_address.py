@@ -1,0 +1,103 @@
+"""Street addresses by pattern: house number + street name + street suffix, UK and US styles.
+
+spaCy has no street-address label, so the NER tier finds the street part with
+this pattern (suffixes from USPS Publication 28 and common UK thoroughfare types,
+shipped in ``detectors/_data/street_suffixes.txt``), then widens it with the
+flat/unit number and the town/state/postcode that follow it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from importlib import resources
+
+from detectors._base import Finding
+
+__all__ = ["StreetAddressDetector", "street_suffixes"]
+
+_SECONDARY = r"(?:Flat|Apartment|Apt\.?|Unit|Suite|Ste\.?|Studio|Room|Floor|Fl\.?|#)"
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+# A word of a street or town name: Title case, O'Neill, 5th, St. (for Saint).
+_WORD = (
+    rf"(?:[{_UPPER}](?:['\u2019][{_UPPER}])?[{_LOWER}{_UPPER}'\u2019.-]*|\d+(?:st|nd|rd|th))(?!\w)"
+)
+_UNIT = rf"{_SECONDARY}[ \t]*#?[A-Za-z]?\d{{1,5}}[A-Za-z]?"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]*\d[A-Z]{2}"
+_US_STATE_ZIP = r"[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?"
+
+
+@functools.cache
+def street_suffixes() -> frozenset[str]:
+    """Return the shipped street suffixes (``Street``, ``St``, ``Road``, ...).
+
+    Returns:
+        The suffixes in Title case, as listed in the data file.
+    """
+    text = resources.files("detectors").joinpath("_data/street_suffixes.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _build_pattern(suffixes: frozenset[str]) -> re.Pattern[str]:
+    alternatives = sorted(suffixes | {s.upper() for s in suffixes}, key=lambda s: (-len(s), s))
+    suffix = "(?:" + "|".join(re.escape(s) for s in alternatives) + r")\.?"
+    number = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
+    street = rf"(?:{_WORD}[ \t]+){{1,4}}?{suffix}"
+    head = rf"(?:{_UNIT}[ \t]*,?[ \t]*(?:{number}[ \t]+)?|{number},?[ \t]+)"
+    unit_after = rf"(?:,?[ \t]+{_UNIT})?"
+    town = rf"(?:,[ \t]*(?:{_WORD}[ \t]+){{0,3}}{_WORD})?"
+    region = rf"(?:,?[ \t]*(?:{_US_STATE_ZIP}|{_UK_POSTCODE}))?"
+    return re.compile(rf"(?<![\w/.-]){head}{street}(?![\w]){unit_after}{town}{region}")
+
+
+class StreetAddressDetector:
+    """Finds street addresses (``12 High Street``, ``Flat 3, 7 Elm Road``,
+    ``228 Tina Trail Apt. 883, Palmershire, MI 60680``) as STREET_ADDRESS.
+
+    Args:
+        name: the detector name recorded on findings.
+        score: the score given to each finding.
+    """
+
+    def __init__(self, name: str = "street_address", score: float = 0.8) -> None:
+        self._name = name
+        self._score = score
+        self._pattern = _build_pattern(street_suffixes())
+
+    @property
+    def name(self) -> str:
+        """Stable name of this detector."""
+        return self._name
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Yield ``(start, end)`` of every street address in ``text``.
+
+        Args:
+            text: the text to search.
+
+        Returns:
+            An iterator of offsets, in order.
+        """
+        for match in self._pattern.finditer(text):
+            end = match.end()
+            while end > match.start() and text[end - 1] in " \t,":
+                end -= 1
+            yield match.start(), end
+
+    def detect(self, text: str) -> list[Finding]:
+        """Return a STREET_ADDRESS finding per street address in ``text``.
+
+        Args:
+            text: the text to search.
+
+        Returns:
+            The findings, in order.
+        """
+        return [
+            Finding("STREET_ADDRESS", start, end, self._score, self._name)
+            for start, end in self.spans(text)
+        ]

@@ -1,0 +1,129 @@
+"""Key-name detection: decide from a key alone that its value is PII.
+
+Keys are split into lowercase word tokens (snake_case, camelCase, kebab-case,
+dotted paths, header names), and a key name from the rules matches when its
+tokens occur as a contiguous run in the key's tokens: ``auth_token`` and
+``X-Auth-Token`` match ``token``; ``author`` does not match ``auth``. The longest
+matching key name wins, so ``ip_address`` (IP_ADDRESS) beats ``address``
+(STREET_ADDRESS), and excluded names (``file_name``) beat ``name``.
+
+:class:`KeyValueDetector` applies the same matcher to ``key=value`` and
+``key: value`` pairs inside free text (logfmt, query strings, JSON-ish text).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping
+
+from detectors._base import Finding
+
+__all__ = ["KeyNameMatcher", "KeyValueDetector", "split_key"]
+
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_CACHE_LIMIT = 4096
+
+
+def split_key(key: str) -> tuple[str, ...]:
+    """Split a key name into lowercase word tokens.
+
+    Examples: ``userEmail`` → ``("user", "email")``; ``X-Auth-Token`` →
+    ``("x", "auth", "token")``; ``HTTPHeader`` → ``("http", "header")``.
+    """
+    return tuple(w.lower() for w in _WORDS.findall(key))
+
+
+class KeyNameMatcher:
+    """Maps key names to the entity their values hold (or to ``None``: not PII).
+
+    Args:
+        names: key name → entity, or ``None`` for an explicit exclusion.
+            Names are split with :func:`split_key`, so ``first_name``,
+            ``firstName`` and ``first-name`` are the same entry.
+
+    Results are cached per distinct key (bounded), so repeated keys cost one
+    dictionary lookup.
+    """
+
+    def __init__(self, names: Mapping[str, str | None]) -> None:
+        entries: dict[tuple[str, ...], str | None] = {}
+        for name, entity in names.items():
+            tokens = split_key(name)
+            if tokens:
+                entries[tokens] = entity
+        self._entries = entries
+        self._lengths = sorted({len(t) for t in entries}, reverse=True)
+        self._cache: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entity_for(self, key: str) -> str | None:
+        """Return the entity of values under ``key``, or ``None`` if it is not a PII key."""
+        cached = self._cache.get(key, self)
+        if cached is not self:
+            return cached  # type: ignore[return-value]
+        result = self._lookup(split_key(key))
+        with self._lock:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = result
+        return result
+
+    def _lookup(self, tokens: tuple[str, ...]) -> str | None:
+        entries = self._entries
+        for length in self._lengths:
+            for i in range(len(tokens) - length + 1):
+                window = tokens[i : i + length]
+                if window in entries:
+                    return entries[window]
+        return None
+
+
+# A key (optionally quoted), ``=`` or ``:``, then a quoted or bare value.
+# Keys start after a non-word character so ``x=1`` inside a word is not a pair.
+_PAIR = re.compile(
+    r"""(?<![A-Za-z0-9_.\-\[\]])["']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63})["']?"""
+    r"""[ \t]{0,3}(?:=|:(?!//))[ \t]{0,3}"""
+    r"""(?:"(?P<dq>(?:[^"\\\n]|\\.){0,4096})"|'(?P<sq>[^'\n]{0,4096})'"""
+    r"""|(?P<bare>[^\s"',;&}\]\[)]{1,4096}))"""
+)
+
+
+class KeyValueDetector:
+    """Finds values of ``key=value`` / ``key: value`` pairs whose key names PII.
+
+    Args:
+        matcher: decides which keys hold PII.
+        score: score of every finding.
+        name: detector name recorded on findings.
+    """
+
+    def __init__(
+        self, matcher: KeyNameMatcher, score: float = 0.9, name: str = "key_value"
+    ) -> None:
+        self._matcher = matcher
+        self._score = score
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        """The detector name."""
+        return self._name
+
+    def detect(self, text: str) -> Iterator[Finding]:
+        """Yield one finding per value whose key the matcher recognises."""
+        if "=" not in text and ":" not in text:
+            return
+        entity_for = self._matcher.entity_for
+        for match in _PAIR.finditer(text):
+            entity = entity_for(match.group("key"))
+            if entity is None:
+                continue
+            for group in ("dq", "sq", "bare"):
+                start, end = match.span(group)
+                if end > start:
+                    yield Finding(entity, start, end, self._score, self._name)
+                    break

@@ -1,0 +1,203 @@
+"""Cheap person-name evidence that needs no model, and the NER prefilter built on it.
+
+spaCy's small model misses many names in log-shaped text, so three boosts run
+beside it: a title (``Mr``, ``Dr``) before capitalised words; a first name from
+the shipped list (US Census 1990, public domain: ``detectors/_data/first_names.txt``)
+followed by a capitalised word; and a whole-word context cue (``user``,
+``customer``, ``name``, ``dear``; weaker: ``for``, ``to``, ``by``) before a
+capitalised word pair. The same scan says which capitalised "name runs" the model
+still has to look at, so lines without any go nowhere near it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+__all__ = ["NameRules", "NameRun", "first_names"]
+
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
+# One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
+_TOKEN = (
+    rf"(?:[{_UPPER}]['\u2019])?(?:Mc|Mac)?[{_UPPER}][{_LOWER}]+"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
+)
+_PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
+_RUN = re.compile(
+    rf"(?<![\w.@/\\-]){_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
+    r"(?![\w@/\\]|\.\w)"
+)
+_TITLE = re.compile(
+    r"(?<!\w)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Herr|Frau|Dott|Dottssa|Ing"
+    r"|Sig|Sra|Srta|Sr|Mme|Mlle|Dhr|Mevr|Shri|Smt)\.?[ \t]+$",
+    re.IGNORECASE,
+)
+_STRONG_CUE = re.compile(
+    r"(?<![\w-])(?:user|username|user_name|customer|name|full_?name|first_?name|last_?name"
+    r"|contact|patient|employee|owner|recipient|sender|author|assignee|member|client|guest"
+    r"|holder|applicant|dear|hi|hello|requester|reviewer|approver|tenant|passenger|buyer"
+    r"|driver|signed|cardholder|beneficiary|agent|person)[\"']?[ \t]*[:=]?[ \t]*[\"']?$",
+    re.IGNORECASE,
+)
+_WEAK_CUE = re.compile(r"(?<![\w-])(?:for|to|by|from|with|cc|and|of)[ \t]+$", re.IGNORECASE)
+_SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
+
+# Capitalised words common in log text that are not names on their own.
+_LOG_WORDS_TEXT = """
+    Traceback File Error Exception Warning Info Debug Critical Fatal Notice Trace Failed
+    Failure Success Successful Started Starting Stopped Stopping Finished Completed Received
+    Sent Sending Request Response Retry Retrying Timeout Connection Connected Disconnected
+    Closed Opened Created Updated Deleted Removed Added Loaded Saving Saved Processing
+    Processed Invalid Unknown Missing Found Not New Old User Users Customer Order Orders
+    Payment Invoice Account Session Token Login Logout Password Email Phone Address Name
+    Service Server Client Worker Job Task Queue Cache Database Table Index Shard Node Cluster
+    Pod Container Host Port Path Url Api Http Https Get Post Put Patch Delete Head Options
+    Mozilla Windows Linux Macintosh Intel Mac Chrome Safari Firefox Gecko Edge Android Ubuntu
+    Debian Python Java Kafka Redis Postgres Elasticsearch Nginx Apache Docker Kubernetes
+    Version Build Release Config Configuration Settings Health Check Ok Ready Running Pending
+    Scheduled Queued Accepted Rejected Denied Allowed Granted Revoked Expired Valid Total
+    Count Size Duration Elapsed Time Date Day Week Month Year Monday Tuesday Wednesday
+    Thursday Friday Saturday Sunday January February March July September October November
+    December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun
+    Value Key Type Attribute Runtime System Os Io Module Line Most Recent Call Last During
+    Handling Above Direct Cause The This That These Those There Here When Where Which While
+    After Before Because Could Would Should Cannot Unable Please See Use Using Set Reset
+    Shipped Shipping Delivered Delivery Refund Refunded Cart Checkout Product Item Items
+    Upload Uploaded Download Downloaded Report Export Import Sync Backup Restore Migration
+    Message Event Events Alert Alerts Metric Metrics Log Logs Audit Admin Root Guest Default
+    True False None Null Yes No Gateway Proxy Balancer Load Rate Limit Limited Exceeded
+    Too Many Bad Forbidden Unauthorized Internal Unavailable Conflict Gone Moved Created
+    Welcome Thanks Thank Hello Hi Dear Regards Team Support Billing Sales Notification
+    Reminder Subject Profile Settings Dashboard Home Page Signup Register Registered Verify
+    Verified Confirmation Confirmed Password Reset Changed Changing Assigned Ticket Issue
+    Customer Mr Mrs Ms Dr Street Road Avenue Lane Drive
+"""
+_LOG_WORDS = frozenset(_LOG_WORDS_TEXT.split())
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """Return the shipped first-name list (Title case).
+
+    Returns:
+        About 5,100 first names from the US Census 1990 files.
+    """
+    text = resources.files("detectors").joinpath("_data/first_names.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NameRun:
+    """A run of capitalised words in a text and what the rules concluded about it.
+
+    Attributes:
+        start: offset of the first character.
+        end: offset one past the last character.
+        person: the rules say it is a person's name.
+        candidate: the model should look at it (not a person by rule, not log words).
+    """
+
+    start: int
+    end: int
+    person: bool
+    candidate: bool
+
+
+class NameRules:
+    """Finds capitalised word runs and decides, without a model, which are names.
+
+    Args:
+        stop_words: capitalised words that are not names on their own, in addition
+            to the built-in log words (spaCy's English stop words are passed in).
+    """
+
+    def __init__(self, stop_words: frozenset[str] = frozenset()) -> None:
+        self._first = first_names()
+        self._stop = _LOG_WORDS | {w.capitalize() for w in stop_words}
+
+    def is_stop(self, word: str) -> bool:
+        """Say whether ``word`` is a common non-name word.
+
+        Args:
+            word: one capitalised word.
+
+        Returns:
+            True for log words and English stop words.
+        """
+        return word in self._stop
+
+    def runs(self, text: str) -> list[NameRun]:
+        """Classify every capitalised word run in ``text``.
+
+        Args:
+            text: one log line or message.
+
+        Returns:
+            The runs in order, each marked person / candidate.
+        """
+        found: list[NameRun] = []
+        for match in _RUN.finditer(text):
+            found.extend(self._classify(text, match.start(), match.end()))
+        return found
+
+    def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
+        words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+        # Drop leading log words ("Failed John Smith" -> "John Smith").
+        while words and self.is_stop(text[words[0][0] : words[0][1]]):
+            words.pop(0)
+        if not words:
+            return []
+        known_first = text[words[0][0] : words[0][1]] in self._first and len(words) >= 2
+        while not known_first and words and self.is_stop(text[words[-1][0] : words[-1][1]]):
+            words.pop()
+        if not words:
+            return []
+        start, end = words[0][0], words[-1][1]
+        before = text[max(0, start - 40) : start]
+        first = text[words[0][0] : words[0][1]]
+        tokens = [text[a:b] for a, b in words if text[a].isupper()]
+        suffix = _SUFFIX.match(text, end)
+        if suffix is not None:
+            end = suffix.end()
+        person = False
+        if _TITLE.search(before):
+            person = True
+            title = _TITLE.search(before)
+            start = start - len(before) + title.start() if title else start
+        elif first in self._first and len(tokens) >= 2:
+            person = True
+        elif _STRONG_CUE.search(before):
+            person = len(tokens) >= 2 or first in self._first
+        elif _WEAK_CUE.search(before) and len(tokens) >= 2:
+            person = all(not self.is_stop(t) for t in tokens)
+        candidate = not person and any(not self.is_stop(t) for t in tokens)
+        return [NameRun(start, end, person, candidate)]
+
+    def plausible_person(self, span: str) -> bool:
+        """Say whether a model's PERSON span looks like a name rather than log syntax.
+
+        Args:
+            span: the text of the span.
+
+        Returns:
+            False for spans with digits, code punctuation, all-caps or CamelCase
+            words, or only log words.
+        """
+        if any(ch.isdigit() or ch in "_/\\=@<>{}[]()|:;$%#" for ch in span):
+            return False
+        words = span.replace(".", " ").split()
+        if not words:
+            return False
+        for word in words:
+            core = word.strip("'\u2019,-")
+            if len(core) > 1 and core.isupper():
+                return False
+            inner = re.sub(r"^(?:Mc|Mac)(?=[A-Z])", "", core)[1:]
+            if any(ch.isupper() for ch in inner) and "-" not in core and "'" not in core:
+                return False
+        return not all(self.is_stop(w.capitalize()) for w in words)

@@ -1,0 +1,313 @@
+"""The pattern tier: one regex-driven detector per rule, with validators and context.
+
+A :class:`PatternDetector` is built once from a :class:`PatternRule` (the loader
+makes those from ``rules/pii/*.yaml``). Its regexes are compiled in the
+constructor; ``detect`` only runs them.
+
+Bounded work: every shipped regex avoids nested unbounded quantifiers, and the
+engine hands detectors chunks of at most ``scrubber.CHUNK_CHARS`` characters, so
+the cost per line is linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from detectors._base import Finding
+
+__all__ = [
+    "ContextRule",
+    "PatternDetector",
+    "PatternRule",
+    "PatternSpec",
+    "ScanGroupDetector",
+    "context_regex",
+    "lower",
+]
+
+# Named groups whose names start with this prefix mark the span to redact.
+PII_GROUP_PREFIX = "pii"
+
+
+def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
+    """Compile a case-insensitive regex matching any of ``words`` as a whole word.
+
+    A word is delimited by anything that is not a letter or digit, so ``lic``
+    never matches inside ``public`` but ``phone`` matches in ``phone_number``.
+
+    Returns:
+        The regex, or ``None`` when ``words`` is empty.
+    """
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRule:
+    """Words near a match that raise (``words``) or lower (``negative``) its score.
+
+    Attributes:
+        words: whole words that make the entity more likely.
+        boost: added to the score when one of ``words`` is within ``window``.
+        negative: whole words that make the entity less likely (``version``).
+        penalty: subtracted when one of ``negative`` is within ``window``.
+        window: characters looked at before and after the match.
+    """
+
+    words: tuple[str, ...] = ()
+    boost: float = 0.35
+    negative: tuple[str, ...] = ()
+    penalty: float = 0.5
+    window: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSpec:
+    """One regex of a rule and the score of its matches.
+
+    Attributes:
+        regex: the pattern source; named groups ``pii*`` mark the span to redact.
+        score: base score of a match in [0, 1].
+    """
+
+    regex: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PatternRule:
+    """Everything a :class:`PatternDetector` needs, as loaded from one YAML rule.
+
+    Attributes:
+        name: the rule's name, recorded as the detector name of its findings.
+        entity: UPPER_SNAKE entity type of its findings.
+        patterns: the regexes, tried in turn.
+        validators: functions that must all accept the redacted span.
+        context: context words and their effect on the score.
+        prefilter: a regex that must occur somewhere in the text before any
+            pattern is tried (a cheap test such as ``@`` or ``\\d{3}``).
+        literals: substrings of which one must occur (case-insensitively)
+            before anything else is tried; the cheapest gate.
+        ignore_case: compile the patterns case-insensitively.
+        scan_group: rules naming the same group are located by one shared scan.
+        first_chars: body of a regex character class holding every character a
+            match can start with (required with ``scan_group``).
+    """
+
+    name: str
+    entity: str
+    patterns: tuple[PatternSpec, ...]
+    validators: tuple[Callable[[str], bool], ...] = ()
+    context: ContextRule = field(default_factory=ContextRule)
+    prefilter: str | None = None
+    literals: tuple[str, ...] = ()
+    ignore_case: bool = False
+    scan_group: str | None = None
+    first_chars: str | None = None
+
+
+class PatternDetector:
+    """Finds one entity with regexes, validators and context words.
+
+    Args:
+        rule: the loaded rule.
+
+    Raises:
+        re.error: a pattern does not compile (the loader turns it into ``RuleError``).
+    """
+
+    def __init__(self, rule: PatternRule) -> None:
+        self._rule = rule
+        flags = re.IGNORECASE if rule.ignore_case else 0
+        # All patterns of a rule run as one alternation (one scan of the text);
+        # at a given position the first pattern that matches wins.
+        alternatives = "|".join(f"(?P<_p{i}>{spec.regex})" for i, spec in enumerate(rule.patterns))
+        self._pattern = re.compile(alternatives, flags)
+        self._outer = tuple(
+            (self._pattern.groupindex[f"_p{i}"], spec.score) for i, spec in enumerate(rule.patterns)
+        )
+        self._groups = _pii_groups(self._pattern)
+        self._literals = tuple(lit.lower() for lit in rule.literals)
+        self._prefilter = re.compile(rule.prefilter, flags) if rule.prefilter else None
+        self._positive = context_regex(rule.context.words)
+        self._negative = context_regex(rule.context.negative)
+
+    @property
+    def name(self) -> str:
+        """The rule name."""
+        return self._rule.name
+
+    @property
+    def entity(self) -> str:
+        """The entity type this detector finds."""
+        return self._rule.entity
+
+    @property
+    def rule(self) -> PatternRule:
+        """The rule this detector was built from."""
+        return self._rule
+
+    @property
+    def source(self) -> str:
+        """The combined regex source (for scan groups)."""
+        return self._pattern.pattern
+
+    def detect(self, text: str) -> list[Finding]:
+        """Return the validated findings in ``text``."""
+        if not self._gates_pass(text):
+            return []
+        return [f for m in self._pattern.finditer(text) if (f := self._finding(text, m))]
+
+    def detect_at(self, text: str, positions: Sequence[int]) -> list[Finding]:
+        """Like :meth:`detect`, trying matches only at ``positions`` (ascending).
+
+        ``positions`` must include every offset where this detector's pattern
+        can match (a :class:`ScanGroupDetector` guarantees it); the result is
+        then the same as :meth:`detect`'s.
+        """
+        if not self._gates_pass(text):
+            return []
+        found: list[Finding] = []
+        match_at = self._pattern.match
+        next_pos = 0
+        for pos in positions:
+            if pos < next_pos:
+                continue
+            m = match_at(text, pos)
+            if m is None:
+                continue
+            next_pos = max(m.end(), pos + 1)
+            finding = self._finding(text, m)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def _gates_pass(self, text: str) -> bool:
+        if self._literals:
+            lowered = lower(text)
+            if not any(lit in lowered for lit in self._literals):
+                return False
+        return self._prefilter is None or self._prefilter.search(text) is not None
+
+    def _finding(self, text: str, match: re.Match[str]) -> Finding | None:
+        start, end = _span(match, self._groups)
+        if end <= start:
+            return None
+        rule = self._rule
+        value = text[start:end]
+        for check in rule.validators:
+            if not check(value):
+                return None
+        score = self._score(text, start, end, self._base(match))
+        return Finding(rule.entity, start, end, score, rule.name)
+
+    def _base(self, match: re.Match[str]) -> float:
+        for index, score in self._outer:
+            if match.start(index) >= 0:
+                return score
+        return self._outer[0][1]
+
+    def _score(self, text: str, start: int, end: int, base: float) -> float:
+        ctx = self._rule.context
+        if self._positive is None and self._negative is None:
+            return base
+        around = f"{text[max(0, start - ctx.window) : start]} {text[end : end + ctx.window]}"
+        score = base
+        if self._positive is not None and self._positive.search(around):
+            score += ctx.boost
+        if self._negative is not None and self._negative.search(around):
+            score -= ctx.penalty
+        return min(1.0, max(0.0, score))
+
+
+_last_lowered: tuple[str, str] = ("", "")
+
+
+def lower(text: str) -> str:
+    """Return ``text.lower()``, computed once per text for all detectors.
+
+    Detectors run one after another on the same text, so a one-entry cache keyed
+    by identity saves the repeated work. The cache is a single tuple, replaced
+    atomically, so concurrent threads at worst recompute.
+    """
+    global _last_lowered
+    last = _last_lowered
+    if last[0] is text:
+        return last[1]
+    lowered = text.lower()
+    _last_lowered = (text, lowered)
+    return lowered
+
+
+def _pii_groups(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    return tuple(sorted(g for g in pattern.groupindex if g.startswith(PII_GROUP_PREFIX)))
+
+
+def _span(match: re.Match[str], groups: tuple[str, ...]) -> tuple[int, int]:
+    for group in groups:
+        start, end = match.span(group)
+        if start >= 0:
+            return start, end
+    if groups:
+        return 0, 0
+    return match.span()
+
+
+_GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
+_GROUP_REF = re.compile(r"(?<!\\)\(\?P=(\w+)\)")
+
+
+class ScanGroupDetector:
+    """Runs several case-sensitive pattern rules off one shared scan of the text.
+
+    One regex (a lookahead over the union of the members' patterns, led by the
+    union of their ``first_chars``) finds every offset where any member can
+    match; each member then tries only those offsets. The findings are exactly
+    those of running each member on its own, at a fraction of the cost when
+    matches are rare, which they are in logs.
+
+    Args:
+        name: the group name.
+        members: pattern detectors whose rules set ``first_chars``.
+
+    Raises:
+        ValueError: a member is case-insensitive or lacks ``first_chars``.
+    """
+
+    def __init__(self, name: str, members: Sequence[PatternDetector]) -> None:
+        lead: list[str] = []
+        bodies: list[str] = []
+        for i, member in enumerate(members):
+            rule = member.rule
+            if rule.ignore_case or not rule.first_chars:
+                raise ValueError(f"rule {rule.name!r} cannot join a scan group")
+            lead.append(rule.first_chars)
+            source = _GROUP_DEF.sub(lambda m, i=i: f"(?P<g{i}_{m.group(1)}>", member.source)
+            bodies.append(_GROUP_REF.sub(lambda m, i=i: f"(?P=g{i}_{m.group(1)})", source))
+        self._name = name
+        self._members = tuple(members)
+        self._scan = re.compile(f"(?=[{''.join(lead)}])(?=" + "|".join(bodies) + ")")
+
+    @property
+    def name(self) -> str:
+        """The group name."""
+        return self._name
+
+    @property
+    def members(self) -> tuple[PatternDetector, ...]:
+        """The member detectors."""
+        return self._members
+
+    def detect(self, text: str) -> list[Finding]:
+        """Return the findings of every member in ``text``."""
+        positions = [m.start() for m in self._scan.finditer(text)]
+        if not positions:
+            return []
+        found: list[Finding] = []
+        for member in self._members:
+            found.extend(member.detect_at(text, positions))
+        return found

@@ -1,0 +1,204 @@
+"""Plain ``str -> bool`` validators that pattern rules name in their YAML.
+
+Each validator receives the matched text exactly as it appeared (separators
+included) and decides whether it is really an instance of the entity. They are
+pure functions with no state and no I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "VALIDATORS",
+    "card_brand",
+    "digit_count_international",
+    "iban_mod97",
+    "ipv4",
+    "ipv6",
+    "luhn",
+    "uk_nino",
+    "uk_phone",
+    "us_phone",
+    "us_ssn",
+]
+
+_SEPARATORS = str.maketrans("", "", " -.()/\t")
+
+# Official IBAN lengths per country (SWIFT IBAN registry).
+_IBAN_LENGTHS: Mapping[str, int] = MappingProxyType(
+    {
+        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+        "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+        "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+        "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+        "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+        "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+        "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27,
+        "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28,
+        "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
+        "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+    }
+)  # fmt: skip
+
+# Issuer prefixes (IIN ranges) of the card brands we accept, with valid lengths.
+_CARD_BRANDS: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # American Express
+    (37, 37, frozenset({15})),  # American Express
+    (6011, 6011, frozenset({16, 17, 18, 19})),  # Discover
+    (644, 649, frozenset({16, 19})),  # Discover
+    (65, 65, frozenset({16, 19})),  # Discover
+    (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
+    (300, 305, frozenset({14, 16, 19})),  # Diners Club
+    (36, 36, frozenset({14, 16, 19})),  # Diners Club
+    (38, 39, frozenset({14, 16, 19})),  # Diners Club
+    (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
+    (50, 50, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro
+    (56, 69, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro and others
+    (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+)
+
+# Never issued; ZZ (temporary/placeholder numbers) is still redacted.
+_NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN"})
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
+
+
+def _digits(text: str) -> str:
+    return text.translate(_SEPARATORS)
+
+
+def luhn(text: str) -> bool:
+    """Return whether the digits of ``text`` pass the Luhn checksum."""
+    digits = _digits(text)
+    if not digits.isdigit() or not digits.isascii():
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = ord(char) - 48
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def card_brand(text: str) -> bool:
+    """Return whether ``text`` has a known card brand's prefix and length."""
+    digits = _digits(text)
+    if not digits.isdigit():
+        return False
+    length = len(digits)
+    for low, high, lengths in _CARD_BRANDS:
+        width = len(str(low))
+        if low <= int(digits[:width]) <= high and length in lengths:
+            return True
+    return False
+
+
+def iban_mod97(text: str) -> bool:
+    """Return whether ``text`` is an IBAN: known country, its length, and mod-97 == 1."""
+    iban = text.replace(" ", "").replace("-", "").upper()
+    if len(iban) < 15 or not iban.isalnum() or not iban.isascii():
+        return False
+    if _IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    number = "".join(str(int(c, 36)) for c in rearranged)
+    return int(number) % 97 == 1
+
+
+def us_ssn(text: str) -> bool:
+    """Return whether ``text`` is a US SSN in the issuable area/group/serial ranges."""
+    digits = _digits(text)
+    if len(digits) != 9 or not digits.isdigit():
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    if area in {"000", "666"} or area[0] == "9":
+        return False
+    if len(set(digits)) == 1:
+        return False
+    return group != "00" and serial != "0000"
+
+
+def uk_nino(text: str) -> bool:
+    """Return whether ``text`` is a UK National Insurance number (prefix rules)."""
+    compact = text.replace(" ", "").upper()
+    return (
+        len(compact) == 9
+        and compact[:2].isalpha()
+        and compact[2:8].isdigit()
+        and compact[:2] not in _NINO_BAD_PREFIXES
+    )
+
+
+def ipv4(text: str) -> bool:
+    """Return whether ``text`` is a dotted-quad IPv4 address."""
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def ipv6(text: str) -> bool:
+    """Return whether ``text`` is an IPv6 address with at least two hex digits.
+
+    ``::`` alone and similar punctuation-only strings are not taken as addresses.
+    """
+    if sum(c.isalnum() for c in text) < 2:
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def digit_count_international(text: str) -> bool:
+    """Return whether an international (``+``) number has 8 to 15 digits (E.164)."""
+    digits = _digits(_EXTENSION.sub("", text).lstrip("+"))
+    return digits.isdigit() and 8 <= len(digits) <= 16
+
+
+def us_phone(text: str) -> bool:
+    """Return whether ``text`` has the 10 (or 11 with leading 1) digits of a NANP number."""
+    digits = _digits(_EXTENSION.sub("", text))
+    if digits.startswith("001"):
+        digits = digits[3:]
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    return len(digits) == 10 and digits.isdigit() and len(set(digits)) > 2
+
+
+def uk_phone(text: str) -> bool:
+    """Return whether ``text`` is a UK national number: 0, then 9 or 10 more digits."""
+    digits = _digits(text)
+    return (
+        digits.isdigit()
+        and len(digits) in (10, 11)
+        and digits[0] == "0"
+        and digits[1] != "0"
+        and len(set(digits)) > 2
+    )
+
+
+VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
+    {
+        "card_brand": card_brand,
+        "digit_count_international": digit_count_international,
+        "iban_mod97": iban_mod97,
+        "ipv4": ipv4,
+        "ipv6": ipv6,
+        "luhn": luhn,
+        "uk_nino": uk_nino,
+        "uk_phone": uk_phone,
+        "us_phone": us_phone,
+        "us_ssn": us_ssn,
+    }
+)

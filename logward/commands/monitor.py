@@ -1,0 +1,337 @@
+"""``logward monitor parse|replay|run|baseline``: the access monitor's command line.
+
+* ``parse``: one ECS JSON object per recognised line.
+* ``replay``: files in event time through the rules; one JSON object per alert
+  (with its ``actions``). Without ``--data-dir`` the state is a fresh in-memory
+  store (repeatable: the same files always give the same alerts); with
+  ``--data-dir`` windows, alerts and actions persist there like ``run``, and a
+  later replay resumes from the stored event-time watermark: events older than
+  it are skipped as already seen (so replaying a file twice adds nothing, and
+  replaying the rest of a log continues any attack in progress).
+* ``run``: live, from followed files or a Kafka consumer group; state,
+  events and per-minute rates persist under ``--data-dir``; SIGTERM/SIGINT stop
+  it cleanly after a checkpoint.
+* ``baseline``: fit per-key rate baselines from historical files (pandas).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from logward.errors import ConfigError, LogwardError
+
+__all__ = ["register"]
+
+_KEY_FIELDS = ("source.ip", "user.name", "user.id")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``monitor`` and its subcommands to the top-level parser."""
+    top = subparsers.add_parser("monitor", help="parse access logs and detect attacks")
+    sub = top.add_subparsers(dest="monitor_command", metavar="SUBCOMMAND", required=True)
+
+    def common(p: argparse.ArgumentParser, *, rules: bool = True) -> None:
+        p.add_argument("--format", required=True, help="json|combined|sshd|nginx-error|...")
+        p.add_argument("--data-dir", default=None, help="embedded state (default ./logward-data)")
+        p.add_argument("--login-path", action="append", default=None, help="login URL path")
+        p.add_argument("--failure-status", action="append", type=int, default=None)
+        p.add_argument("--field-map", action="append", default=None, metavar="SRC=ECS")
+        p.add_argument("--year", default=None, help="year rule: reference|mtime|YYYY")
+        p.add_argument("--tz", default=None, help="zone of timestamps without offset")
+        if rules:
+            p.add_argument("--rules", default=None, help="rules directory (default: shipped)")
+            p.add_argument("--key-field", choices=_KEY_FIELDS, default=None)
+
+    parse = sub.add_parser("parse", help="print parsed events as ECS JSON lines")
+    common(parse, rules=False)
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.set_defaults(func=_cmd_parse)
+
+    replay = sub.add_parser("replay", help="replay files through the rules in event time")
+    common(replay)
+    replay.add_argument("--dry-run", action="store_true", help="simulate every action")
+    replay.add_argument("files", nargs="+", metavar="FILE")
+    replay.set_defaults(func=_cmd_replay)
+
+    run = sub.add_parser("run", help="monitor live: follow files or consume Kafka")
+    common(run)
+    run.add_argument("--dry-run", action="store_true", help="simulate every action")
+    run.add_argument("--follow", nargs="+", metavar="FILE", default=None)
+    run.add_argument("--from-start", action="store_true", help="read followed files from the top")
+    run.add_argument("--kafka-bootstrap", metavar="HOST:PORT", default=None)
+    run.add_argument("--topic", default=None)
+    run.add_argument("--group-id", default=None)
+    run.add_argument("--session-timeout-ms", type=int, default=10000)
+    run.add_argument("--heartbeat-interval-ms", type=int, default=3000)
+    run.add_argument("--max-poll-interval-ms", type=int, default=300000)
+    run.add_argument("--checkpoint-seconds", type=float, default=1.0)
+    run.set_defaults(func=_cmd_run)
+
+    base = sub.add_parser("baseline", help="fit rate baselines from historical files")
+    common(base)
+    base.add_argument("files", nargs="+", metavar="FILE")
+    base.set_defaults(func=_cmd_baseline)
+
+
+def _scrub() -> Callable[[str], str]:
+    """The scrubbing core's ``scrub_text``; fail closed if it cannot be built."""
+    try:
+        from scrubber import get_default_scrubber
+
+        return get_default_scrubber().scrub_text
+    except (ImportError, LogwardError) as exc:
+        print(
+            f"logward: warning: scrubber unavailable ({exc.__class__.__name__});"
+            " free text is dropped",
+            file=sys.stderr,
+        )
+        return lambda _text: "<REDACTED>"
+
+
+def _parser(args: argparse.Namespace, scrub: Callable[[str], str] | None = None) -> Any:
+    from monitor.parsers import get_parser  # type: ignore[attr-defined,unused-ignore]
+
+    options: dict[str, Any] = {"scrub": scrub or _scrub()}
+    if args.login_path:
+        options["login_paths"] = args.login_path
+    if args.failure_status:
+        options["failure_statuses"] = args.failure_status
+    if args.field_map:
+        pairs = [item.partition("=") for item in args.field_map]
+        if any(not sep or not src or not dst for src, sep, dst in pairs):
+            raise ConfigError("--field-map: expected SRC=ECS_FIELD")
+        options["field_map"] = {src: dst for src, _, dst in pairs}
+    if args.year:
+        options["year_rule"] = int(args.year) if args.year.isdigit() else args.year
+    if args.tz:
+        options["tz"] = args.tz
+    try:
+        return get_parser(args.format, **options)
+    except KeyError:
+        raise ConfigError(f"--format: unknown format {args.format!r}") from None
+
+
+def _parsed(parser: Any, records: Iterable[tuple[str, int, str] | None]) -> Iterator[Any]:
+    parse = parser.parse
+    for rec in records:
+        if rec is None:
+            yield None
+            continue
+        ev = parse(rec[0], rec[1], rec[2])
+        if ev is not None:
+            yield ev
+
+
+def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
+    from monitor._pipeline import merge_by_time
+    from monitor._sources import replay_file
+
+    for f in files:
+        if not Path(f).is_file():
+            raise ConfigError(f"{f}: no such file")
+    return merge_by_time(_parsed(parser, replay_file(f)) for f in files)
+
+
+def _engine(args: argparse.Namespace, *, track: bool) -> Any:
+    from logward.paths import rules_dir
+    from monitor._detect import DetectionEngine
+    from monitor._rules import load_rules
+
+    root = Path(args.rules) if args.rules else rules_dir()
+    return DetectionEngine(load_rules(root), key_field=args.key_field, track_dirty=track), root
+
+
+def _memory_store() -> sqlite3.Connection:
+    from monitor._schema import SCHEMA
+
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def _responder(
+    root: Path,
+    conn: sqlite3.Connection,
+    clock: Callable[[], float],
+    dry_run: bool,
+    scrub: Callable[[str], str],
+) -> Callable[[Any], list[dict[str, Any]]]:
+    """The response stage; without one, alerts are recorded and audited only."""
+    responses = root / "responses.yaml"
+    if not responses.is_file() and (root.parent / "responses.yaml").is_file():
+        responses = root.parent / "responses.yaml"
+    try:
+        from monitor import _respond
+    except ImportError:
+        _respond = None  # type: ignore[assignment]
+    if _respond is not None and responses.is_file():
+        responder = _respond.Responder.from_config(
+            responses, conn, clock=clock, dry_run=dry_run, scrub=scrub
+        )
+
+        def respond(alert: Any) -> list[dict[str, Any]]:
+            return [r.to_json() for r in responder.respond(alert)]
+
+        return respond
+    from monitor._pipeline import record_alert
+
+    print("logward: warning: no responder configured; alerts are recorded only", file=sys.stderr)
+    return lambda alert: record_alert(conn, alert, clock(), dry_run)
+
+
+def _print(doc: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    parser = _parser(args)
+    from monitor._sources import replay_file
+
+    for f in args.files:
+        if not Path(f).is_file():
+            raise ConfigError(f"{f}: no such file")
+    out = sys.stdout
+    for f in args.files:
+        for ev in _parsed(parser, replay_file(f)):
+            out.write(json.dumps(ev.to_ecs(), separators=(",", ":")) + "\n")
+    _report_stats(parser)
+    return 0
+
+
+def _report_stats(parser: Any) -> None:
+    stats = getattr(parser, "stats", None)
+    as_dict = getattr(stats, "as_dict", None)
+    if callable(as_dict):
+        print(f"logward: parse stats {json.dumps(as_dict())}", file=sys.stderr)
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from monitor._pipeline import Pipeline
+    from monitor._store import open_store
+
+    scrub = _scrub()
+    parser = _parser(args, scrub)
+    persistent = args.data_dir is not None
+    engine, root = _engine(args, track=persistent)
+    conn = open_store(args.data_dir) if persistent else _memory_store()
+    respond = _responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)
+    pipeline = Pipeline(
+        engine,
+        respond=respond,
+        sink=_print,
+        conn=conn if persistent else None,
+        record_events=persistent,
+        checkpoint_every=5.0,
+        skip_seen=True,
+    )
+    pipeline.restore()
+    try:
+        pipeline.run(_file_events(parser, args.files))
+    finally:
+        sys.stdout.flush()
+        conn.close()
+    _report_stats(parser)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from monitor._pipeline import Pipeline
+    from monitor._sources import FollowSource, KafkaSource
+    from monitor._state import StateStore
+    from monitor._store import open_store
+
+    kafka = (args.kafka_bootstrap, args.topic, args.group_id)
+    if bool(args.follow) == any(kafka):
+        raise ConfigError("give either --follow FILE... or --kafka-bootstrap/--topic/--group-id")
+    if args.follow is None and not all(kafka):
+        raise ConfigError("Kafka input needs --kafka-bootstrap, --topic and --group-id")
+    scrub = _scrub()
+    parser = _parser(args, scrub)
+    engine, root = _engine(args, track=True)
+    conn = open_store(args.data_dir)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    source: FollowSource | KafkaSource
+    if args.follow:
+        saved = FollowSource.load_positions(StateStore(conn).get_meta, args.follow)
+        source = FollowSource(args.follow, stop, from_start=args.from_start, positions=saved)
+        meta, after = source.positions, None
+    else:
+        source = KafkaSource(
+            args.kafka_bootstrap,
+            args.topic,
+            args.group_id,
+            stop,
+            session_timeout_ms=args.session_timeout_ms,
+            heartbeat_interval_ms=args.heartbeat_interval_ms,
+            max_poll_interval_ms=args.max_poll_interval_ms,
+            on_assign=lambda parts: print(
+                f"logward: assigned partitions {parts}", file=sys.stderr, flush=True
+            ),
+        )
+        meta, after = None, source.commit
+
+    def sink(doc: dict[str, Any]) -> None:
+        _print(doc)
+        sys.stdout.flush()
+
+    pipeline = Pipeline(
+        engine,
+        respond=_responder(root, conn, time.time, args.dry_run, scrub),
+        sink=sink,
+        conn=conn,
+        record_events=True,
+        checkpoint_every=args.checkpoint_seconds,
+        meta=meta,
+        after_checkpoint=after,
+    )
+    pipeline.restore()
+    print(f"logward: monitoring ({len(engine.evaluators)} rules)", file=sys.stderr, flush=True)
+    try:
+        pipeline.run(_parsed(parser, source), stop)
+    finally:
+        conn.close()
+    _report_stats(parser)
+    return 0
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from monitor._baseline import fit_baselines
+    from monitor._state import StateStore
+    from monitor._store import open_store
+
+    parser = _parser(args)
+    engine, _root = _engine(args, track=False)
+    fitted = fit_baselines(engine.rules, _file_events(parser, args.files))
+    conn = open_store(args.data_dir)
+    try:
+        store = StateStore(conn)
+        for fit in fitted:
+            store.put_rows(fit.rule, fit.rows, time.time())
+            _print(
+                {
+                    "rule": fit.rule,
+                    "keys": len(fit.rows),
+                    "events": fit.events,
+                    "buckets": fit.buckets,
+                }
+            )
+    finally:
+        conn.close()
+    return 0

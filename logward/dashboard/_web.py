@@ -1,0 +1,196 @@
+"""Request plumbing shared by the dashboard's routes: context, sessions, access checks.
+
+Every route that shows data depends on :func:`Context.require`, which turns
+away anonymous callers (401 for the API, a redirect to ``/login`` for pages),
+checks the role, and writes the page view into the audit chain. CSRF is checked
+by an app-wide dependency on every unsafe method, so a new POST route cannot
+forget it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from logward.dashboard._auth import AuthLog, LoginLimiter, Session, SessionCodec
+from logward.dashboard._config import DashboardConfig, Role, User
+from monitor import AuditLog, ChainStatus, iso_time, open_store
+
+__all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "client_ip"]
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+class NotAuthenticated(Exception):  # noqa: N818 - reads better at the raise site
+    """No valid session: 401 for the API, a redirect to the login page for pages."""
+
+
+class Forbidden(Exception):  # noqa: N818
+    """Signed in, but the role or the CSRF token does not allow this request."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def client_ip(request: Request) -> str:
+    """The peer address (proxy headers are not trusted unless uvicorn is told to)."""
+    return request.client.host if request.client else "unknown"
+
+
+def actor_of(user: User) -> str:
+    """The audit actor for a dashboard user."""
+    return f"dashboard:{user.name}"
+
+
+def _fmt_ts(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return iso_time(float(value))[:19].replace("T", " ") + " UTC"
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ""
+
+
+def _fmt_duration(value: Any) -> str:
+    seconds = int(float(value))
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours}h {rest // 60:02d}m"
+
+
+def _qs(filters: dict[str, Any], **overrides: Any) -> str:
+    merged = {**filters, **overrides}
+    return urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
+
+
+@dataclass
+class Context:
+    """Everything the routes share: config, store access, auth state, audit.
+
+    One SQLite connection per worker thread (``sqlite3`` connections are not
+    shared across threads safely under concurrent use).
+    """
+
+    data_dir: Path
+    config: DashboardConfig
+    codec: SessionCodec
+    limiter: LoginLimiter
+    auth_log: AuthLog
+    clock: Callable[[], float] = time.time
+    templates: Jinja2Templates = field(init=False)
+    _local: threading.local = field(init=False, default_factory=threading.local)
+    _chain: tuple[float, ChainStatus] | None = field(init=False, default=None)
+    _chain_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+        env = self.templates.env
+        env.filters["ts"] = _fmt_ts
+        env.filters["duration"] = _fmt_duration
+        env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, sort_keys=True)
+        env.globals["qs"] = _qs
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection to the store."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_store(self.data_dir)
+            self._local.conn = conn
+        return conn
+
+    def audit(self) -> AuditLog:
+        """The audit chain on this thread's connection."""
+        return AuditLog(self.conn(), clock=self.clock)
+
+    def session(self, request: Request) -> Session | None:
+        """The request's valid session, if any (cached on the request)."""
+        if not hasattr(request.state, "session"):
+            cookie = request.cookies.get(SessionCodec.cookie_name)
+            request.state.session = self.codec.loads(cookie)
+        found: Session | None = request.state.session
+        return found
+
+    def user(self, request: Request) -> User | None:
+        """The signed-in user, or ``None``; a user removed from the config is signed out."""
+        session = self.session(request)
+        if session is None or session.user is None:
+            return None
+        return self.config.users.get(session.user)
+
+    def require(self, role: Role) -> Callable[[Request], User]:
+        """A dependency: the signed-in user with at least ``role``; audits the request."""
+
+        def dependency(request: Request) -> User:
+            user = self.user(request)
+            if user is None:
+                raise NotAuthenticated()
+            if user.role < role:
+                self.audit().append(
+                    actor_of(user),
+                    "access_denied",
+                    request.url.path,
+                    {"method": request.method, "needs": role.name.lower()},
+                )
+                raise Forbidden(f"this needs the {role.name.lower()} role")
+            if request.method == "GET":
+                query = str(request.url.query)[:300]
+                self.audit().append(
+                    actor_of(user),
+                    "page_view",
+                    request.url.path,
+                    {"query": query} if query else {},
+                )
+            return user
+
+        return dependency
+
+    async def csrf_guard(self, request: Request) -> None:
+        """App-wide dependency: every unsafe method needs the session's CSRF token."""
+        if request.method not in UNSAFE_METHODS:
+            return
+        session = self.session(request)
+        if session is None:
+            if request.url.path == "/login":
+                raise Forbidden("your session expired; reload the login page")
+            raise NotAuthenticated()
+        if session.user is None and request.url.path != "/login":
+            raise NotAuthenticated()
+        token = request.headers.get("x-csrf-token")
+        if token is None:
+            form = await request.form()
+            value = form.get("csrf_token")
+            token = value if isinstance(value, str) else None
+        if not token or not hmac.compare_digest(token.encode(), session.csrf.encode()):
+            raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
+
+    def secure_cookie(self, request: Request) -> bool:
+        """Whether cookies get the ``Secure`` flag: forced by config, else when on TLS."""
+        if self.config.secure_cookies is not None:
+            return self.config.secure_cookies
+        return request.url.scheme == "https"
+
+    def chain_status(self, max_age: float = 60.0, force: bool = False) -> tuple[float, ChainStatus]:
+        """Verify the audit chain, reusing a result younger than ``max_age`` seconds."""
+        now = self.clock()
+        with self._chain_lock:
+            if not force and self._chain is not None and now - self._chain[0] < max_age:
+                return self._chain
+        status = self.audit().verify()
+        with self._chain_lock:
+            self._chain = (now, status)
+        return now, status

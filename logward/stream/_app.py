@@ -1,0 +1,164 @@
+"""Wire a ``StreamRunner`` from settings: engine, key, clients, metrics, signals."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from logward.errors import ConfigError
+from logward.stream._config import StreamConfig
+from logward.stream._delivery import Deliverer
+from logward.stream._es import ElasticsearchSink
+from logward.stream._metrics import Health, Metrics, MetricsServer
+from logward.stream._processor import Processor
+from logward.stream._runner import StreamRunner, make_listener
+from scrubber._engine import Scrubber
+from scrubber._seal import Sealer
+
+__all__ = ["build_scrubber", "load_sealer", "run_stream"]
+
+log = logging.getLogger("logward.stream")
+
+
+def build_scrubber(
+    rules: str | None, *, ner: bool = False, ner_model: str | None = None
+) -> Scrubber:
+    """The same engine and rules as the logging filter (``scrubber.load_scrubber``).
+
+    Raises:
+        ConfigError: the engine's loader is unavailable.
+        RuleError: a rule file is invalid.
+    """
+    import scrubber
+
+    loader: Callable[..., Scrubber] | None = getattr(scrubber, "load_scrubber", None)
+    if loader is None:
+        raise ConfigError("scrubber.load_scrubber is not available in this build")
+    return loader(rules, ner=ner, ner_model=ner_model)
+
+
+def load_sealer(cfg: StreamConfig) -> Sealer:
+    """The quarantine key; the sidecar refuses to start without one.
+
+    Raises:
+        ConfigError: no key configured.
+        KeyMaterialError: the key is unreadable, malformed or its file is too open.
+    """
+    sealer = Sealer.load(cfg.seal_key_file)
+    if sealer is None:
+        raise ConfigError(
+            "no quarantine key: set $LOGWARD_SEAL_KEY (base64 of 32 random bytes) or "
+            "--seal-key-file; records that cannot be scrubbed are sealed with it, never "
+            "written in clear"
+        )
+    return sealer
+
+
+class _StatsReporter:
+    """Add scrub counts to the monitor store's ``scrub_stats`` every few seconds."""
+
+    def __init__(self, data_dir: str, source: str, every: float = 10.0) -> None:
+        from monitor import open_store
+
+        self._conn = open_store(data_dir)
+        self._source = source
+        self._every = every
+        self._pending: Counter[str] = Counter()
+        self._last = time.monotonic()
+
+    def __call__(self, counts: Counter[str]) -> None:
+        self._pending.update(counts)
+        if time.monotonic() - self._last >= self._every:
+            self.flush()
+
+    def flush(self) -> None:
+        now = time.time()
+        rows = [(now, self._source, e, n) for e, n in self._pending.items() if n]
+        if rows:
+            with self._conn:
+                self._conn.executemany(
+                    "INSERT INTO scrub_stats (ts, source, entity, count) VALUES (?, ?, ?, ?)", rows
+                )
+        self._pending.clear()
+        self._last = time.monotonic()
+
+
+def run_stream(
+    cfg: StreamConfig, scrubber: Scrubber | None = None, *, install_signals: bool = True
+) -> int:
+    """Run the sidecar until SIGTERM/SIGINT. Returns the exit status.
+
+    Args:
+        cfg: resolved settings.
+        scrubber: the engine; default ``build_scrubber`` from ``cfg``.
+        install_signals: handle SIGTERM/SIGINT (main thread only).
+    """
+    from logward.stream._kafka import make_consumer, make_producer
+
+    sealer = load_sealer(cfg)
+    engine = scrubber or build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
+    metrics, health = Metrics(), Health()
+    server: MetricsServer | None = None
+    if cfg.metrics_port:
+        server = MetricsServer(metrics, health, cfg.metrics_host, cfg.metrics_port)
+        server.start()
+    es = ElasticsearchSink.from_config(cfg) if cfg.es_url else None
+    producer = make_producer(cfg)
+    deliverer = Deliverer(
+        producer,
+        cfg.output_topic,
+        cfg.quarantine_topic,
+        sealer,
+        es,
+        exactly_once=cfg.exactly_once,
+        metrics=metrics,
+        scrubber=engine,
+    )
+    processor = Processor(engine, max_record_bytes=cfg.max_record_bytes, batch_texts=cfg.ner)
+    reporter = _StatsReporter(cfg.data_dir, f"stream:{cfg.group_id}") if cfg.data_dir else None
+    runner: StreamRunner | None = None
+    holder: list[StreamRunner] = []
+    consumer: Any = None
+    try:
+        runner = StreamRunner(
+            None,
+            processor,
+            deliverer,
+            batch_size=cfg.batch_size,
+            linger_ms=cfg.linger_ms,
+            exactly_once=cfg.exactly_once,
+            metrics=metrics,
+            health=health,
+            on_batch=reporter,
+        )
+        holder.append(runner)
+        consumer = make_consumer(cfg, make_listener(runner))
+        runner.consumer = consumer
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda _s, _f: holder[0].request_stop())
+        log.info(
+            "consuming %s as group %s (exactly_once=%s, key id %s)",
+            ",".join(cfg.input_topic),
+            cfg.group_id,
+            cfg.exactly_once,
+            sealer.key_id,
+        )
+        return runner.run()
+    finally:
+        if reporter is not None:
+            reporter.flush()
+        try:
+            producer.flush()
+            producer.close()
+        finally:
+            if consumer is not None:
+                consumer.close(autocommit=False)
+            if es is not None:
+                es.client.close()
+            if server is not None:
+                server.stop()

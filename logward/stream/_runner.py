@@ -1,0 +1,281 @@
+"""The sidecar's main loop: poll a batch, scrub it, deliver it, commit, repeat.
+
+Guarantees:
+- offsets are committed only after every sink acknowledged the batch
+  (at-least-once), or inside the output transaction (``--exactly-once``);
+- while a sink is unavailable the consumer's partitions are paused and the
+  same batch is retried with backoff (``poll`` keeps the group membership
+  alive), so memory stays bounded by one batch;
+- acknowledged offsets not yet committed are committed when partitions are
+  revoked during a rebalance;
+- ``request_stop`` (SIGTERM/SIGINT) finishes the current batch, flushes,
+  commits and closes; if a sink stays down during shutdown the batch is not
+  committed and is redelivered after the restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from logward.errors import SinkError
+from logward.stream._delivery import Deliverer
+from logward.stream._metrics import Health, Metrics
+from logward.stream._processor import Processor
+from logward.stream._record import CleanRecord, InRecord
+
+__all__ = ["StreamRunner"]
+
+log = logging.getLogger("logward.stream")
+
+
+class _Listener:
+    """Commit acknowledged offsets when partitions are revoked (rebalance)."""
+
+    def __init__(self, runner: StreamRunner) -> None:
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.runner.commit_acked(revoked=set(revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("assigned %s partitions", len(assigned))
+
+    def on_partitions_lost(self, lost: Any) -> None:
+        self.runner.forget(set(lost))
+
+
+def _tp(rec: InRecord) -> Any:
+    from kafka import TopicPartition
+
+    return TopicPartition(rec.topic, rec.partition)
+
+
+def make_listener(runner: StreamRunner) -> Any:
+    """A ``kafka.ConsumerRebalanceListener`` bound to ``runner``."""
+    from kafka import ConsumerRebalanceListener
+
+    class Listener(_Listener, ConsumerRebalanceListener):  # type: ignore[misc]
+        pass
+
+    return Listener(runner)
+
+
+class StreamRunner:
+    """Run the consume → scrub → deliver → commit loop until asked to stop.
+
+    Args:
+        consumer: a subscribed kafka-python consumer (manual commits).
+        processor: turns raw records into outcomes.
+        deliverer: writes outcomes to the sinks.
+        batch_size: records per batch at most.
+        linger_ms: how long to wait for a batch to fill.
+        exactly_once: offsets go into the output transaction.
+        metrics, health: operations state.
+        on_batch: called with (clean, quarantined) counts per delivered batch.
+    """
+
+    def __init__(
+        self,
+        consumer: Any,
+        processor: Processor,
+        deliverer: Deliverer,
+        *,
+        batch_size: int = 500,
+        linger_ms: int = 50,
+        exactly_once: bool = False,
+        metrics: Metrics | None = None,
+        health: Health | None = None,
+        on_batch: Callable[[Counter[str]], None] | None = None,
+        max_backoff: float = 2.0,
+    ) -> None:
+        self.consumer = consumer
+        self.processor = processor
+        self.deliverer = deliverer
+        self.batch_size = batch_size
+        self.linger_ms = linger_ms
+        self.exactly_once = exactly_once
+        self.metrics = metrics or deliverer.metrics
+        self.health = health or Health()
+        self.on_batch = on_batch
+        self.max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._acked: dict[Any, int] = {}  # tp -> next offset, acknowledged not committed
+        self._positions: dict[Any, int] = {}
+        self.batches = 0
+
+    def request_stop(self) -> None:
+        """Ask the loop to finish the current batch and stop (signal-safe)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once a stop was requested."""
+        return self._stop.is_set()
+
+    def forget(self, partitions: set[Any]) -> None:
+        """Drop state of partitions lost without a clean revoke."""
+        for tp in partitions:
+            self._acked.pop(tp, None)
+            self._positions.pop(tp, None)
+
+    def commit_acked(self, revoked: set[Any] | None = None) -> None:
+        """Commit acknowledged offsets (all, or those of ``revoked`` partitions)."""
+        if self.exactly_once:
+            if revoked:
+                self.forget(revoked)
+            return
+        from kafka import OffsetAndMetadata
+
+        chosen = {tp: off for tp, off in self._acked.items() if revoked is None or tp in revoked}
+        if chosen:
+            try:
+                self.consumer.commit(
+                    {tp: OffsetAndMetadata(off, "", -1) for tp, off in chosen.items()}
+                )
+                for tp in chosen:
+                    self._acked.pop(tp, None)
+            except Exception as exc:
+                log.warning(
+                    "offset commit failed (%s); records will be redelivered", type(exc).__name__
+                )
+        if revoked:
+            self.forget(revoked)
+
+    def _poll_batch(self) -> list[InRecord]:
+        from logward.stream._kafka import to_in_record
+
+        batch: list[InRecord] = []
+        deadline = time.monotonic() + self.linger_ms / 1000.0
+        wait_ms = 200
+        while len(batch) < self.batch_size and not self._stop.is_set():
+            polled = self.consumer.poll(
+                timeout_ms=wait_ms, max_records=self.batch_size - len(batch)
+            )
+            for msgs in polled.values():
+                batch.extend(to_in_record(m) for m in msgs)
+            if not batch:
+                return batch
+            wait_ms = int((deadline - time.monotonic()) * 1000)
+            if wait_ms <= 0:
+                break
+        return batch
+
+    def _offsets(self, batch: list[InRecord]) -> dict[Any, int]:
+        from kafka import TopicPartition
+
+        out: dict[Any, int] = {}
+        for rec in batch:
+            tp = TopicPartition(rec.topic, rec.partition)
+            out[tp] = max(out.get(tp, 0), rec.offset + 1)
+        return out
+
+    def _pause_and_wait(self, delay: float, batch_offsets: dict[Any, int]) -> None:
+        """Keep the group alive without fetching while a sink is down."""
+        assigned = self.consumer.assignment()
+        self.consumer.pause(*assigned)
+        polled = self.consumer.poll(timeout_ms=int(delay * 1000))
+        for tp, msgs in polled.items():
+            # newly assigned partitions are not paused yet: put their records back
+            self.consumer.seek(tp, min(m.offset for m in msgs))
+            self.consumer.pause(tp)
+
+    def _deliver(self, outcomes: list[Any], next_offsets: dict[Any, int]) -> bool:
+        """Deliver with retries; False if we gave up because of a stop request."""
+        from kafka import OffsetAndMetadata
+
+        delay = 0.1
+        paused = False
+        while True:
+            txn_offsets = None
+            metadata = None
+            if self.exactly_once:
+                owned = self.consumer.assignment()
+                # partitions revoked while we waited now belong to another instance
+                outcomes = [o for o in outcomes if _tp(o.source) in owned]
+                txn_offsets = {
+                    tp: OffsetAndMetadata(o, "", -1)
+                    for tp, o in next_offsets.items()
+                    if tp in owned
+                }
+                metadata = self.consumer.group_metadata()
+            try:
+                result = self.deliverer.deliver(outcomes, txn_offsets, metadata)
+                break
+            except SinkError as exc:
+                self.health.set("backpressure", sinks_ok=False)
+                self.metrics.backpressure.inc()
+                if self._stop.is_set() and delay >= self.max_backoff:
+                    log.error("stopping while a sink is down (%s): batch not committed", exc)
+                    return False
+                log.warning("sink unavailable (%s); pausing fetch for %.1fs", exc, delay)
+                self._pause_and_wait(delay, next_offsets)
+                paused = True
+                delay = min(delay * 2, self.max_backoff)
+        if paused:
+            self.consumer.resume(*self.consumer.assignment())
+        self.health.set("running", sinks_ok=True)
+        self.metrics.records_out.labels(sink="total").inc(result.clean)
+        for reason, n in result.reasons.items():
+            self.metrics.quarantined.labels(reason=reason).inc(n)
+        return True
+
+    def _update_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            pos = self._positions.get(tp)
+            if high is not None and pos is not None:
+                self.metrics.lag.labels(topic=tp.topic, partition=str(tp.partition)).set(
+                    max(high - pos, 0)
+                )
+
+    def run_once(self) -> int:
+        """Process one batch; return the number of records consumed."""
+        batch = self._poll_batch()
+        if not batch:
+            self._update_lag()
+            self.health.set("running")
+            return 0
+        started = time.perf_counter()
+        for rec in batch:
+            self.metrics.records_in.labels(topic=rec.topic).inc()
+        outcomes = self.processor.process(batch)
+        counts: Counter[str] = Counter()
+        for o in outcomes:
+            if isinstance(o, CleanRecord):
+                counts.update(o.counts)
+        next_offsets = self._offsets(batch)
+        if not self._deliver(outcomes, next_offsets):
+            return len(batch)
+        self.metrics.add_redactions(counts)
+        owned = self.consumer.assignment()
+        for tp, off in next_offsets.items():
+            self._positions[tp] = off
+            if not self.exactly_once and tp in owned:
+                self._acked[tp] = off
+        self.commit_acked()
+        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._update_lag()
+        self.batches += 1
+        if self.on_batch is not None:
+            counts["_records"] = len(batch)
+            counts["_quarantined"] = sum(1 for o in outcomes if not isinstance(o, CleanRecord))
+            self.on_batch(counts)
+        return len(batch)
+
+    def run(self) -> int:
+        """Loop until ``request_stop``; then flush, commit and return 0."""
+        self.health.set("running")
+        log.info("logward stream running")
+        try:
+            while not self._stop.is_set():
+                self.run_once()
+        finally:
+            self.health.set("stopping")
+            self.commit_acked()
+        log.info("logward stream stopped after %s batches", self.batches)
+        return 0

@@ -1,0 +1,319 @@
+"""The ``threshold`` rule evaluator: sliding event-time windows per key.
+
+Memory is what matters at a million open keys, so a window is one flat Python
+list, ``[total_weight, ts0, w0, ts1, w1, ...]`` (with a third slot per entry,
+the distinct value, when the rule has ``distinct``). Windows are pruned as
+events arrive and whole keys are evicted by ``evict(now)`` once their newest
+entry has left the window. When a rule fires, its key's window is cleared (the
+next alert needs fresh evidence) and the key enters ``cooldown``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from operator import attrgetter
+from typing import Any
+
+from monitor._alert import Alert
+from monitor._detect_match import Condition
+from monitor._event import ECS_FIELDS, AccessEvent
+from monitor._rules import Rule
+
+__all__ = ["Key", "ThresholdEvaluator", "key_from_json", "key_getter", "key_to_json"]
+
+Key = Any  # one group_by value, or a tuple of them
+MAX_ENTRIES = 4096  # per key; beyond it the oldest entries are dropped (counts saturate)
+
+
+def key_getter(group_by: tuple[str, ...]) -> Callable[[AccessEvent], Key]:
+    """Return ``event -> key`` for the group_by fields; the key is ``None`` if any is unset."""
+    attrs = [ECS_FIELDS[f] for f in group_by]
+    if len(attrs) == 1:
+        return attrgetter(attrs[0])
+    get = attrgetter(*attrs)
+
+    def key(event: AccessEvent) -> Key:
+        values = get(event)
+        return None if None in values else values
+
+    return key
+
+
+def key_to_json(key: Key, width: int) -> str:
+    """Serialise a key for the ``window_state.key`` column."""
+    return json.dumps([key] if width == 1 else list(key))
+
+
+def key_from_json(text: str, width: int) -> Key:
+    """Inverse of :func:`key_to_json`."""
+    values = json.loads(text)
+    return values[0] if width == 1 else tuple(values)
+
+
+class ThresholdEvaluator:
+    """Evaluates one ``threshold`` rule over a stream of events in event time.
+
+    Args:
+        rule: a loaded threshold rule.
+        track_dirty: remember changed keys so ``dirty_rows`` can persist them.
+    """
+
+    __slots__ = (
+        "_cooldown",
+        "_dirty",
+        "_distinct",
+        "_fired",
+        "_key",
+        "_match",
+        "_reset",
+        "_stride",
+        "_then",
+        "_threshold",
+        "_width",
+        "_window",
+        "_wins",
+        "conditions",
+        "count",
+        "rule",
+    )
+
+    def __init__(self, rule: Rule, *, track_dirty: bool = False) -> None:
+        self.rule = rule
+        self._match: Condition = rule.match
+        self._reset = rule.reset_on
+        self._then = rule.then
+        self._key = key_getter(rule.group_by)
+        self._width = len(rule.group_by)
+        self._window = rule.window
+        self._cooldown = rule.cooldown
+        self._threshold = rule.threshold
+        self._distinct = attrgetter(ECS_FIELDS[rule.distinct]) if rule.distinct else None
+        self._stride = 3 if rule.distinct else 2
+        self._wins: dict[Key, list[Any]] = {}
+        self._fired: dict[Key, float] = {}
+        self._dirty: set[Key] | None = set() if track_dirty else None
+        self.conditions = [c for c in (rule.match, rule.reset_on, rule.then) if c is not None]
+        self.count = self._make_count()
+
+    def __len__(self) -> int:
+        """Number of keys with an open window."""
+        return len(self._wins)
+
+    def route(self, category: str, outcome: str) -> Callable[[AccessEvent], Alert | None] | None:
+        """The cheapest handler for events of this category and outcome (None: never matches).
+
+        When the route alone decides ``match`` (and rules out ``reset_on``/``then``),
+        the handler skips the predicates entirely.
+        """
+        match = self._match.decide(category, outcome)
+        reset = self._reset.decide(category, outcome) if self._reset is not None else False
+        then = self._then.decide(category, outcome) if self._then is not None else False
+        if match is False and reset is False and then is False:
+            return None
+        if match is True and reset is False and then is False:
+            return self.count
+        return self.process
+
+    def process(self, ev: AccessEvent) -> Alert | None:
+        """Account one event; return an Alert if the rule fires for its key."""
+        reset = self._reset
+        if reset is not None and reset.test(ev):
+            key = self._key(ev)
+            if (
+                key is not None
+                and self._wins.pop(key, None) is not None
+                and self._dirty is not None
+            ):
+                self._dirty.add(key)
+        then = self._then
+        if then is not None and then.test(ev):
+            return self._sequence(ev)
+        if not self._match.test(ev):
+            return None
+        return self.count(ev)
+
+    def _make_count(self) -> Callable[[AccessEvent], Alert | None]:
+        """Build ``count`` as a closure over locals: it runs for every matching event."""
+        key_of = self._key
+        wins = self._wins
+        fired_at = self._fired
+        dirty = self._dirty
+        distinct_of = self._distinct
+        stride = self._stride
+        window = self._window
+        threshold = self._threshold
+        cooldown = self._cooldown
+        sequence = self._then is not None
+        prune = self._prune
+        count_distinct = self._count_distinct
+        fire = self._fire
+        cap = MAX_ENTRIES * stride + 1
+        insort_at = bisect.bisect_right
+
+        def count(ev: AccessEvent) -> Alert | None:
+            """Account an event already known to match; return an Alert if the key fires."""
+            key = key_of(ev)
+            if key is None:
+                return None
+            ts = ev.timestamp
+            w = ev.count
+            win = wins.get(key)
+            if stride == 2:
+                entry: list[Any] = [ts, w]
+            else:
+                value = distinct_of(ev)  # type: ignore[misc]
+                if value is None:
+                    return None
+                entry = [ts, w, value]
+            if dirty is not None:
+                dirty.add(key)
+            if win is None:
+                wins[key] = win = [w, *entry]
+                if sequence or w < threshold or stride == 3:
+                    return None
+            else:
+                if len(win) > 1 and win[1] < ts - window:
+                    prune(win, ts - window)
+                if len(win) == 1 or ts >= win[-stride]:
+                    win.extend(entry)
+                else:  # late event: keep the entries sorted by time
+                    at = 1 + insort_at(win[1::stride], ts) * stride
+                    win[at:at] = entry
+                win[0] += w
+                if len(win) > cap:
+                    win[0] -= win[2]
+                    del win[1 : 1 + stride]
+                if sequence:
+                    return None
+                if stride == 2:
+                    if win[0] < threshold:
+                        return None
+                elif (len(win) - 1) // 3 < threshold:
+                    return None
+            fired = fired_at.get(key)
+            if fired is not None and ts < fired + cooldown:
+                return None
+            distinct = None
+            if stride == 3:
+                distinct = count_distinct(win)
+                if distinct < threshold:
+                    return None
+            return fire(key, win, ev, distinct)
+
+        return count
+
+    def _count_distinct(self, win: list[Any]) -> int:
+        values = win[3::3]
+        limit = self.rule.max_per_value
+        if limit is None:
+            return len(set(values))
+        weights: Counter[Any] = Counter()
+        for value, weight in zip(values, win[2::3], strict=True):
+            weights[value] += weight
+        return sum(1 for n in weights.values() if n <= limit)
+
+    def _sequence(self, ev: AccessEvent) -> Alert | None:
+        key = self._key(ev)
+        if key is None:
+            return None
+        win = self._wins.get(key)
+        if win is None:
+            return None
+        ts = ev.timestamp
+        if len(win) > 1 and win[1] < ts - self._window:
+            self._prune(win, ts - self._window)
+        if win[0] < self._threshold:
+            if len(win) == 1:
+                del self._wins[key]
+                if self._dirty is not None:
+                    self._dirty.add(key)
+            return None
+        fired = self._fired.get(key)
+        if fired is not None and ts < fired + self._cooldown:
+            return None
+        return self._fire(key, win, ev, None)
+
+    def _prune(self, win: list[Any], horizon: float) -> None:
+        stride = self._stride
+        i = 1
+        n = len(win)
+        dropped = 0
+        while i < n and win[i] < horizon:
+            dropped += win[i + 1]
+            i += stride
+        if i > 1:
+            del win[1:i]
+            win[0] -= dropped
+
+    def _fire(self, key: Key, win: list[Any], ev: AccessEvent, distinct: int | None) -> Alert:
+        rule = self.rule
+        values = (key,) if self._width == 1 else key
+        evidence: tuple[tuple[str, int], ...] = ((ev.file or "", ev.line),) if ev.line else ()
+        alert = Alert(
+            rule=rule.name,
+            rule_version=rule.version,
+            severity=rule.severity,
+            keys={f: str(v) for f, v in zip(rule.group_by, values, strict=True)},
+            count=int(win[0]),
+            first_seen=win[1] if len(win) > 1 else ev.timestamp,
+            last_seen=ev.timestamp,
+            window=rule.window,
+            distinct=distinct,
+            evidence=evidence,
+            labels=dict(rule.labels),
+            description=rule.description,
+        )
+        del self._wins[key]
+        self._fired[key] = ev.timestamp
+        if self._dirty is not None:
+            self._dirty.add(key)
+        return alert
+
+    def evict(self, now: float) -> int:
+        """Drop keys whose whole window (and cooldown) lies before ``now``; return how many."""
+        horizon = now - self._window
+        stride = self._stride
+        stale = [k for k, win in self._wins.items() if len(win) == 1 or win[-stride] < horizon]
+        for k in stale:
+            del self._wins[k]
+        cool = now - self._cooldown
+        done = [k for k, t in self._fired.items() if t < cool]
+        for k in done:
+            del self._fired[k]
+        if self._dirty is not None:
+            self._dirty.update(stale)
+            self._dirty.update(done)
+        return len(stale)
+
+    def dirty_rows(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """Yield ``(key_json, state or None)`` for keys changed since the last call."""
+        if self._dirty is None:
+            return
+        dirty = set(self._dirty)
+        self._dirty.clear()  # the same set: ``count`` holds a reference to it
+        for key in dirty:
+            win = self._wins.get(key)
+            fired = self._fired.get(key)
+            state = None if win is None and fired is None else {"w": win, "f": fired}
+            yield key_to_json(key, self._width), state
+
+    def all_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield every key's state (for a full snapshot)."""
+        for key in set(self._wins) | set(self._fired):
+            yield (
+                key_to_json(key, self._width),
+                {"w": self._wins.get(key), "f": self._fired.get(key)},
+            )
+
+    def restore(self, key_json: str, state: dict[str, Any]) -> None:
+        """Load one key's persisted state."""
+        key = key_from_json(key_json, self._width)
+        win = state.get("w")
+        if isinstance(win, list) and len(win) >= 1 and (len(win) - 1) % self._stride == 0:
+            self._wins[key] = win
+        fired = state.get("f")
+        if isinstance(fired, int | float):
+            self._fired[key] = float(fired)

@@ -1,0 +1,271 @@
+"""The monitor runner: source → parser → detector → action → sink, one loop.
+
+Each stage is a plain callable. The runner feeds parsed events to the
+DetectionEngine; every alert goes straight to the responder (same step: no
+batching between an alert and its revocation) and then to the sink (e.g. print
+one JSON line). With a store it also records events (scrubbed ECS ``doc``) and
+per-minute counts, and checkpoints window state every ``checkpoint_every``
+seconds of wall time and on ``close`` - so a stop (SIGTERM/SIGINT) loses nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from logward.errors import StoreError
+from monitor._alert import Alert
+from monitor._detect import DetectionEngine
+from monitor._event import AccessEvent
+from monitor._state import StateStore
+
+__all__ = ["Pipeline", "Responder", "Sink", "merge_by_time", "record_alert"]
+
+_log = logging.getLogger(__name__)
+
+Responder = Callable[[Alert], list[dict[str, Any]]]
+Sink = Callable[[dict[str, Any]], None]
+_EVENT_SQL = (
+    "INSERT INTO events (ts, category, action, outcome, user_name, source_ip, url_path,"
+    " status_code, service_name, count, file, line, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_RATE_SQL = (
+    "INSERT INTO rates (minute, kind, key, count) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (minute, kind, key) DO UPDATE SET count = count + excluded.count"
+)
+
+
+def record_alert(
+    conn: sqlite3.Connection, alert: Alert, now: float, dry_run: bool = False
+) -> list[dict[str, Any]]:
+    """Store and audit an alert when no responder is configured; return no actions.
+
+    The alert id is the primary key, so recording the same firing twice is a no-op.
+    """
+    from monitor._audit import AuditLog
+
+    doc = alert.to_json()
+    with conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO alerts (id, rule, rule_version, severity, keys, key_text,"
+            " count, distinct_count, first_seen, last_seen, created_at, evidence, dry_run, labels)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                alert.id,
+                alert.rule,
+                alert.rule_version,
+                alert.severity,
+                json.dumps(alert.keys, sort_keys=True),
+                alert.key_text,
+                alert.count,
+                alert.distinct,
+                alert.first_seen,
+                alert.last_seen,
+                now,
+                json.dumps({"window": alert.window, "events": doc["evidence"]}),
+                int(dry_run),
+                json.dumps(alert.labels, sort_keys=True),
+            ),
+        )
+    if cur.rowcount:
+        AuditLog(conn, clock=lambda: now).append(
+            "monitor",
+            "alert",
+            alert.key_text,
+            {
+                "alert_id": alert.id,
+                "rule": alert.rule,
+                "rule_version": alert.rule_version,
+                "count": alert.count,
+                "first_seen": doc["first_seen"],
+                "last_seen": doc["last_seen"],
+            },
+        )
+    return []
+
+
+def merge_by_time(streams: Iterable[Iterable[AccessEvent]]) -> Iterator[AccessEvent]:
+    """Merge per-file event streams (each roughly in time order) into event-time order."""
+    return heapq.merge(*streams, key=lambda e: e.timestamp)
+
+
+class Pipeline:
+    """Drive events through detection, response and sinks.
+
+    Args:
+        engine: the detection engine.
+        respond: ``alert -> list of action JSON objects`` (the responder), or None.
+        sink: receives each alert's JSON object (with ``"actions"``).
+        conn: the store, or None for a purely in-memory run.
+        record_events: write events and per-minute rates to the store.
+        checkpoint_every: seconds (wall clock) between checkpoints.
+        meta: called at each checkpoint for extra ``meta`` rows (source positions).
+        after_checkpoint: called once state is durable (e.g. commit Kafka offsets).
+        skip_seen: after ``restore``, skip events older than the restored event-time
+            watermark (replaying a file again into the same store adds nothing).
+    """
+
+    def __init__(
+        self,
+        engine: DetectionEngine,
+        *,
+        respond: Responder | None = None,
+        sink: Sink | None = None,
+        conn: sqlite3.Connection | None = None,
+        record_events: bool = False,
+        checkpoint_every: float = 1.0,
+        meta: Callable[[], dict[str, str]] | None = None,
+        after_checkpoint: Callable[[], None] | None = None,
+        skip_seen: bool = False,
+    ) -> None:
+        self.engine = engine
+        self._respond = respond
+        self._sink = sink
+        self._conn = conn
+        self._state = StateStore(conn) if conn is not None else None
+        self._record = record_events and conn is not None
+        self._every = checkpoint_every
+        self._meta = meta
+        self._after = after_checkpoint
+        self._events: list[tuple[Any, ...]] = []
+        self._rates: Counter[tuple[int, str, str]] = Counter()
+        self._next_checkpoint = time.monotonic() + checkpoint_every
+        self._skip_seen = skip_seen
+        self._resume = float("-inf")
+        self.alerts = 0
+        self.duplicates = 0
+        self.skipped = 0
+
+    def restore(self) -> int:
+        """Load persisted window state into the engine (no-op without a store)."""
+        if self._state is None:
+            return 0
+        loaded = self._state.load(self.engine)
+        if self._skip_seen:
+            self._resume = self.engine.watermark
+        return loaded
+
+    def _seen(self, alert: Alert) -> bool:
+        if self._conn is None:
+            return False
+        row = self._conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone()
+        return row is not None
+
+    def handle(self, ev: AccessEvent) -> list[dict[str, Any]]:
+        """Process one event; return the JSON objects of the alerts it raised."""
+        if ev.timestamp < self._resume:
+            self.skipped += 1
+            return []
+        if self._record:
+            self._keep(ev)
+        alerts = self.engine.process(ev)
+        if not alerts:
+            return []
+        out = []
+        for alert in alerts:
+            if self._seen(alert):
+                self.duplicates += 1
+                continue
+            actions = self._respond(alert) if self._respond is not None else []
+            doc = alert.to_json()
+            doc["actions"] = actions
+            self.alerts += 1
+            if self._sink is not None:
+                self._sink(doc)
+            out.append(doc)
+        return out
+
+    def _keep(self, ev: AccessEvent) -> None:
+        doc = ev.to_ecs()
+        self._events.append(
+            (
+                ev.timestamp,
+                ev.category,
+                ev.action,
+                ev.outcome,
+                ev.user_name,
+                ev.source_ip,
+                ev.url_path,
+                ev.status_code,
+                ev.service_name,
+                ev.count,
+                ev.file,
+                ev.line,
+                json.dumps(doc, separators=(",", ":")),
+            )
+        )
+        minute = int(ev.timestamp // 60)
+        rates = self._rates
+        rates[(minute, "requests", "")] += ev.count
+        if ev.user_name is not None:
+            rates[(minute, "requests", f"user.name={ev.user_name}")] += ev.count
+        if ev.outcome == "failure":
+            rates[(minute, "failures", "")] += ev.count
+            if ev.source_ip is not None:
+                rates[(minute, "failures", f"source.ip={ev.source_ip}")] += ev.count
+
+    def run(self, events: Iterable[AccessEvent | None], stop: threading.Event | None = None) -> int:
+        """Process events until exhausted or ``stop`` is set; checkpoint on the way out.
+
+        Args:
+            events: parsed events; ``None`` is an idle tick from a live source
+                (a chance to checkpoint and to notice ``stop``).
+            stop: set it (e.g. from a signal handler) to stop after the current event.
+
+        Returns:
+            The number of events processed.
+        """
+        n = 0
+        try:
+            for ev in events:
+                if ev is None:
+                    self.maybe_checkpoint()
+                    if stop is not None and stop.is_set():
+                        break
+                    continue
+                self.handle(ev)
+                n += 1
+                if self._conn is not None and (n & 255) == 0:
+                    self.maybe_checkpoint()
+                if stop is not None and stop.is_set():
+                    break
+        finally:
+            self.checkpoint()
+        return n
+
+    def maybe_checkpoint(self) -> None:
+        """Checkpoint if ``checkpoint_every`` seconds have passed."""
+        if time.monotonic() >= self._next_checkpoint:
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Flush recorded events and rates, and persist changed window state.
+
+        Raises:
+            StoreError: the store rejected the write.
+        """
+        self._next_checkpoint = time.monotonic() + self._every
+        if self._conn is None or self._state is None:
+            return
+        if self._events or self._rates:
+            try:
+                with self._conn:
+                    self._conn.executemany(_EVENT_SQL, self._events)
+                    self._conn.executemany(
+                        _RATE_SQL, [(m, k, key, c) for (m, k, key), c in self._rates.items()]
+                    )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot record events: {exc.__class__.__name__}") from exc
+            self._events.clear()
+            self._rates.clear()
+        extra = self._meta() if self._meta is not None else None
+        self._state.checkpoint(self.engine, extra)
+        if self._after is not None:
+            self._after()

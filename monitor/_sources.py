@@ -1,0 +1,292 @@
+"""Sources: where raw log lines come from.
+
+A source yields ``(line, line_no, origin)`` records, and ``None`` as an idle
+tick when a live source has nothing new (so the runner can checkpoint and
+notice a stop request).
+
+* ``replay_file``: one file (``.gz`` too), start to end.
+* ``FollowSource``: ``tail -F`` for several files, across rotation by rename
+  + create (the old file is drained first) and by copytruncate (size shrank).
+  Positions (inode, offset, line) can be saved and restored: a restart resumes
+  where it stopped if the file is the same inode, else from the start of the
+  current file.
+* ``KafkaSource``: a kafka-python consumer group member. Offsets are committed
+  only after the runner's checkpoint (``commit``), so a crash replays records
+  rather than losing them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["FollowSource", "KafkaSource", "Record", "replay_file"]
+
+_log = logging.getLogger(__name__)
+
+Record = tuple[str, int, str]
+
+
+def replay_file(path: str | os.PathLike[str]) -> Iterator[Record]:
+    """Yield every line of a file (gzip if it ends in ``.gz``) with 1-based numbers."""
+    name = str(path)
+    opener: Callable[..., IO[str]] = gzip.open if name.endswith(".gz") else open
+    with opener(name, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+        for n, line in enumerate(fh, 1):
+            yield line.rstrip("\r\n"), n, name
+
+
+class _Tail:
+    """One followed file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.fh: IO[bytes] | None = None
+        self.inode = -1
+        self.offset = 0
+        self.line = 0
+        self.partial = b""
+
+    def open(self, offset: int = 0, line: int = 0) -> bool:
+        try:
+            fh = Path(self.path).open("rb")  # noqa: SIM115 - kept open while following
+        except OSError:
+            return False
+        if self.fh is not None:
+            self.fh.close()
+        self.fh = fh
+        self.inode = os.fstat(fh.fileno()).st_ino
+        fh.seek(offset)
+        self.offset = offset
+        self.line = line
+        self.partial = b""
+        return True
+
+    def read(self) -> Iterator[Record]:
+        if self.fh is None:
+            return
+        chunk = self.fh.read(1 << 20)
+        while chunk:
+            data = self.partial + chunk
+            lines = data.split(b"\n")
+            self.partial = lines.pop()
+            for raw in lines:
+                self.offset += len(raw) + 1
+                self.line += 1
+                yield raw.decode("utf-8", "replace").rstrip("\r"), self.line, self.path
+            chunk = self.fh.read(1 << 20)
+
+    def rotated(self) -> str | None:
+        """``"renamed"``, ``"truncated"`` or None."""
+        try:
+            st = Path(self.path).stat()
+        except OSError:
+            return None  # gone for now: keep the old handle until a new file appears
+        if st.st_ino != self.inode:
+            return "renamed"
+        if st.st_size < self.offset + len(self.partial):
+            return "truncated"
+        return None
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
+class FollowSource:
+    """Follow files like ``tail -F``, yielding new lines and idle ticks.
+
+    Args:
+        paths: files to follow (they may not exist yet).
+        stop: set it to end the iteration.
+        from_start: read existing content first (default: start at the end).
+        positions: saved positions from :meth:`positions` (take precedence).
+        poll_interval: seconds between checks when idle.
+    """
+
+    def __init__(
+        self,
+        paths: list[str],
+        stop: threading.Event,
+        *,
+        from_start: bool = False,
+        positions: dict[str, Any] | None = None,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self._tails = [_Tail(p) for p in paths]
+        self._stop = stop
+        self._from_start = from_start
+        self._saved = positions or {}
+        self._poll = poll_interval
+
+    def _start(self, tail: _Tail) -> None:
+        saved = self._saved.get(tail.path)
+        if isinstance(saved, dict):
+            try:
+                st = Path(tail.path).stat()
+            except OSError:
+                return
+            if st.st_ino == saved.get("inode") and st.st_size >= int(saved.get("offset", 0)):
+                tail.open(int(saved["offset"]), int(saved.get("line", 0)))
+                return
+            tail.open(0, 0)
+            return
+        if tail.open() and not self._from_start and tail.fh is not None:
+            # Start at the end, but count the lines we skip so numbers stay true.
+            fh = tail.fh
+            lines = 0
+            while chunk := fh.read(1 << 20):
+                lines += chunk.count(b"\n")
+            tail.line = lines
+            tail.offset = fh.tell()
+
+    def __iter__(self) -> Iterator[Record | None]:
+        for tail in self._tails:
+            self._start(tail)
+        try:
+            while not self._stop.is_set():
+                busy = False
+                for tail in self._tails:
+                    if tail.fh is None:
+                        if tail.open():
+                            _log.info("following new file %s", tail.path)
+                        else:
+                            continue
+                    for record in tail.read():
+                        busy = True
+                        yield record
+                    change = tail.rotated()
+                    if change == "renamed":
+                        yield from tail.read()  # drain what was written before the rename
+                        tail.open()
+                        _log.info("file %s was rotated (renamed); following the new one", tail.path)
+                    elif change == "truncated":
+                        tail.open()
+                        _log.info(
+                            "file %s was truncated (copytruncate); reading from the start",
+                            tail.path,
+                        )
+                if not busy:
+                    yield None
+                    self._stop.wait(self._poll)
+        finally:
+            for tail in self._tails:
+                tail.close()
+
+    def positions(self) -> dict[str, str]:
+        """``meta`` rows recording each file's inode, offset and line number."""
+        return {
+            f"follow:{t.path}": json.dumps({"inode": t.inode, "offset": t.offset, "line": t.line})
+            for t in self._tails
+            if t.inode >= 0
+        }
+
+    @staticmethod
+    def load_positions(get: Callable[[str], str | None], paths: list[str]) -> dict[str, Any]:
+        """Read saved positions back with ``get(meta_key)``."""
+        out: dict[str, Any] = {}
+        for p in paths:
+            raw = get(f"follow:{p}")
+            if raw:
+                try:
+                    out[p] = json.loads(raw)
+                except ValueError:
+                    continue
+        return out
+
+
+class KafkaSource:
+    """Consume raw log lines from a topic as one member of a consumer group.
+
+    Args:
+        bootstrap: ``host:port``.
+        topic / group_id: what to consume, and as which group.
+        stop: set it to end the iteration.
+        session_timeout_ms / heartbeat_interval_ms / max_poll_interval_ms: group
+            settings (small values make joins fast on Tansu; see TESTING.md).
+        on_assign: called with the assigned partition numbers after each rebalance.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        group_id: str,
+        stop: threading.Event,
+        *,
+        session_timeout_ms: int = 10000,
+        heartbeat_interval_ms: int = 3000,
+        max_poll_interval_ms: int = 300000,
+        poll_timeout_ms: int = 200,
+        on_assign: Callable[[list[int]], None] | None = None,
+    ) -> None:
+        self._settings: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": group_id,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "session_timeout_ms": session_timeout_ms,
+            "heartbeat_interval_ms": heartbeat_interval_ms,
+            "max_poll_interval_ms": max_poll_interval_ms,
+        }
+        self._topic = topic
+        self._stop = stop
+        self._timeout = poll_timeout_ms
+        self._on_assign = on_assign
+        self._consumer: Any = None
+        self._assigned: frozenset[int] = frozenset()
+        self._done: dict[Any, int] = {}
+
+    def __iter__(self) -> Iterator[Record | None]:
+        from kafka import KafkaConsumer  # optional dependency: the 'monitor' extra
+
+        consumer = KafkaConsumer(self._topic, **self._settings)
+        self._consumer = consumer
+        try:
+            while not self._stop.is_set():
+                batch = consumer.poll(timeout_ms=self._timeout)
+                assigned = frozenset(tp.partition for tp in consumer.assignment())
+                if assigned != self._assigned:
+                    self._assigned = assigned
+                    _log.info("assigned partitions %s", sorted(assigned))
+                    if self._on_assign is not None:
+                        self._on_assign(sorted(assigned))
+                for tp, records in batch.items():
+                    origin = f"kafka:{tp.topic}/{tp.partition}"
+                    for rec in records:
+                        value = rec.value
+                        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+                        yield text.rstrip("\r\n"), rec.offset + 1, origin
+                        # The runner handled the record once it asks for the next one.
+                        self._done[tp] = rec.offset + 1
+                yield None
+        finally:
+            self.commit()
+            consumer.close(autocommit=False)
+            self._consumer = None
+
+    def commit(self) -> None:
+        """Commit the offsets of every record yielded so far (after a checkpoint)."""
+        if self._consumer is None or not self._done:
+            return
+        from kafka.structs import OffsetAndMetadata
+
+        offsets = {
+            tp: OffsetAndMetadata(off, "", -1)
+            for tp, off in self._done.items()
+            if tp.partition in self._assigned
+        }
+        self._done.clear()
+        if not offsets:
+            return
+        try:
+            self._consumer.commit(offsets)
+        except Exception as exc:
+            _log.warning("offset commit failed: %s", exc.__class__.__name__)

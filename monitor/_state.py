@@ -1,0 +1,113 @@
+"""Persist detection windows in the store's ``window_state`` table.
+
+Checkpoints are incremental: only keys changed since the last checkpoint are
+upserted, and keys that were evicted or fired are deleted, in one transaction.
+The engine's event-time watermark and follow-source positions go to ``meta``.
+A restart loads every row back, so an attack in progress is not forgotten and
+a fired key stays in cooldown (no alert fires twice).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from typing import Any
+
+from logward.errors import StoreError
+from monitor._detect import DetectionEngine
+
+__all__ = ["StateStore"]
+
+_log = logging.getLogger(__name__)
+_WATERMARK = "monitor.watermark"
+
+
+class StateStore:
+    """Checkpoint and restore a DetectionEngine's windows.
+
+    Args:
+        conn: a connection from ``monitor.open_store``.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def load(self, engine: DetectionEngine) -> int:
+        """Restore every persisted key of the engine's rules; return how many rows loaded.
+
+        Raises:
+            StoreError: the table cannot be read.
+        """
+        names = list(engine.by_name)
+        if not names:
+            return 0
+        marks = ",".join("?" * len(names))
+        try:
+            cur = self._conn.execute(
+                f"SELECT rule, key, state FROM window_state WHERE rule IN ({marks})",  # noqa: S608 - placeholders only
+                names,
+            )
+            loaded = engine.restore((rule, key, json.loads(state)) for rule, key, state in cur)
+            row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (_WATERMARK,)).fetchone()
+        except (sqlite3.Error, ValueError) as exc:
+            raise StoreError(f"cannot load window state: {exc.__class__.__name__}") from exc
+        if row is not None:
+            engine.watermark = max(engine.watermark, float(row[0]))
+        _log.info("restored %s window keys", loaded)
+        return loaded
+
+    def checkpoint(self, engine: DetectionEngine, extra_meta: dict[str, str] | None = None) -> int:
+        """Write changed keys (and meta values) in one transaction; return rows touched.
+
+        Raises:
+            StoreError: the write failed (nothing is half-written).
+        """
+        upserts: list[tuple[str, str, str, float]] = []
+        deletes: list[tuple[str, str]] = []
+        now = engine.watermark
+        for evaluator in engine.evaluators:
+            name = evaluator.rule.name
+            for key, state in evaluator.dirty_rows():
+                if state is None:
+                    deletes.append((name, key))
+                else:
+                    upserts.append((name, key, json.dumps(state, separators=(",", ":")), now))
+        meta = {_WATERMARK: repr(engine.watermark), **(extra_meta or {})}
+        try:
+            with self._conn:
+                self._conn.executemany(
+                    "DELETE FROM window_state WHERE rule = ? AND key = ?", deletes
+                )
+                self._conn.executemany(
+                    "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
+                    " updated = excluded.updated",
+                    upserts,
+                )
+                self._conn.executemany(
+                    "INSERT INTO meta (k, v) VALUES (?, ?)"
+                    " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                    list(meta.items()),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
+        return len(upserts) + len(deletes)
+
+    def put_rows(self, rule: str, rows: list[tuple[str, dict[str, Any]]], now: float) -> None:
+        """Upsert ``(key_json, state)`` rows for one rule (used by the baseline fit)."""
+        try:
+            with self._conn:
+                self._conn.executemany(
+                    "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
+                    " updated = excluded.updated",
+                    [(rule, k, json.dumps(s, separators=(",", ":")), now) for k, s in rows],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot store baselines: {exc.__class__.__name__}") from exc
+
+    def get_meta(self, key: str) -> str | None:
+        """Read one ``meta`` value (e.g. a follow position)."""
+        row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])

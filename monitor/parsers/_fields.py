@@ -1,0 +1,103 @@
+"""Field helpers shared by the parsers: client addresses and HTTP requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from monitor.parsers._base import ParserOptions
+
+__all__ = ["classify_http", "first_match", "split_host", "split_target"]
+
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}\Z")
+_IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?\Z")
+_DOMAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?\Z")
+
+_WEB = "web"
+_AUTH = "authentication"
+
+
+_HOSTS: dict[str, tuple[str | None, str | None]] = {}
+_HOSTS_MAX = 65536
+
+
+def split_host(host: str) -> tuple[str | None, str | None]:
+    """Tell a client address from a host name (cached; see :func:`_split_host`)."""
+    found = _HOSTS.get(host)
+    if found is None:
+        found = _split_host(host)
+        if len(_HOSTS) >= _HOSTS_MAX:
+            _HOSTS.clear()
+        _HOSTS[host] = found
+    return found
+
+
+def _split_host(host: str) -> tuple[str | None, str | None]:
+    """Tell a client address from a host name.
+
+    ``::ffff:``-mapped IPv4 addresses become plain IPv4; brackets and an IPv6
+    zone are dropped. Anything else that looks like a DNS name is a domain.
+
+    Returns:
+        ``(source_ip, source_domain)``, at most one of them set.
+    """
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if _IPV4.match(host):
+        return host, None
+    if ":" in host:
+        if "%" in host:
+            host = host.split("%", 1)[0]
+        lowered = host.lower()
+        if lowered.startswith("::ffff:") and _IPV4.match(lowered, 7):
+            return lowered[7:], None
+        if _IPV6.match(lowered):
+            return lowered, None
+        return None, None
+    if _DOMAIN.match(host) and not host.replace(".", "").isdigit():
+        return None, host.lower()
+    return None, None
+
+
+def split_target(target: str) -> tuple[str, str | None]:
+    """Split a request target into path and query (``None`` when there is no ``?``)."""
+    path, sep, query = target.partition("?")
+    return path, (query if sep else None)
+
+
+def classify_http(
+    options: ParserOptions,
+    method: str | None,
+    path: str | None,
+    status: int | None,
+    user: str | None,
+) -> tuple[str, str, str]:
+    """Classify one HTTP request as ``(event.category, event.action, event.outcome)``.
+
+    * At a login path: a configured failure status (401/403) is a failed
+      login; a 2xx/3xx answer is a successful login when it answers a form
+      post (any method but GET/HEAD) or carries an authenticated user.
+    * Anywhere else (and GETs of the login form): a web request whose outcome
+      follows ECS (``failure`` from status 400 up, so 401/403 are failures).
+    """
+    if path is not None and status is not None and options.is_login_path(path):
+        if status in options.failure_statuses:
+            return _AUTH, "login", "failure"
+        if 200 <= status < 400 and (user or (method not in ("GET", "HEAD", None))):
+            return _AUTH, "login", "success"
+    if status is None:
+        return _WEB, "http_request", "unknown"
+    if status in options.failure_statuses or status >= 400:
+        return _WEB, "http_request", "failure"
+    return _WEB, "http_request", "success"
+
+
+def first_match(
+    messages: Iterable[tuple[re.Pattern[str], str, str]], text: str
+) -> tuple[re.Match[str], str, str] | None:
+    """Return the first ``(match, category, action)`` whose pattern matches ``text``."""
+    for pattern, category, action in messages:
+        found = pattern.match(text)
+        if found is not None:
+            return found, category, action
+    return None

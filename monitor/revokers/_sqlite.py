@@ -1,0 +1,58 @@
+"""The embedded default revoker: the ``accounts`` table of the store."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from monitor._alert import Alert
+from monitor.revokers._base import revoke_error
+
+__all__ = ["SqliteRevoker"]
+
+
+class SqliteRevoker:
+    """Set ``accounts.active`` to 0 or 1 in the embedded store.
+
+    An account the store has never seen is added as inactive on revocation,
+    so that an attacker's target is blocked even before it is provisioned.
+
+    Args:
+        conn: a connection from ``monitor.open_store``.
+        name: the revoker's name in ``responses.yaml``.
+        clock: returns epoch seconds.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        name: str = "embedded",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = name
+        self._conn = conn
+        self._clock = clock
+
+    def _set_active(self, account: str, active: int) -> None:
+        try:
+            self._conn.execute(
+                "INSERT INTO accounts (name, active, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET active = excluded.active,"
+                " updated_at = excluded.updated_at",
+                (account, active, self._clock()),
+            )
+            self._conn.commit()
+        except sqlite3.Error as exc:
+            raise revoke_error(
+                f"revoker {self.name!r}: store update failed: {exc.__class__.__name__}",
+                retryable=isinstance(exc, sqlite3.OperationalError),
+            ) from None
+
+    def revoke(self, account: str, alert: Alert) -> None:
+        """Mark ``account`` inactive."""
+        self._set_active(account, 0)
+
+    def reinstate(self, account: str, reason: str) -> None:
+        """Mark ``account`` active again."""
+        self._set_active(account, 1)

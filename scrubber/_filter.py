@@ -1,0 +1,241 @@
+"""``ScrubbingFilter``: the stdlib-logging adapter over the engine.
+
+Attach it to *handlers* (``scrubber.install()`` does): a filter on a logger only
+sees records logged on that very logger, never those propagated from its
+children (``logging.getLogger("app.db")`` records skip the filters of
+``logging.getLogger("app")`` and of the root logger).
+
+Everything in a ``LogRecord`` that can carry PII is scrubbed in place:
+
+* the message: ``msg % args`` is formatted once, scrubbed, stored in ``msg``,
+  and ``args`` is cleared (a dict ``msg`` stays a dict, scrubbed key by key);
+* every ``extra=`` attribute, nested dicts/lists included (objects become their
+  scrubbed ``str()``);
+* ``exc_info``: replaced by a surrogate whose message, notes and chained causes
+  are scrubbed (for formatters such as ecs-logging that read ``exc_info``), and
+  ``exc_text`` is pre-set to the scrubbed formatted traceback (for
+  ``logging.Formatter``, which prints ``exc_text`` when it is set);
+* ``exc_text``, ``stack_info`` and an already formatted ``message``.
+
+It fails closed: on any error the message becomes ``FAILED_PLACEHOLDER`` and the
+other fields are blanked, a failure is counted, and the log call never raises.
+It is idempotent: a record passing through several handlers that share one
+engine is scrubbed once (the cleared ``args`` carries a per-engine marker).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import Counter
+from typing import Any
+
+from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber._surrogate import format_exc_info, surrogate_exc_info
+
+__all__ = ["ScrubbingFilter"]
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+# Set by structlog's ``wrap_for_formatter``/ProcessorFormatter: objects, not payload.
+_PASSTHROUGH = frozenset({"_logger", "_record", "_from_structlog"})
+# Formatted messages longer than this are not cached (memory stays bounded).
+_MAX_CACHED_LEN = 1024
+
+_NOT_EXTRA = _STANDARD_ATTRS | _PASSTHROUGH
+# A fresh record has exactly these attributes: more means extras (or a cached message).
+_FRESH_LEN = len(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+
+
+class _ScrubbedArgs(tuple):  # type: ignore[type-arg]
+    """The empty ``args`` of a record already scrubbed by one engine.
+
+    Marking ``args`` (which the filter clears anyway) keeps the record's
+    attributes unchanged: JSON formatters print every extra attribute.
+    """
+
+    __slots__ = ()
+
+
+_marks: dict[int, _ScrubbedArgs] = {}
+_marks_lock = threading.Lock()
+
+
+def _mark_for(engine: Scrubber) -> _ScrubbedArgs:
+    """One marker per engine, shared by every filter over that engine."""
+    with _marks_lock:
+        mark = _marks.get(id(engine))
+        if mark is None:
+            if len(_marks) >= 1024:
+                _marks.clear()
+            mark = _marks[id(engine)] = _ScrubbedArgs()
+        return mark
+
+
+_state = threading.local()
+
+
+def _blank(record: logging.LogRecord) -> None:
+    """Replace every field that can carry PII by the fixed placeholder."""
+    record.msg = FAILED_PLACEHOLDER
+    record.args = None
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    attrs = record.__dict__
+    if "message" in attrs:
+        attrs["message"] = FAILED_PLACEHOLDER
+    for key in attrs.keys() - _NOT_EXTRA:
+        attrs[key] = FAILED_PLACEHOLDER
+
+
+def _format_failure(msg: Any, args: Any, exc: Exception) -> str:
+    """Describe a ``msg % args`` that raised, keeping the (to be scrubbed) parts."""
+    try:
+        shown = f"{msg} [logward: message formatting failed ({type(exc).__name__}); args: {args}]"
+    except Exception:
+        shown = f"{FAILED_PLACEHOLDER} [logward: message formatting failed ({type(exc).__name__})]"
+    return shown
+
+
+class ScrubbingFilter(logging.Filter):
+    """A ``logging.Filter`` that scrubs PII from records in place; it never drops one.
+
+    Usable from ``logging.config.dictConfig``::
+
+        "filters": {"scrub": {"()": "scrubber.ScrubbingFilter", "ner": False}}
+
+    Args:
+        scrubber: the engine; ``None`` means ``get_default_scrubber()`` (or
+            ``load_scrubber`` with the options below), resolved at the first record.
+        name: as for ``logging.Filter`` (records of other loggers pass unscrubbed
+            only if you set it; leave it empty).
+        rules_dir: a rules directory for ``load_scrubber`` (implies a private engine).
+        ner: turn on the NER tier (slow; off by default for logging).
+        ner_model: the spaCy model package name or path for the NER tier.
+        cache_size: how many distinct formatted messages to remember.
+    """
+
+    def __init__(
+        self,
+        scrubber: Scrubber | None = None,
+        *,
+        name: str = "",
+        rules_dir: str | os.PathLike[str] | None = None,
+        ner: bool = False,
+        ner_model: str | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        super().__init__(name)
+        self._scrubber = scrubber
+        self._rules_dir = rules_dir
+        self._ner = ner
+        self._ner_model = ner_model
+        self._cache_size = cache_size
+        self._cache: dict[str, tuple[str, Counter[str]]] = {}
+        self._lock = threading.Lock()
+        self._mark: _ScrubbedArgs | None = None
+
+    @property
+    def scrubber(self) -> Scrubber:
+        """The engine, loaded on first use (never at construction or import)."""
+        if self._scrubber is None:
+            with self._lock:
+                if self._scrubber is None:
+                    self._scrubber = self._load()
+        return self._scrubber
+
+    def _load(self) -> Scrubber:
+        import scrubber as package
+
+        if self._rules_dir is None and not self._ner and self._ner_model is None:
+            return package.get_default_scrubber()
+        return package.load_scrubber(self._rules_dir, ner=self._ner, ner_model=self._ner_model)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Scrub ``record`` in place.
+
+        Args:
+            record: the record; mutated.
+
+        Returns:
+            ``False`` only when ``name`` is set and does not match (as
+            ``logging.Filter``); otherwise ``True``: scrubbing never drops a record.
+        """
+        if self.name and not super().filter(record):
+            return False
+        if getattr(_state, "busy", False):
+            # The engine itself logged while scrubbing: never risk a loop.
+            _blank(record)
+            return True
+        _state.busy = True
+        engine: Scrubber | None = None
+        try:
+            engine = self.scrubber
+            mark = self._mark
+            if mark is None:
+                mark = self._mark = _mark_for(engine)
+            if record.args is not mark:
+                self._scrub(engine, record)
+                record.args = mark
+        except Exception:
+            _blank(record)
+            if engine is not None:
+                engine.stats.add_failure()
+        finally:
+            _state.busy = False
+        return True
+
+    def _scrub(self, engine: Scrubber, record: logging.LogRecord) -> None:
+        msg = record.msg
+        args = record.args
+        if args:
+            try:
+                text = str(msg) % args
+            except Exception as exc:
+                text = _format_failure(msg, args, exc)
+            record.msg = self._scrub_message(engine, text)
+        elif type(msg) is str:
+            record.msg = self._scrub_message(engine, msg)
+        elif isinstance(msg, dict):
+            record.msg = engine.scrub_mapping(msg)
+        else:
+            record.msg = self._scrub_message(engine, str(msg))
+        record.args = None
+
+        attrs = record.__dict__
+        if len(attrs) != _FRESH_LEN:
+            if "message" in attrs:
+                attrs["message"] = record.getMessage()
+            for key in attrs.keys() - _NOT_EXTRA:
+                attrs[key] = engine.scrub_value(attrs[key], key)
+
+        exc_info = record.exc_info
+        if exc_info and exc_info[1] is not None:
+            formatted = record.exc_text or format_exc_info(exc_info)
+            record.exc_info = surrogate_exc_info(engine, exc_info)
+            record.exc_text = engine.scrub_text(formatted)
+        elif record.exc_text:
+            record.exc_text = engine.scrub_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = engine.scrub_text(record.stack_info)
+
+    def _scrub_message(self, engine: Scrubber, text: str) -> str:
+        """Scrub a formatted message, remembering recent results (messages repeat)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            if cached[1]:
+                engine.stats.add(cached[1])
+            return cached[0]
+        counts: Counter[str] = Counter()
+        result = engine.scrub_text(text, counts)
+        if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[text] = (result, counts)
+        return result

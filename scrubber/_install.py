@@ -1,0 +1,190 @@
+"""Ways in for stdlib logging: ``install()``, ``ScrubbingHandler`` and ``get_logger()``.
+
+``install()`` attaches one :class:`ScrubbingFilter` to every handler of the root
+logger (or of the logger you name) and to ``logging.lastResort``. Handlers are
+the right place: a filter on a logger never sees records propagated from child
+loggers. Call it *after* configuring handlers; handlers added later need their
+own filter (``handler.addFilter(scrubber.ScrubbingFilter())``) or another call.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+from scrubber._engine import Scrubber
+from scrubber._filter import ScrubbingFilter
+
+__all__ = ["ScrubbingHandler", "get_logger", "install"]
+
+_lock = threading.Lock()
+_default_filter: ScrubbingFilter | None = None
+
+
+def _shared_default_filter() -> ScrubbingFilter:
+    """One filter over the default engine, shared so that its cache is shared."""
+    global _default_filter
+    with _lock:
+        if _default_filter is None:
+            _default_filter = ScrubbingFilter()
+        return _default_filter
+
+
+def _has_scrubbing_filter(filterer: logging.Filterer) -> bool:
+    return any(isinstance(f, ScrubbingFilter) for f in filterer.filters)
+
+
+def install(
+    scrubber: Scrubber | None = None, logger: logging.Logger | str | None = None
+) -> ScrubbingFilter:
+    """Scrub every record that the logger's handlers and ``logging.lastResort`` emit.
+
+    Idempotent: a handler that already has a :class:`ScrubbingFilter` gets no other.
+
+    Args:
+        scrubber: the engine; ``None`` means the default engine, loaded lazily.
+        logger: a logger or logger name; ``None`` means the root logger.
+
+    Returns:
+        The filter that was (or would have been) attached.
+    """
+    if isinstance(logger, str):
+        logger = logging.getLogger(logger)
+    target = logger if logger is not None else logging.getLogger()
+    chosen = _shared_default_filter() if scrubber is None else ScrubbingFilter(scrubber)
+    handlers = list(target.handlers)
+    if logging.lastResort is not None:
+        handlers.append(logging.lastResort)
+    with _lock:
+        for handler in handlers:
+            if not _has_scrubbing_filter(handler):
+                handler.addFilter(chosen)
+    return chosen
+
+
+def get_logger(name: str) -> logging.Logger:
+    """Return the named logger with a :class:`ScrubbingFilter` on the logger itself.
+
+    For logward's own modules (``get_logger(__name__)``): records logged on this
+    logger are scrubbed before any handler sees them, whatever the application's
+    logging configuration is.
+
+    Args:
+        name: the logger name, e.g. ``"logward.stream"``.
+
+    Returns:
+        The logger.
+    """
+    logger = logging.getLogger(name)
+    if not _has_scrubbing_filter(logger):
+        shared = _shared_default_filter()
+        with _lock:
+            if not _has_scrubbing_filter(logger):
+                logger.addFilter(shared)
+    return logger
+
+
+class ScrubbingHandler(logging.Handler):
+    """A handler that scrubs each record, then hands it to ``target``.
+
+    For configurations that prefer a handler to a filter. ``target``'s own level
+    and filters still apply. In ``dictConfig``, ``target`` may be the name of
+    another configured handler (looked up at the first record, so the order of
+    the handlers does not matter)::
+
+        "handlers": {
+            "console": {"class": "logging.StreamHandler"},
+            "scrubbed": {"()": "scrubber.ScrubbingHandler", "target": "console"},
+        }
+
+    Args:
+        target: the handler to wrap, or the name of a configured handler.
+        scrubber: the engine; ``None`` means the default engine, loaded lazily.
+        **options: ``rules_dir``, ``ner``, ``ner_model`` as for ScrubbingFilter.
+    """
+
+    def __init__(
+        self,
+        target: logging.Handler | str,
+        scrubber: Scrubber | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__()
+        self._target = target
+        self.scrubbing_filter = ScrubbingFilter(scrubber, **_filter_options(options))
+
+    @property
+    def target(self) -> logging.Handler | None:
+        """The wrapped handler (``None`` while a named target is not configured)."""
+        if isinstance(self._target, str):
+            found = _handler_by_name(self._target)
+            if found is None:
+                return None
+            if self.formatter is not None:
+                found.setFormatter(self.formatter)
+            self._target = found
+        return self._target
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Apply this handler's filters, scrub, then pass to the target.
+
+        Returns:
+            Whether the record was passed on.
+        """
+        if not self.filter(record):
+            return False
+        self.scrubbing_filter.filter(record)
+        target = self.target
+        if target is None:
+            # Nowhere to write: say so without the (already scrubbed) record.
+            sys.stderr.write(f"logward: ScrubbingHandler target {self._target!r} not found\n")
+            return False
+        if record.levelno >= target.level:
+            target.handle(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Pass a record to the target (``handle`` is the way in; it scrubs first)."""
+        self.handle(record)
+
+    def setFormatter(self, fmt: logging.Formatter | None) -> None:
+        """Set the target's formatter (this handler formats nothing itself)."""
+        super().setFormatter(fmt)
+        if not isinstance(self._target, str):
+            self._target.setFormatter(fmt)
+
+    def flush(self) -> None:
+        """Flush the target."""
+        if not isinstance(self._target, str):
+            self._target.flush()
+
+    def close(self) -> None:
+        """Close the target, then this handler."""
+        try:
+            if not isinstance(self._target, str):
+                self._target.close()
+        finally:
+            super().close()
+
+
+def _filter_options(options: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"rules_dir", "ner", "ner_model"}
+    unknown = set(options) - allowed
+    if unknown:
+        raise TypeError(f"unknown ScrubbingHandler options: {sorted(unknown)}")
+    rules_dir = options.get("rules_dir")
+    if rules_dir is not None:
+        options = {**options, "rules_dir": os.fspath(rules_dir)}
+    return options
+
+
+def _handler_by_name(name: str) -> logging.Handler | None:
+    getter = getattr(logging, "getHandlerByName", None)  # Python 3.12+
+    if getter is not None:
+        found: logging.Handler | None = getter(name)
+        return found
+    named: dict[str, logging.Handler] = getattr(logging, "_handlers", {})
+    return named.get(name)

@@ -1,0 +1,165 @@
+"""`logward monitor parse|replay|run|baseline` command shapes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from logward.cli import main
+from monitor._store import open_store
+
+GOLDEN = Path(__file__).parent.parent / "monitor" / "golden"
+BRUTE = GOLDEN / "brute-force-ip" / "input.log"
+API = GOLDEN / "api-rate-per-account" / "input.log"
+REQUIRED = {"rule", "severity", "keys", "count", "first_seen", "last_seen", "actions"}
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_parse_prints_ecs_objects_with_line_numbers(capsys):
+    """One ECS JSON object per recognised line, with its 1-based line number."""
+    code, docs, _ = run_cli(capsys, "monitor", "parse", "--format", "sshd", "--year", "2024", str(BRUTE))
+    assert 0 == code
+    assert 31 == len(docs)
+    assert 2 == docs[0]["line"]
+    assert ("203.0.113.10", "failure") == (docs[0]["source.ip"], docs[0]["event.outcome"])
+    assert "2024-11-27T10:00:00.000Z" == docs[0]["@timestamp"]
+
+
+def test_replay_prints_alerts_with_actions(capsys):
+    """Replay prints each alert with the required fields and its actions."""
+    code, docs, _ = run_cli(
+        capsys, "monitor", "replay", "--format", "sshd", "--year", "2024", str(BRUTE)
+    )
+    assert 0 == code
+    brute = [d for d in docs if d["rule"] == "brute-force-ip"]
+    assert 1 == len(brute)
+    assert REQUIRED <= set(brute[0])
+    assert {"source.ip": "203.0.113.10"} == brute[0]["keys"]
+    assert isinstance(brute[0]["actions"], list)
+
+
+def test_replay_dry_run_simulates(capsys):
+    """With --dry-run no action is taken for real."""
+    code, docs, _ = run_cli(
+        capsys, "monitor", "replay", "--dry-run", "--format", "sshd", "--year", "2024",
+        str(GOLDEN / "success-after-failures" / "input.log"),
+    )
+    assert 0 == code
+    actions = [a for d in docs for a in d["actions"]]
+    revokes = [a for a in actions if a["action"] in ("revoke_account", "deny_ip")]
+    assert revokes
+    assert {"simulated"} == {a["outcome"] for a in revokes}
+
+
+def test_replay_with_data_dir_persists_and_does_not_refire(capsys, tmp_path):
+    """With --data-dir a second replay of the same file raises nothing new."""
+    argv = ["monitor", "replay", "--data-dir", str(tmp_path), "--format", "sshd", "--year", "2024"]
+    code, first, _ = run_cli(capsys, *argv, str(BRUTE))
+    assert (0, True) == (code, len(first) > 0)
+    code, second, _ = run_cli(capsys, *argv, str(BRUTE))
+    assert (0, []) == (code, second)
+    conn = open_store(tmp_path)
+    assert len(first) == conn.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+    conn.close()
+
+
+def test_bad_rule_file_is_a_clear_error(capsys, tmp_path):
+    """An invalid rule exits 2 with file, rule and field named."""
+    (tmp_path / "bad.yaml").write_text(
+        "name: bad\ntype: threshold\nseverity: high\nmatch: {event.outcome: failure}\n"
+        "group_by: [source.ip]\nthreshold: 3\nwindow: 5m\ncolor: red\n"
+    )
+    code, _, err = run_cli(
+        capsys, "monitor", "replay", "--rules", str(tmp_path), "--format", "sshd", str(BRUTE)
+    )
+    assert 2 == code
+    assert "bad.yaml" in err
+    assert "'color'" in err
+
+
+def test_unknown_format_and_missing_file(capsys, tmp_path):
+    """Usage errors exit 2 with a message."""
+    code, _, err = run_cli(capsys, "monitor", "parse", "--format", "nope", str(BRUTE))
+    assert 2 == code
+    assert "nope" in err
+    code, _, err = run_cli(capsys, "monitor", "parse", "--format", "sshd", str(tmp_path / "x"))
+    assert 2 == code
+    assert "no such file" in err
+
+
+def test_baseline_stores_per_key_state(capsys, tmp_path):
+    """baseline fits per-account rates with pandas and stores them for the rate rule."""
+    code, docs, _ = run_cli(
+        capsys, "monitor", "baseline", "--data-dir", str(tmp_path), "--format", "combined", str(API)
+    )
+    assert 0 == code
+    assert [("api-rate-per-account", 3)] == [(d["rule"], d["keys"]) for d in docs]
+    conn = open_store(tmp_path)
+    rows = dict(
+        conn.execute(
+            "SELECT key, state FROM window_state WHERE rule = 'api-rate-per-account'"
+        ).fetchall()
+    )
+    bob = json.loads(rows['["bob"]'])
+    assert (-1, 41) == (bob["b"], bob["n"])
+    assert pytest.approx(10.0) == bob["m"]
+    conn.close()
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.integration
+def test_run_follow_alerts_live_and_stops_on_sigterm(tmp_path):
+    """run --follow raises an alert for lines appended live and checkpoints on SIGTERM."""
+    log = tmp_path / "auth.log"
+    log.write_text("")
+    data = tmp_path / "data"
+    out = (tmp_path / "out.jsonl").open("w")
+    err = (tmp_path / "err.txt").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd", "--year", "2024",
+         "--follow", str(log), "--data-dir", str(data)],
+        stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert _wait(lambda: "monitoring" in (tmp_path / "err.txt").read_text(), 20)
+        lines = BRUTE.read_text().splitlines()
+        with log.open("a") as fh:
+            fh.write("\n".join(lines[:6]) + "\n")
+            fh.flush()
+            time.sleep(0.3)
+            fh.write("\n".join(lines[6:]) + "\n")
+        assert _wait(lambda: "brute-force-ip" in (tmp_path / "out.jsonl").read_text(), 10)
+        proc.send_signal(signal.SIGTERM)
+        assert 0 == proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.close()
+        err.close()
+    conn = open_store(data)
+    assert 31 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert conn.execute("SELECT COUNT(*) FROM window_state").fetchone()[0] > 0
+    position = conn.execute("SELECT v FROM meta WHERE k LIKE 'follow:%'").fetchone()
+    assert position is not None
+    conn.close()
