@@ -79,8 +79,11 @@ def main(argv: list[str]) -> int:
         conn.close()
         fill_seconds = time.perf_counter() - started
         size_mb = (Path(tmp) / "monitor.db").stat().st_size / 1e6
-        print(f"filled {filled.events:,} events, {args.alerts:,} alerts in {fill_seconds:.1f} s"
-              f" ({size_mb:.0f} MB)", flush=True)
+        print(
+            f"filled {filled.events:,} events, {args.alerts:,} alerts in {fill_seconds:.1f} s"
+            f" ({size_mb:.0f} MB)",
+            flush=True,
+        )
         password = "bench-password-123"
         user = User("bench", Role.ADMIN, PasswordHasher().hash(password))
         config = DashboardConfig(users={"bench": user}, secret_key="b" * 40, page_size=50)
@@ -89,8 +92,10 @@ def main(argv: list[str]) -> int:
         with TestClient(app) as client:
             token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
             assert token is not None
-            client.post("/login", data={"username": "bench", "password": password,
-                                        "csrf_token": token.group(1)})
+            client.post(
+                "/login",
+                data={"username": "bench", "password": password, "csrf_token": token.group(1)},
+            )
             last_page = -(-filled.events // 50)
             for label, url in _pages(filled.alert_ids[0], VICTIM, ATTACKER_IP, last_page):
                 times = []
@@ -118,18 +123,24 @@ def main(argv: list[str]) -> int:
         mark = "ok" if p95 < TARGET_MS else "SLOW"
         print(f"{label:34} {fig['p50_ms']:>8} {fig['p95_ms']:>8} {fig['max_ms']:>8}   {mark}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "benchmark": "dashboard",
-        "events": filled.events,
-        "alerts": args.alerts,
-        "span_days": args.span_days,
-        "repeat": args.repeat,
-        "fill_seconds": round(fill_seconds, 1),
-        "store_mb": round(size_mb, 1),
-        "target_ms": TARGET_MS,
-        "worst_p95_ms": round(worst, 1),
-        "pages": figures,
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "dashboard",
+                "events": filled.events,
+                "alerts": args.alerts,
+                "span_days": args.span_days,
+                "repeat": args.repeat,
+                "fill_seconds": round(fill_seconds, 1),
+                "store_mb": round(size_mb, 1),
+                "target_ms": TARGET_MS,
+                "worst_p95_ms": round(worst, 1),
+                "pages": figures,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"worst p95 {worst:.0f} ms vs target {TARGET_MS:.0f} ms -> {RESULTS}")
     return 0 if worst < TARGET_MS else 1
 

@@ -39,7 +39,13 @@ def _sshd_lines(n: int, rng: random.Random) -> list[str]:
     t0 = 1_732_701_600
     for i in range(n):
         ts = time.strftime("%b %d %H:%M:%S", time.gmtime(t0 + i // 20))
-        ip = f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        a, b, c, d = (
+            rng.randrange(1, 224),
+            rng.randrange(256),
+            rng.randrange(256),
+            rng.randrange(1, 255),
+        )
+        ip = f"{a}.{b}.{c}.{d}"
         if rng.random() < 0.05:
             ip = f"203.0.113.{rng.randrange(20)}"  # a few busy attackers
         user = rng.choice(["root", "admin", "oracle", "test", "ubuntu", f"u{rng.randrange(5000)}"])
@@ -77,8 +83,7 @@ def _combined_lines(n: int, rng: random.Random) -> list[str]:
     return out
 
 
-def throughput(n: int) -> dict[str, float]:
-    """events/s through parse + detect + respond, per format; and detect only."""
+def _replay(fmt: str, lines: list[str]) -> dict[str, float]:
     from logward.paths import rules_dir
     from monitor._detect import DetectionEngine
     from monitor._pipeline import Pipeline
@@ -87,45 +92,44 @@ def throughput(n: int) -> dict[str, float]:
     from monitor._schema import SCHEMA
     from monitor.parsers import get_parser
 
+    rules = load_rules(rules_dir())
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    engine = DetectionEngine(rules)
+    responder = Responder.from_config(None, conn, clock=lambda: engine.watermark, dry_run=True)
+    alerts: list[dict[str, object]] = []
+    pipe = Pipeline(
+        engine, respond=lambda a: [r.to_json() for r in responder.respond(a)], sink=alerts.append
+    )
+    parse = get_parser(fmt, year_rule=2024, scrub=lambda s: s).parse
+    gc.collect()
+    start = time.process_time()
+    n_events = pipe.run(
+        e for e in (parse(line, i, "bench.log") for i, line in enumerate(lines, 1)) if e
+    )
+    full = time.process_time() - start
+    parse = get_parser(fmt, year_rule=2024, scrub=lambda s: s).parse
+    parsed = [e for e in (parse(line, i, "bench.log") for i, line in enumerate(lines, 1)) if e]
+    process = DetectionEngine(rules).process
+    start = time.process_time()
+    for ev in parsed:
+        process(ev)
+    detect = time.process_time() - start
+    conn.close()
+    return {
+        f"{fmt}_events_per_s": round(n_events / full),
+        f"{fmt}_lines_per_s": round(len(lines) / full),
+        f"{fmt}_detect_only_events_per_s": round(len(parsed) / detect),
+        f"{fmt}_alerts": len(alerts),
+    }
+
+
+def throughput(n: int) -> dict[str, float]:
+    """CPU-time events/s through parse + detect + respond, per format; and detect only."""
     rng = random.Random(1)
     out: dict[str, float] = {}
-    for fmt, lines in (("sshd", _sshd_lines(n, rng)), ("combined", _combined_lines(n, rng))):
-        conn = sqlite3.connect(":memory:")
-        conn.executescript(SCHEMA)
-        engine = DetectionEngine(load_rules(rules_dir()))
-        responder = Responder.from_config(None, conn, clock=lambda: engine.watermark, dry_run=True)
-        alerts: list[dict[str, object]] = []
-        pipe = Pipeline(
-            engine,
-            respond=lambda a: [r.to_json() for r in responder.respond(a)],
-            sink=alerts.append,
-        )
-        parser = get_parser(fmt, year_rule=2024, scrub=lambda s: s)
-        events = [parser.parse(line, i, "bench.log") for i, line in enumerate(lines, 1)]
-        parsed = [e for e in events if e is not None]
-        gc.collect()
-        start = time.process_time()
-        parser2 = get_parser(fmt, year_rule=2024, scrub=lambda s: s)
-        engine2 = DetectionEngine(load_rules(rules_dir()))
-        pipe = Pipeline(
-            engine2,
-            respond=lambda a: [r.to_json() for r in responder.respond(a)],
-            sink=alerts.append,
-        )
-        parse = parser2.parse
-        pipe.run(e for e in (parse(line, i, "bench.log") for i, line in enumerate(lines, 1)) if e)
-        full = time.process_time() - start
-        engine3 = DetectionEngine(load_rules(rules_dir()))
-        start = time.process_time()
-        process = engine3.process
-        for ev in parsed:
-            process(ev)
-        detect = time.process_time() - start
-        out[f"{fmt}_events_per_s"] = round(len(parsed) / full)
-        out[f"{fmt}_lines_per_s"] = round(len(lines) / full)
-        out[f"{fmt}_detect_only_events_per_s"] = round(len(parsed) / detect)
-        out[f"{fmt}_alerts"] = len(alerts)
-        conn.close()
+    out.update(_replay("sshd", _sshd_lines(n, rng)))
+    out.update(_replay("combined", _combined_lines(n, rng)))
     return out
 
 
@@ -136,9 +140,22 @@ def latency(trials: int) -> dict[str, float]:
         log.write_text("")
         data = Path(tmp) / "data"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
-             "--follow", str(log), "--data-dir", str(data)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "logward",
+                "monitor",
+                "run",
+                "--format",
+                "sshd",
+                "--follow",
+                str(log),
+                "--data-dir",
+                str(data),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert proc.stderr is not None
@@ -225,7 +242,9 @@ def main(argv: list[str]) -> int:
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")
     print(f"{'baseline fail2ban sshd':<{width}}  {BASELINES['fail2ban_sshd_lines_per_s']} lines/s")
-    print(f"{'baseline CrowdSec':<{width}}  {BASELINES['crowdsec_events_per_s_per_vcpu']} ev/s/vCPU")
+    print(
+        f"{'baseline CrowdSec':<{width}}  {BASELINES['crowdsec_events_per_s_per_vcpu']} ev/s/vCPU"
+    )
     ok = (
         min(figures["sshd_events_per_s"], figures["combined_events_per_s"]) >= 50_000
         and figures["latency_max_s"] < 1.0

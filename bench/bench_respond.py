@@ -142,6 +142,8 @@ def _live_rules(tmp: Path, url: str) -> Path:
     root = tmp / "rules"
     shutil.copytree(rules_dir() / "detections", root / "detections")
     responses = {
+        # The default cap (5 per hour) would turn later trials into alert-only.
+        "settings": {"cap": {"max": 1000, "window": "1h"}},
         "revokers": {"hook": {"type": "webhook", "url": url,
                               "secret": {"env": "BENCH_HOOK_SECRET"}}},
         "responses": [{"name": "acct", "match": {"key": "user.name"},
@@ -177,6 +179,8 @@ def measure_live(trials: int) -> dict[str, float]:
             ready = proc.stderr.readline()
             if "monitoring" not in ready:
                 raise RuntimeError(f"monitor did not start: {ready.strip()}")
+            # Let the follower open the file before appending (it starts at the end).
+            time.sleep(1.0)
             for k in range(trials):
                 before = len(_RECEIVED)
                 user = f"victim{k}"

@@ -1,7 +1,8 @@
 """Accuracy of ``logward scrub`` (pattern tier, ``--ner``) next to presidio and scrubadub.
 
 On the labelled corpus (:mod:`bench.corpus`), per entity type: the share of
-labelled values fully removed (the value no longer appears in the output; for
+labelled values fully removed (the value, nor its URL-encoded forms, no longer
+appears in the output; for
 phone, card, IBAN and SSN its digits must not appear in the output's digits
 either, so a partial mask counts as a leak), and the share of non-PII tokens
 kept. For names and addresses a stricter figure is printed too: no word of the
@@ -21,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from bench import _baselines as B
 from bench.corpus import Line, generate
@@ -67,7 +69,7 @@ def _flatten(output: str, shape: str) -> str:
 
 def removed(value: str, entity: str, text: str) -> bool:
     """Say whether ``value`` is fully gone from the output ``text``."""
-    if value in text:
+    if any(form in text for form in (value, quote_plus(value), quote(value))):
         return False
     if entity in DIGITS:
         digits = re.sub(r"\D", "", value)

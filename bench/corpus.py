@@ -21,6 +21,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from faker import Faker
 
@@ -193,6 +194,10 @@ _ACCESS = [
     '{int} "-" "curl/8.5.0"',
     '{IP} - - [27/Nov/2026:14:05:12 +0000] "POST /checkout?phone={PHONE}&order={order} '
     'HTTP/2.0" {status} {int} {dur}',
+    '{IP} - - [27/Nov/2026:14:05:13 +0000] "GET /api/v2/profile?name={PERSON_Q}&id={int} '
+    'HTTP/1.1" {status} {int} "-" "okhttp/4.12.0"',
+    '{IP} - - [27/Nov/2026:14:05:14 +0000] "GET /track?to={ADDRESS_Q}&order={order} '
+    'HTTP/1.1" {status} {int}',
 ]
 _TRACE = [
     '  File "{path}", line {int}, in charge_card',
@@ -228,14 +233,18 @@ _KEY_KIND = {
 }
 
 
-def _fill(template: str, vals: _Values) -> tuple[str, list[tuple[str, str]], list[str]]:
+def _fill(template: str, vals: _Values) -> tuple[str, list[tuple[str, str, str]], list[str]]:
     text, pos, labels, keep = [], 0, [], []
     for m in _FIELD.finditer(template):
         text.append(template[pos : m.start()])
         kind = m.group(1)
-        if kind.isupper():
+        if kind.endswith("_Q"):  # URL-encoded in a query string; the label keeps the value
+            entity, raw = vals.pii(kind[:-2])
+            value = quote_plus(raw)
+            labels.append((entity, raw, value))
+        elif kind.isupper():
             entity, value = vals.pii(kind)
-            labels.append((entity, value))
+            labels.append((entity, value, value))
         else:
             value = vals.safe(kind)
             keep.append(value)
@@ -245,10 +254,10 @@ def _fill(template: str, vals: _Values) -> tuple[str, list[tuple[str, str]], lis
     return "".join(text), labels, keep
 
 
-def _locate(text: str, found: list[tuple[str, str]], shape: str, keep: list[str]) -> Line:
+def _locate(text: str, found: list[tuple[str, str, str]], shape: str, keep: list[str]) -> Line:
     labels, cursor = [], 0
-    for entity, value in found:
-        encoded = json.dumps(value, ensure_ascii=False)[1:-1] if shape == "json" else value
+    for entity, value, shown in found:
+        encoded = json.dumps(shown, ensure_ascii=False)[1:-1] if shape == "json" else shown
         start = text.find(encoded, cursor)
         if start < 0:
             start = text.find(encoded)
@@ -274,7 +283,7 @@ def _json_line(vals: _Values) -> Line:
         entity, value = vals.pii(_KEY_KIND[key])
         record["customer"] = record.get("customer", {})
         record["customer"][key] = value
-        labels.append((entity, value))
+        labels.append((entity, value, value))
     return _locate(json.dumps(record, ensure_ascii=False), labels, "json", keep)
 
 

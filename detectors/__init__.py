@@ -6,7 +6,13 @@ Importing this package loads no model and reads no file.
 from detectors._base import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
 from detectors._ner import SpacyNerDetector, load_ner_detector
-from detectors._pattern import ContextRule, PatternDetector, PatternRule, PatternSpec
+from detectors._pattern import (
+    ContextRule,
+    PatternDetector,
+    PatternRule,
+    PatternSpec,
+    ScanGroupDetector,
+)
 from detectors._validators import VALIDATORS
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "PatternDetector",
     "PatternRule",
     "PatternSpec",
+    "ScanGroupDetector",
     "SpacyNerDetector",
     "load_ner_detector",
     "split_key",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ MODEL_ENV = "LOGWARD_NER_MODEL"
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
 _PLACE_LABELS = frozenset({"FAC", "GPE", "LOC"})
 _Span = tuple[str, int, int]
+_PLUS = re.compile(r"(?<=[\w.,'])\+(?=[\w'])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class _Plan:
 
     findings: tuple[Finding, ...]
     candidates: tuple[tuple[int, int], ...]
+    view: str  # the text with URL-encoded spaces/commas read as such (same offsets)
 
 
 def _importable(name: str) -> bool:
@@ -168,13 +171,13 @@ class SpacyNerDetector:
         """
         nlp, rules = self._load()
         plans = [self._plan(text, rules) for text in texts]
-        wanted = {text[a:b] for text, p in zip(texts, plans, strict=True) for a, b in p.candidates}
+        wanted = {p.view[a:b] for p in plans for a, b in p.candidates}
         results = self._run_model(nlp, wanted)
         out: list[list[Finding]] = []
-        for text, plan in zip(texts, plans, strict=True):
+        for plan in plans:
             found = list(plan.findings)
             for start, end in plan.candidates:
-                found.extend(self._map(text, start, end, results[text[start:end]], rules))
+                found.extend(self._map(plan.view, start, end, results[plan.view[start:end]], rules))
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
@@ -203,6 +206,8 @@ class SpacyNerDetector:
         return results
 
     def _plan(self, text: str, rules: NameRules) -> _Plan:
+        if "+" in text or "%" in text:  # query strings: John+Smith, 12%20Elm%20Road
+            text = _PLUS.sub(" ", text).replace("%20", "   ").replace("%2C", ",  ")
         findings = [
             Finding("STREET_ADDRESS", a, b, 0.8, self._name) for a, b in self._address.spans(text)
         ]
@@ -216,7 +221,7 @@ class SpacyNerDetector:
                 blocked.append((run.start, run.end))
             elif run.candidate:
                 candidates.append((run.start, run.end))
-        return _Plan(tuple(findings), tuple(candidates))
+        return _Plan(tuple(findings), tuple(candidates), text)
 
     def _map(
         self, text: str, lo: int, hi: int, spans: tuple[_Span, ...], rules: NameRules

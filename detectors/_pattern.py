@@ -96,6 +96,8 @@ class PatternRule:
         scan_group: rules naming the same group are located by one shared scan.
         first_chars: body of a regex character class holding every character a
             match can start with (required with ``scan_group``).
+        word_start: every match starts where the previous character is not an
+            ASCII letter or digit (lets a scan group skip the middle of words).
     """
 
     name: str
@@ -108,6 +110,7 @@ class PatternRule:
     ignore_case: bool = False
     scan_group: str | None = None
     first_chars: str | None = None
+    word_start: bool = False
 
 
 class PatternDetector:
@@ -150,6 +153,11 @@ class PatternDetector:
     def rule(self) -> PatternRule:
         """The rule this detector was built from."""
         return self._rule
+
+    @property
+    def literals(self) -> tuple[str, ...]:
+        """Lowercase substrings of which one must occur in a text (empty: no gate)."""
+        return self._literals
 
     @property
     def source(self) -> str:
@@ -286,11 +294,19 @@ class ScanGroupDetector:
             if rule.ignore_case or not rule.first_chars:
                 raise ValueError(f"rule {rule.name!r} cannot join a scan group")
             lead.append(rule.first_chars)
-            source = _GROUP_DEF.sub(lambda m, i=i: f"(?P<g{i}_{m.group(1)}>", member.source)
-            bodies.append(_GROUP_REF.sub(lambda m, i=i: f"(?P=g{i}_{m.group(1)})", source))
+            source = _GROUP_DEF.sub(rf"(?P<g{i}_\1>", member.source)
+            bodies.append(_GROUP_REF.sub(rf"(?P=g{i}_\1)", source))
         self._name = name
         self._members = tuple(members)
-        self._scan = re.compile(f"(?=[{''.join(lead)}])(?=" + "|".join(bodies) + ")")
+        chars = "".join(lead)
+        # Stage 1 finds possible starts cheaply (one character class, plus "not
+        # after a letter or digit" when every member promises that); stage 2 keeps
+        # those where some member's pattern matches.
+        if all(m.rule.word_start for m in members):
+            self._starts = re.compile(f"[{chars}](?<![A-Za-z0-9].)")
+        else:
+            self._starts = re.compile(f"[{chars}]")
+        self._union = re.compile("(?=" + "|".join(bodies) + ")")
 
     @property
     def name(self) -> str:
@@ -304,7 +320,10 @@ class ScanGroupDetector:
 
     def detect(self, text: str) -> list[Finding]:
         """Return the findings of every member in ``text``."""
-        positions = [m.start() for m in self._scan.finditer(text)]
+        match_at = self._union.match
+        positions = [
+            m.start() for m in self._starts.finditer(text) if match_at(text, m.start()) is not None
+        ]
         if not positions:
             return []
         found: list[Finding] = []

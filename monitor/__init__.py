@@ -3,10 +3,15 @@
 from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
+from monitor._detect import DetectionEngine
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
+from monitor._pipeline import Pipeline
 from monitor._respond import Responder
 from monitor._respond_config import ResponsesConfig, load_responses
 from monitor._respond_record import ActionResult, reinstate
+from monitor._rules import Rule, load_rules
+from monitor._sources import FollowSource, KafkaSource
+from monitor._state import StateStore
 from monitor._store import open_store
 
 __all__ = [
@@ -19,11 +24,18 @@ __all__ = [
     "AuditLog",
     "ChainStatus",
     "DenyList",
+    "DetectionEngine",
+    "FollowSource",
+    "KafkaSource",
+    "Pipeline",
     "Responder",
     "ResponsesConfig",
+    "Rule",
+    "StateStore",
     "denylist_text",
     "iso_time",
     "load_responses",
+    "load_rules",
     "open_store",
     "reinstate",
     "serve_denylist",

@@ -216,7 +216,8 @@ class RateEvaluator:
     def evict(self, now: float, idle: float = 7 * 86400.0) -> int:
         """Drop keys idle for ``idle`` seconds of event time (baselines included)."""
         horizon = int((now - idle) // self._window)
-        stale = [k for k, st in self._keys.items() if st.bucket < horizon]
+        # A fitted baseline not yet used (bucket -1) stays until its key shows up.
+        stale = [k for k, st in self._keys.items() if 0 <= st.bucket < horizon]
         for k in stale:
             del self._keys[k]
         if self._dirty is not None:

@@ -53,6 +53,19 @@ def key_from_json(text: str, width: int) -> Key:
     return values[0] if width == 1 else tuple(values)
 
 
+def _as_list(win: Any) -> list[Any] | None:
+    """A window in its list form.
+
+    Single events of weight 1 are stored compactly: a bare float (timestamp) for
+    rules without ``distinct``, a ``(timestamp, value)`` tuple for the others.
+    """
+    if win.__class__ is float:
+        return [1, win, 1]
+    if win.__class__ is tuple:
+        return [1, win[0], 1, win[1]]
+    return win  # type: ignore[no-any-return]
+
+
 class ThresholdEvaluator:
     """Evaluates one ``threshold`` rule over a stream of events in event time.
 
@@ -92,7 +105,9 @@ class ThresholdEvaluator:
         self._threshold = rule.threshold
         self._distinct = attrgetter(ECS_FIELDS[rule.distinct]) if rule.distinct else None
         self._stride = 3 if rule.distinct else 2
-        self._wins: dict[Key, list[Any]] = {}
+        # A key's window: a flat list, or for a single event of weight 1 a compact
+        # float / (ts, value) tuple (see ``_as_list``): most keys see one event.
+        self._wins: dict[Key, Any] = {}
         self._fired: dict[Key, float] = {}
         self._dirty: set[Key] | None = set() if track_dirty else None
         self.conditions = [c for c in (rule.match, rule.reset_on, rule.then) if c is not None]
@@ -158,15 +173,29 @@ class ThresholdEvaluator:
             key = key_of(ev)
             if key is None:
                 return None
-            ts = ev.timestamp
+            ts = float(ev.timestamp)
             w = ev.count
             win = wins.get(key)
             if stride == 2:
+                if win is None and w == 1 and threshold > 1:
+                    wins[key] = ts
+                    if dirty is not None:
+                        dirty.add(key)
+                    return None
+                if win.__class__ is float:
+                    wins[key] = win = [1, win, 1]
                 entry: list[Any] = [ts, w]
             else:
                 value = distinct_of(ev)  # type: ignore[misc]
                 if value is None:
                     return None
+                if win is None and w == 1 and threshold > 1:
+                    wins[key] = (ts, value)
+                    if dirty is not None:
+                        dirty.add(key)
+                    return None
+                if win.__class__ is tuple:
+                    wins[key] = win = [1, win[0], 1, win[1]]
                 entry = [ts, w, value]
             if dirty is not None:
                 dirty.add(key)
@@ -222,6 +251,8 @@ class ThresholdEvaluator:
         win = self._wins.get(key)
         if win is None:
             return None
+        if win.__class__ is float:
+            self._wins[key] = win = [1, win, 1]
         ts = ev.timestamp
         if len(win) > 1 and win[1] < ts - self._window:
             self._prune(win, ts - self._window)
@@ -276,7 +307,17 @@ class ThresholdEvaluator:
         """Drop keys whose whole window (and cooldown) lies before ``now``; return how many."""
         horizon = now - self._window
         stride = self._stride
-        stale = [k for k, win in self._wins.items() if len(win) == 1 or win[-stride] < horizon]
+        stale = [
+            k
+            for k, win in self._wins.items()
+            if (
+                win < horizon
+                if win.__class__ is float
+                else win[0] < horizon
+                if win.__class__ is tuple
+                else len(win) == 1 or win[-stride] < horizon
+            )
+        ]
         for k in stale:
             del self._wins[k]
         cool = now - self._cooldown
@@ -295,7 +336,7 @@ class ThresholdEvaluator:
         dirty = set(self._dirty)
         self._dirty.clear()  # the same set: ``count`` holds a reference to it
         for key in dirty:
-            win = self._wins.get(key)
+            win = _as_list(self._wins.get(key))
             fired = self._fired.get(key)
             state = None if win is None and fired is None else {"w": win, "f": fired}
             yield key_to_json(key, self._width), state
@@ -305,7 +346,7 @@ class ThresholdEvaluator:
         for key in set(self._wins) | set(self._fired):
             yield (
                 key_to_json(key, self._width),
-                {"w": self._wins.get(key), "f": self._fired.get(key)},
+                {"w": _as_list(self._wins.get(key)), "f": self._fired.get(key)},
             )
 
     def restore(self, key_json: str, state: dict[str, Any]) -> None:

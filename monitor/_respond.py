@@ -27,8 +27,10 @@ from monitor._denylist import DenyList, normalize_ip
 from monitor._respond_config import ActionSpec, ResponseRule, ResponsesConfig, load_responses
 from monitor._respond_record import (
     ActionResult,
+    call_with_retry,
     default_scrub,
     record_action,
+    record_alert,
     reinstate,
     reverse_command,
     safe_error,
@@ -40,6 +42,10 @@ from monitor.revokers._factory import build_revoker
 __all__ = ["Responder"]
 
 logger = logging.getLogger("monitor.respond")
+
+# Deny-list expiry runs from respond() at most this often (clock seconds); account
+# expiry runs on every alert (the revocations table is small).
+IP_EXPIRY_EVERY = 30.0
 
 
 def _data_dir_of(conn: sqlite3.Connection) -> Path | None:
@@ -91,6 +97,7 @@ class Responder:
             base = _data_dir_of(conn)
             denylist_path = base / config.denylist_file if base is not None else None
         self.denylist = DenyList(conn, denylist_path, clock)
+        self._next_ip_expiry = float("-inf")
 
     @classmethod
     def from_config(
@@ -129,30 +136,15 @@ class Responder:
         response = self.config.response_for(alert)
         dry = self.dry_run or response.dry_run
         now = self._clock()
+        if not self.dry_run:
+            # Lapsed temporary revocations end before new alerts are judged, so a
+            # returning offender is revoked again (escalated) rather than skipped.
+            self._expire_accounts()
+            if now >= self._next_ip_expiry:
+                self._next_ip_expiry = now + IP_EXPIRY_EVERY
+                self._expire_ips()
         context = self._context(alert, response, dry)
-        with transaction(self._conn):
-            self._conn.execute(
-                "INSERT OR IGNORE INTO alerts (id, rule, rule_version, severity, keys, key_text,"
-                " count, distinct_count, first_seen, last_seen, created_at, evidence, dry_run,"
-                " labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    alert.id,
-                    alert.rule,
-                    alert.rule_version,
-                    alert.severity,
-                    json.dumps(alert.keys, sort_keys=True),
-                    alert.key_text,
-                    alert.count,
-                    alert.distinct,
-                    alert.first_seen,
-                    alert.last_seen,
-                    now,
-                    json.dumps(context["evidence"], sort_keys=True),
-                    int(dry),
-                    json.dumps(alert.labels, sort_keys=True),
-                ),
-            )
-            self._audit.append("monitor", "alert", alert.key_text, context)
+        record_alert(self._conn, self._audit, alert, context, dry, now)
         results = []
         for spec in response.actions:
             try:
@@ -172,7 +164,12 @@ class Responder:
 
         Reinstatements use actor ``monitor`` and reason ``expired``. A revoker
         failure leaves the account revoked (tried again on the next call).
+        ``respond()`` also does this itself (unless in global dry-run); call it
+        periodically too so expiry happens in quiet periods without alerts.
         """
+        return self._expire_accounts() + self._expire_ips()
+
+    def _expire_accounts(self) -> list[ActionResult]:
         out: list[ActionResult] = []
         rows = self._conn.execute(
             "SELECT account FROM revocations WHERE state = 'revoked' AND mode = 'temporary'"
@@ -190,6 +187,10 @@ class Responder:
                 )  # fmt: skip
             except RevokeError as exc:
                 logger.warning("expiry of a revocation failed: %s", exc.__class__.__name__)
+        return out
+
+    def _expire_ips(self) -> list[ActionResult]:
+        out: list[ActionResult] = []
         for ip in self.denylist.expire_due():
             self._audit.append("monitor", "deny_ip_expired", ip, {"outcome": "done"})
             out.append(ActionResult("", "deny_ip_expired", ip, "done", reason="expired"))
@@ -321,7 +322,10 @@ class Responder:
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
             return _replace(base, outcome="failed", error="RevokeError: revoker not built")
-        error = self._call_with_retry(revoker, account, alert)
+        attempts = int(self.config.revokers.get(revoker.name, {}).get("retry_attempts", 1))
+        error = call_with_retry(
+            revoker, account, alert, attempts, self.config.retry_backoff, self._sleep, self._scrub
+        )
         if error is not None:
             return _replace(base, outcome="failed", error=error)
         with transaction(self._conn):
@@ -374,28 +378,6 @@ class Responder:
                 (target_mode, new_expires, account),
             )
         return base
-
-    def _call_with_retry(self, revoker: Revoker, account: str, alert: Alert) -> str | None:
-        spec = self.config.revokers.get(revoker.name, {})
-        attempts = int(spec.get("retry_attempts", 1))
-        for attempt in range(1, attempts + 1):
-            try:
-                revoker.revoke(account, alert)
-                return None
-            except Exception as exc:
-                error = safe_error(exc, self._scrub)
-                retry = bool(getattr(exc, "retryable", False)) and attempt < attempts
-                logger.warning(
-                    "revocation for alert %s via %s failed (attempt %s): %s",
-                    alert.id,
-                    revoker.name,
-                    attempt,
-                    exc.__class__.__name__,
-                )
-                if not retry:
-                    return error
-                self._sleep(self.config.retry_backoff * attempt)
-        return "RevokeError: no attempt made"  # pragma: no cover (attempts >= 1)
 
 
 def _replace(result: ActionResult, **changes: Any) -> ActionResult:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from logward.errors import ConfigError, LogwardError, RevokeError
+from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._event import iso_time
 from monitor.revokers._base import Revoker
@@ -136,7 +137,77 @@ def record_action(
                 now,
             ),
         )
-        audit.append("monitor", result.action, result.target, {**detail, **result.to_json()})
+        # The audit vocabulary (monitor/_schema.py) calls a revocation "revoke".
+        verb = "revoke" if result.action == "revoke_account" else result.action
+        audit.append("monitor", verb, result.target, {**detail, **result.to_json()})
+
+
+def record_alert(
+    conn: sqlite3.Connection,
+    audit: AuditLog,
+    alert: Alert,
+    context: Mapping[str, Any],
+    dry: bool,
+    now: float,
+) -> None:
+    """Insert the ``alerts`` row (if new) and its ``alert`` audit entry in one transaction."""
+    with transaction(conn):
+        conn.execute(
+            "INSERT OR IGNORE INTO alerts (id, rule, rule_version, severity, keys, key_text,"
+            " count, distinct_count, first_seen, last_seen, created_at, evidence, dry_run,"
+            " labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                alert.id,
+                alert.rule,
+                alert.rule_version,
+                alert.severity,
+                json.dumps(alert.keys, sort_keys=True),
+                alert.key_text,
+                alert.count,
+                alert.distinct,
+                alert.first_seen,
+                alert.last_seen,
+                now,
+                json.dumps(context["evidence"], sort_keys=True),
+                int(dry),
+                json.dumps(alert.labels, sort_keys=True),
+            ),
+        )
+        audit.append("monitor", "alert", alert.key_text, context)
+
+
+def call_with_retry(
+    revoker: Revoker,
+    account: str,
+    alert: Alert,
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    scrub: Callable[[str], str],
+) -> str | None:
+    """Call ``revoker.revoke``, retrying errors flagged ``retryable`` with linear backoff.
+
+    Returns:
+        ``None`` on success, else the stored form of the last error.
+    """
+    error = "RevokeError: no attempt made"
+    for attempt in range(1, max(attempts, 1) + 1):
+        try:
+            revoker.revoke(account, alert)
+            return None
+        except Exception as exc:
+            error = safe_error(exc, scrub)
+            logger.warning(
+                "revocation for alert %s via %s failed (attempt %s): %s",
+                alert.id,
+                revoker.name,
+                attempt,
+                exc.__class__.__name__,
+            )
+            if not getattr(exc, "retryable", False) or attempt >= attempts:
+                break
+            sleep(backoff * attempt)
+    return error
 
 
 def reverse_command(account: str) -> str:

@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
 CREATE INDEX IF NOT EXISTS events_user_ts ON events (user_name, ts);
 CREATE INDEX IF NOT EXISTS events_ip_ts ON events (source_ip, ts);
+-- Dashboard: top failing addresses/accounts over a time range, answered from the index alone.
+CREATE INDEX IF NOT EXISTS events_outcome_ts ON events (outcome, ts, source_ip, user_name, count);
 
 -- One row per fired alert.
 CREATE TABLE IF NOT EXISTS alerts (
@@ -124,6 +126,8 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
 CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, ts);
+-- Dashboard: an account's revocation/reinstatement history.
+CREATE INDEX IF NOT EXISTS audit_subject ON audit (subject, seq);
 
 -- Open detection windows and baselines, so a restart forgets no attack in progress.
 CREATE TABLE IF NOT EXISTS window_state (
@@ -143,6 +147,8 @@ CREATE TABLE IF NOT EXISTS rates (
     count INTEGER NOT NULL,
     PRIMARY KEY (minute, kind, key)
 );
+-- Dashboard: one key's series (e.g. the total, key '') without scanning every key's minutes.
+CREATE INDEX IF NOT EXISTS rates_kind_key ON rates (kind, key, minute);
 
 -- Scrubbing health reported by sidecars and the demo (counts only).
 CREATE TABLE IF NOT EXISTS scrub_stats (

@@ -111,6 +111,14 @@ class Scrubber:
         self._detectors = tuple(detectors)
         self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
         self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))
+        # Detectors gated by literals are skipped, all at once, on texts holding none
+        # of their literals: one lower() and a few substring tests per text.
+        self._ungated = tuple(d for d in self._plain if not _literals(d))
+        gated: dict[str, list[Detector]] = {}
+        for d in self._plain:
+            for literal in _literals(d):
+                gated.setdefault(literal, []).append(d)
+        self._gated = tuple((lit, tuple(ds)) for lit, ds in gated.items())
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -135,6 +143,24 @@ class Scrubber:
         for detector in self._batch:
             found.extend(detector.detect(text))
         return self._resolve(found)
+
+    def find_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Return the findings of each text; batch detectors (NER) see the whole batch.
+
+        Raises:
+            Exception: whatever a detector raises (``scrub_texts`` fails closed instead).
+        """
+        if not self._batch:
+            return [self.find(t) for t in texts]
+        extra = self._batch_findings(list(texts))
+        out: list[list[Finding]] = []
+        for text, more in zip(texts, extra, strict=True):
+            if more is None:
+                raise RuntimeError("batch detector failed on this text")
+            found = self._raw_findings(text, self._plain)
+            found.extend(more)
+            out.append(self._resolve(found))
+        return out
 
     def scrub_text(self, text: str, counts: Counter[str] | None = None) -> str:
         """Return ``text`` with every finding replaced; never raises on data."""
@@ -218,6 +244,8 @@ class Scrubber:
                 counts.update(local)
 
     def _raw_findings(self, text: str, detectors: Sequence[Detector]) -> list[Finding]:
+        if detectors is self._plain:
+            detectors = self._active(text)
         if len(text) <= self._chunk:
             return [f for d in detectors for f in d.detect(text)]
         found: list[Finding] = []
@@ -231,6 +259,16 @@ class Scrubber:
             if offset + self._chunk >= len(text):
                 break
         return found
+
+    def _active(self, text: str) -> Sequence[Detector]:
+        if not self._gated:
+            return self._plain
+        lowered = text.lower()
+        active: list[Detector] = list(self._ungated)
+        for literal, detectors in self._gated:
+            if literal in lowered:
+                active.extend(d for d in detectors if d not in active)
+        return active
 
     def _batch_findings(self, texts: list[str]) -> list[list[Finding] | None]:
         merged: list[list[Finding] | None] = [[] for _ in texts]
@@ -259,6 +297,7 @@ class Scrubber:
         candidates = [f for f in found if f.score >= threshold and f.end > f.start]
         if len(candidates) <= 1:
             return candidates
+        candidates = _merge_same_entity(candidates)
         candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
         starts: list[int] = []
         kept: list[Finding] = []
@@ -285,6 +324,37 @@ class Scrubber:
             end = f.start
         pieces.append(text[:end])
         return "".join(reversed(pieces))
+
+
+def _merge_same_entity(found: list[Finding]) -> list[Finding]:
+    """Join overlapping findings of one entity into their union (best score).
+
+    ``+1 (212) 555-0199`` found whole by one rule and as ``(212) 555-0199`` by a
+    better-scoring one becomes one span, so no fragment is left behind.
+    """
+    found.sort(key=lambda f: (f.entity, f.start))
+    merged: list[Finding] = []
+    for f in found:
+        last = merged[-1] if merged else None
+        if last is not None and last.entity == f.entity and f.start < last.end:
+            if f.end > last.end or f.score > last.score:
+                merged[-1] = Finding(
+                    f.entity,
+                    last.start,
+                    max(last.end, f.end),
+                    max(last.score, f.score),
+                    last.detector if last.score >= f.score else f.detector,
+                )
+        else:
+            merged.append(f)
+    return merged
+
+
+def _literals(detector: Detector) -> tuple[str, ...]:
+    literals = getattr(detector, "literals", ())
+    if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
+        return literals
+    return ()
 
 
 def _as_text(value: Any) -> str:

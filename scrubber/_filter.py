@@ -113,8 +113,8 @@ class ScrubbingFilter(logging.Filter):
     Args:
         scrubber: the engine; ``None`` means ``get_default_scrubber()`` (or
             ``load_scrubber`` with the options below), resolved at the first record.
-        name: as for ``logging.Filter`` (records of other loggers pass unscrubbed
-            only if you set it; leave it empty).
+        name: as for ``logging.Filter``: when set, records of other loggers are
+            rejected (dropped). Leave it empty to scrub and pass every record.
         rules_dir: a rules directory for ``load_scrubber`` (implies a private engine).
         ner: turn on the NER tier (slow; off by default for logging).
         ner_model: the spaCy model package name or path for the NER tier.
@@ -137,7 +137,10 @@ class ScrubbingFilter(logging.Filter):
         self._ner = ner
         self._ner_model = ner_model
         self._cache_size = cache_size
-        self._cache: dict[str, tuple[str, Counter[str]]] = {}
+        # Keyed by hash(), so that no raw value is kept alive by the caches (a
+        # 64-bit collision would print another scrubbed text, never a raw one).
+        self._cache: dict[int, tuple[str, Counter[str]]] = {}
+        self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
 
@@ -213,7 +216,7 @@ class ScrubbingFilter(logging.Filter):
             if "message" in attrs:
                 attrs["message"] = record.getMessage()
             for key in attrs.keys() - _NOT_EXTRA:
-                attrs[key] = engine.scrub_value(attrs[key], key)
+                attrs[key] = self._scrub_extra(engine, key, attrs[key])
 
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:
@@ -227,7 +230,8 @@ class ScrubbingFilter(logging.Filter):
 
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""
-        cached = self._cache.get(text)
+        digest = hash(text)
+        cached = self._cache.get(digest)
         if cached is not None:
             if cached[1]:
                 engine.stats.add(cached[1])
@@ -237,5 +241,46 @@ class ScrubbingFilter(logging.Filter):
         if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
-            self._cache[text] = (result, counts)
+            self._cache[digest] = (result, counts)
         return result
+
+    def _scrub_extra(self, engine: Scrubber, key: str, value: Any) -> Any:
+        """Scrub one ``extra`` value; small scalar values and flat dicts are cached."""
+        cache_key = _extra_cache_key(key, value)
+        if cache_key is None:
+            return engine.scrub_value(value, key)
+        digest = hash(cache_key)
+        cached = self._extra_cache.get(digest)
+        if cached is None:
+            counts: Counter[str] = Counter()
+            result = engine.scrub_value(value, key, counts)
+            if result == FAILED_PLACEHOLDER:
+                return result
+            if len(self._extra_cache) >= self._cache_size:
+                self._extra_cache.clear()
+            cached = self._extra_cache[digest] = (result, counts)
+        elif cached[1]:
+            engine.stats.add(cached[1])
+        result = cached[0]
+        return dict(result) if type(result) is dict else result
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
+    """A hashable key for values whose scrubbed form may be reused, else ``None``."""
+    kind = type(value)
+    if kind is str:
+        return (key, value) if len(value) <= _MAX_CACHED_LEN else None
+    if kind is int or kind is float or kind is bool or value is None:
+        return (key, kind, value)
+    if kind is dict and len(value) <= 16:
+        items = tuple(value.items())
+        for item_key, item in items:
+            if type(item_key) is not str or type(item) not in _SCALAR:
+                return None
+            if type(item) is str and len(item) > _MAX_CACHED_LEN:
+                return None
+        return (key, dict, tuple((k, type(v), v) for k, v in items))
+    return None

@@ -17,7 +17,8 @@ One rule per file. A ``pattern`` rule::
     validators: [luhn]              # names from detectors.VALIDATORS
     context: {words: [email], boost: 0.35, negative: [], penalty: 0.5, window: 40}
     scan_group: digits              # rules of one group are located by one shared scan;
-    first_chars: '\d(+'             # ... then every match must start with one of these
+    first_chars: '\\d(+'            # ... then every match must start with one of these
+    word_start: true                # ... and never right after an ASCII letter or digit
     keys: [email, e_mail]           # key names whose values are this entity
     exclude_keys: [email_verified]  # key names that are never PII
 
@@ -54,6 +55,7 @@ _PATTERN_ONLY = frozenset(
         "context",
         "scan_group",
         "first_chars",
+        "word_start",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
@@ -204,9 +206,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
             raise RuleError(file, name, f"{where}.regex", "required non-empty string")
         _compile(regex, flags, file, name, f"{where}.regex")
         if _NUMBERED_BACKREF.search(regex):
-            raise RuleError(
-                file, name, f"{where}.regex", "use named groups: (?P<x>...) and (?P=x)"
-            )
+            raise RuleError(file, name, f"{where}.regex", "use named groups: (?P<x>...) and (?P=x)")
         specs.append(PatternSpec(regex, _score(item.get("score"), file, name, f"{where}.score")))
     combined = "|".join(f"(?P<_p{i}>{spec.regex})" for i, spec in enumerate(specs))
     _compile(combined, flags, file, name, "patterns")
@@ -236,6 +236,9 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         _compile(f"[{first_chars}]", 0, file, name, "first_chars")
     elif first_chars is not None:
         raise RuleError(file, name, "first_chars", "only meaningful with scan_group")
+    word_start = data.get("word_start", False)
+    if not isinstance(word_start, bool):
+        raise RuleError(file, name, "word_start", "must be true or false")
     return PatternRule(
         name=name,
         entity=entity,
@@ -247,6 +250,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         ignore_case=ignore_case,
         scan_group=scan_group,
         first_chars=first_chars,
+        word_start=word_start,
     )
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["StructuredScrubber"]
 
-_SAFE_TYPES = (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)
+_SAFE_TYPES = (float, datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, uuid.UUID)
 _BIG_INT = 10**6
 _CLEAN_KEYS_LIMIT = 4096
 _DROP = object()
@@ -139,7 +139,7 @@ class StructuredScrubber:
             text = str(value)
             scrubbed = engine.scrub_text(text, counts)
             return value if scrubbed == text else scrubbed
-        if isinstance(value, float | _SAFE_TYPES):
+        if isinstance(value, _SAFE_TYPES):
             return value
         return engine.scrub_text(str(value), counts)
 

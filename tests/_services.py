@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -114,12 +115,23 @@ class ElasticServer:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        self.proc.terminate()
+        # `noida-db` is a Python launcher that runs the server as a child: signal
+        # the whole process group (start_new_session) or the server outlives us.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            except OSError:
+                return
+            time.sleep(0.05)
 
 
 def noida_binary() -> str:
@@ -153,6 +165,7 @@ def start_elastic(workdir: Path, port: int | None = None) -> ElasticServer:
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ},
+            start_new_session=True,
         )
     wait_for_port(port, proc=proc)
     return ElasticServer(port=port, proc=proc, data_dir=data, log=log)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 from typing import Any
 
 from logward.errors import ConfigError
@@ -28,7 +29,7 @@ def _read_password(confirm: bool) -> str:
         password = getpass.getpass("Password: ")
         if confirm and getpass.getpass("Again: ") != password:
             raise ConfigError("the two passwords differ")
-    if len(password) < 12:  # noqa: PLR2004
+    if len(password) < 12:
         raise ConfigError("use a password of at least 12 characters")
     return password
 
@@ -52,14 +53,15 @@ def _adduser(args: argparse.Namespace) -> int:
         print(yaml.safe_dump({"users": entry}, sort_keys=False), end="")
         return 0
     load_config(args.config)  # refuse to touch an invalid file
-    with open(args.config, encoding="utf-8") as handle:
+    path = Path(args.config)
+    with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
     users = data.setdefault("users", {}) or {}
     if args.name in users and not args.replace:
         raise ConfigError(f"{args.config}: field 'users.{args.name}': exists; use --replace")
     users.update(entry)
     data["users"] = users
-    with open(args.config, "w", encoding="utf-8") as handle:
+    with path.open("w", encoding="utf-8") as handle:
         yaml.safe_dump(data, handle, sort_keys=False)
     load_config(args.config)
     print(f"{args.config}: user {args.name} ({args.role}) written", file=sys.stderr)

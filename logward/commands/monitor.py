@@ -12,6 +12,17 @@
   events and per-minute rates persist under ``--data-dir``; SIGTERM/SIGINT stop
   it cleanly after a checkpoint.
 * ``baseline``: fit per-key rate baselines from historical files (pandas).
+
+Scale-out (``run --kafka-bootstrap ... --key-field F``): produce log lines keyed
+by the value of ``F`` (e.g. the source address), so Kafka's partitioner sends
+every line of one key to one partition, hence to one group member, which holds
+that key's windows. Per-IP and per-account rules need different keys, so run
+one consumer group (and keyed topic) per key family: ``--key-field source.ip``
+instances evaluate only rules grouped by ``source.ip``, ``--key-field
+user.name`` instances only the per-account ones. Without ``--key-field`` an
+instance evaluates every rule (single instance, or a single partition).
+Windows are not handed over on a rebalance: an attack in progress on a moved
+partition starts counting afresh on its new owner.
 """
 
 from __future__ import annotations
@@ -50,7 +61,13 @@ def register(subparsers: Any) -> None:
         p.add_argument("--tz", default=None, help="zone of timestamps without offset")
         if rules:
             p.add_argument("--rules", default=None, help="rules directory (default: shipped)")
-            p.add_argument("--key-field", choices=_KEY_FIELDS, default=None)
+            p.add_argument(
+                "--key-field",
+                choices=_KEY_FIELDS,
+                default=None,
+                help="scale-out: evaluate only rules grouped by this field; run one consumer"
+                " group per key family on records keyed (partitioned) by this field",
+            )
 
     parse = sub.add_parser("parse", help="print parsed events as ECS JSON lines")
     common(parse, rules=False)

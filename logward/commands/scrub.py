@@ -12,7 +12,9 @@ read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,6 +32,14 @@ _READ_SIZE = 1 << 16
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_MAX_LINE_BYTES = 8 << 20
 _TRUNCATED = " [logward: line truncated]"
+_DESCRIPTION = """\
+Scrub PII from log lines read from FILEs (or stdin) and write them to stdout.
+
+Exactly one output line per input line, in order; lines are split on \\n only.
+Bytes that are not UTF-8 become U+FFFD. JSON object/array lines stay JSON with
+the same keys; other lines are scrubbed as text. Output is flushed per batch.
+
+exit status: 0 done, 1 stdout closed early, 2 usage or configuration error"""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "scrub",
         help="scrub PII from log lines (files or stdin) to stdout",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="input files; none or - is stdin")
     parser.add_argument(
@@ -270,6 +281,9 @@ def _run(args: argparse.Namespace) -> int:
                 with Path(name).open("rb") as source:
                     scrub_stream(engine, [source], stdout, **options)
     except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, with no flush error at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     finally:
         if args.stats:

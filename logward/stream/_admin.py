@@ -33,7 +33,7 @@ __all__ = ["ReplayReport", "inspect_quarantine", "iter_quarantine", "replay_quar
 def iter_quarantine(
     settings: dict[str, Any], topic: str, timeout: float = 10.0
 ) -> Iterator[SealedEntry]:
-    """Read every message currently in ``topic`` (no consumer group, no commits)."""
+    """Read every message in ``topic`` until it is quiet (no consumer group, no commits)."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(enable_auto_commit=False, **settings)
@@ -44,22 +44,25 @@ def iter_quarantine(
             return
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        deadline = time.monotonic() + timeout
-        done = {tp for tp in tps if end[tp] == 0}
-        while len(done) < len(tps) and time.monotonic() < deadline:
-            for tp, msgs in consumer.poll(timeout_ms=200).items():
+        # Read until the topic goes quiet: ListOffsets is not reliable on every
+        # Kafka-protocol broker (Tansu 0.6 reports the last batch's base offset).
+        start = time.monotonic()
+        quiet = 0
+        seen = False
+        while time.monotonic() < start + timeout and quiet < 3:
+            polled = consumer.poll(timeout_ms=300)
+            seen = seen or bool(polled)
+            # the first fetch can take a while (metadata, offset reset): not quiet yet
+            if polled:
+                quiet = 0
+            elif seen or time.monotonic() > start + 3:
+                quiet += 1
+            for msgs in polled.values():
                 for m in msgs:
-                    if m.offset < end[tp]:
-                        try:
-                            yield read_entry(m.value, m.headers or [])
-                        except ParseError:
-                            continue
-                    if m.offset + 1 >= end[tp]:
-                        done.add(tp)
-            for tp in tps:
-                if consumer.position(tp) >= end[tp]:
-                    done.add(tp)
+                    try:
+                        yield read_entry(m.value, m.headers or [])
+                    except ParseError:
+                        continue
     finally:
         consumer.close(autocommit=False)
 

@@ -88,7 +88,11 @@ class _StatsReporter:
 
 
 def run_stream(
-    cfg: StreamConfig, scrubber: Scrubber | None = None, *, install_signals: bool = True
+    cfg: StreamConfig,
+    scrubber: Scrubber | None = None,
+    *,
+    install_signals: bool = True,
+    on_start: Callable[[StreamRunner], None] | None = None,
 ) -> int:
     """Run the sidecar until SIGTERM/SIGINT. Returns the exit status.
 
@@ -96,6 +100,8 @@ def run_stream(
         cfg: resolved settings.
         scrubber: the engine; default ``build_scrubber`` from ``cfg``.
         install_signals: handle SIGTERM/SIGINT (main thread only).
+        on_start: called with the runner before the loop starts (to stop it
+            from another thread: ``runner.request_stop()``).
     """
     from logward.stream._kafka import make_consumer, make_producer
 
@@ -148,6 +154,8 @@ def run_stream(
             cfg.exactly_once,
             sealer.key_id,
         )
+        if on_start is not None:
+            on_start(runner)
         return runner.run()
     finally:
         if reporter is not None:

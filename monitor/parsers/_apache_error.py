@@ -85,7 +85,8 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 
 def _client(text: str) -> str:
     if text.startswith("["):
-        return text[1 : text.index("]")]
+        end = text.find("]")
+        return text[1:end] if end > 0 else text[1:]
     if text.count(":") == 1:
         return text.split(":", 1)[0]
     return text

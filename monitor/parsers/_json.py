@@ -51,10 +51,11 @@ def _flatten(
 
 
 def _text(value: Any) -> str | None:
+    if value.__class__ is str:
+        return value or None
     if value is None or isinstance(value, dict | list):
         return None
-    text = str(value)
-    return text or None
+    return str(value) or None
 
 
 class JsonParser(Parser):

@@ -7,6 +7,10 @@ Headers understood (``sshd``, ``sshd-session`` and ``sshd-auth`` programs):
 * ISO 8601 ``2024-01-02T03:04:05.123456+00:00 host sshd[123]: ...``
   (rsyslog high precision, journalctl ``short-iso``/``short-iso-precise``);
 * RFC 5424 ``<38>1 2019-07-08T17:40:16.95-04:00 host sshd 57915 - - ...``;
+* journalctl ``short-unix`` (epoch seconds) and ``short-full``
+  (``Tue 2024-01-02 03:04:05 UTC``; zone names other than UTC/GMT use ``tz``);
+* ``journalctl -o json`` records (``MESSAGE``, ``_PID``/``SYSLOG_PID``,
+  ``_HOSTNAME``, ``__REALTIME_TIMESTAMP`` in microseconds);
 * no time at all (``host sshd[123]: ...`` as fail2ban's journal backend
   shows it): the previous line's time, else the reference time.
 
@@ -36,7 +40,9 @@ Messages are those fail2ban's ``filter.d/sshd.conf`` recognises in all modes
   identification string, bad protocol version, failed key exchange,
   closed/reset before authentication) -> ``failure``;
   ``network``/``ssh_connection``: ``Connection from`` (``unknown``);
-  ``network``/``ssh_connection_refused``: TCP wrappers' ``refused connect``.
+  ``network``/``ssh_connection_refused``: TCP wrappers' ``refused connect``;
+  ``network``/``ssh_penalty``: OpenSSH 9.8+ ``PerSourcePenalties`` drops
+  (``drop connection #N from [ADDR]:PORT ... penalty: ...``), ``failure``.
 
 Lines that carry no address (``Disconnecting: Too many authentication
 failures``, ``kex_exchange_identification: ...``) take the address and user
@@ -46,6 +52,7 @@ last seen for the same ``sshd[pid]``, like fail2ban's multi-line matching.
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import islice
 from typing import Any
@@ -53,6 +60,24 @@ from typing import Any
 from monitor._event import AccessEvent
 from monitor.parsers._base import Parser, Unparseable
 from monitor.parsers._fields import split_host
+from monitor.parsers._sshd_messages import (
+    ACCEPTED,
+    CONNECT,
+    DISC,
+    DISC_FAIL,
+    DISCONNECTING,
+    FAIL,
+    FAILED,
+    PAM,
+    PAM_RULE,
+    PENALTY,
+    PREAUTH,
+    RECV,
+    REFUSED,
+    REMEMBER,
+    ROOT,
+    TABLE,
+)
 from monitor.parsers._time import TimeConverter
 
 __all__ = ["SshdParser"]
@@ -60,7 +85,9 @@ __all__ = ["SshdParser"]
 _HEADER = re.compile(
     r"(?:<\d{1,3}>)?"
     r"(?:(?P<bsd>[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d)(?P<bfrac>\.\d+)?"
-    r"|(?P<ymd>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?P<frac>[.,]\d+)?(?P<off>Z|[+-]\d\d:?\d\d)?"
+    r"|(?:[A-Z][a-z]{2} )?(?P<ymd>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(?P<frac>[.,]\d+)?"
+    r"(?P<off>Z| ?[+-]\d\d:?\d\d| [A-Z]{3,5}(?= ))?"
+    r"|(?P<epoch>\d{9,11}(?:\.\d+)?)"
     r")? ?"
     r"(?:(?P<host>[^\s\[]\S*) )??"
     r"\[?(?:/usr/sbin/)?sshd(?:-session|-auth)?\]?(?:\[(?P<pid>\d+)\])?:? ?"
@@ -80,182 +107,22 @@ _MSG_PREFIX = re.compile(
 )
 _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*?) ?\]\s*$")
 
-_SUFF = r"(?: (?:port \d+|on \S+|\[preauth\]))*\s*$"
-_PORTS = r"(?: (?:port \d+|on \S+)){0,3}"
-_INV = r"(?:(?:illegal|invalid) user )?"
-_TAIL = r"(?: port \d+)?(?: on \S+(?: port \d+)?)?(?: ssh\d*)?(?: \[preauth\])?(?::\s|\s*$)"
-_AUTHNG = r"(?: (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*?))?"
-_PAM_TAIL = (
-    r"(?:\s+(?:logname|e?uid|tty)=\S*)*\s+ruser=(?P<ruser>\S*)\s+rhost=(?P<host>\S*)"
-    r"(?:\s+user=(?P<user>\S*))?"
-)
-
-# Event kinds: what a matched message means.
-_FAILED = "failed"  # Failed <method> for ...
-_ACCEPTED = "accepted"
-_FAIL = "fail"  # an authentication failure verdict
-_ROOT = "root"
-_PAM = "pam"
-_DISC_FAIL = "disc_fail"
-_DISC = "disc"  # closed/reset/disconnected: depends on preauth, user and history
-_RECV = "recv"  # Received disconnect: depends on the reason code
-_DISCONNECTING = "disconnecting"
-_PREAUTH = "preauth"
-_CONNECT = "connect"
-_REFUSED = "refused"
-_REMEMBER = "remember"
-
-
-def _rules(*pairs: tuple[str, str]) -> list[tuple[re.Pattern[str], str]]:
-    return [(re.compile(pattern), kind) for pattern, kind in pairs]
-
-
-_USER_RULES = _rules(
-    (
-        r"User (?P<user>.+?) (?:from )?(?P<host>\S+) not allowed because (?:not listed in "
-        r"AllowUsers|listed in DenyUsers|not in any group|a group is listed in DenyGroups|"
-        r"none of user's groups are listed in AllowGroups)" + _SUFF,
-        _FAIL,
-    ),
-    (r"User (?P<user>\S+|.*?) not allowed because account is locked" + _SUFF, _FAIL),
-    (
-        r"User not known to the underlying authentication module for "
-        + _INV
-        + r"(?P<user>.*?) (?:from )?(?P<host>\S+)"
-        + _SUFF,
-        _FAIL,
-    ),
-)
-_INVALID_RULES = _rules(
-    (r"[iI](?:nvalid|llegal) user (?P<user>.*?) (?:from )?(?P<host>\S+)" + _SUFF, _FAIL)
-)
-_AUTHFAIL_RULES = _rules(
-    (
-        r"[aA]uthentication (?:failure|error|failed) for "
-        + _INV
-        + r"(?P<user>.*?) (?:from )?(?P<host>\S+)(?: via \S+)?"
-        + _SUFF,
-        _FAIL,
-    )
-)
-_CLOSE = r"(?P<host>\S+)(?: port \d+)?(?: on \S+ port \d+)?(?P<preauth> \[preauth\])?\s*$"
-_PREAUTH_PID = r"(?P<host>)"  # no address in the message: taken from the pid's history
-
-_TABLE: dict[str, list[tuple[re.Pattern[str], str]]] = {
-    "Failed": _rules(
-        (
-            r"Failed (?P<method>\S+) for (?P<inv>invalid user )?(?P<user>.*?) from (?P<host>\S+)"
-            + _TAIL,
-            _FAILED,
-        )
-    ),
-    "Accepted": _rules(
-        (r"Accepted (?P<method>\S+) for (?P<user>.*?) from (?P<host>\S+)" + _TAIL, _ACCEPTED)
-    ),
-    "Invalid": _INVALID_RULES,
-    "invalid": _INVALID_RULES,
-    "Illegal": _INVALID_RULES,
-    "illegal": _INVALID_RULES,
-    "User": _USER_RULES,
-    "Authentication": _AUTHFAIL_RULES,
-    "authentication": _AUTHFAIL_RULES,
-    "ROOT": _rules((r"ROOT LOGIN REFUSED.*? FROM (?P<host>\S+)" + _SUFF, _ROOT)),
-    "refused": _rules((r"refused connect from \S+ \((?P<host>[^)\s]+)\)" + _SUFF, _REFUSED)),
-    "Received": _rules(
-        (
-            r"Received disconnect from (?P<host>\S+?)"
-            + _PORTS
-            + r":\s*(?P<code>\d+): ?(?P<why>.*?)(?P<preauth> \[preauth\])?\s*$",
-            _RECV,
-        )
-    ),
-    "PAM": _rules((r"PAM (?P<count>\d+) more authentication failures?;" + _PAM_TAIL, _PAM)),
-    "maximum": _rules(
-        (
-            r"maximum authentication attempts exceeded for "
-            + _INV
-            + r"(?P<user>.*?) (?:from )?(?P<host>\S+)"
-            + _PORTS
-            + r"(?: ssh\d*)?"
-            + _SUFF,
-            _DISC_FAIL,
-        )
-    ),
-    "Disconnecting:": _rules(
-        (
-            r"Disconnecting: Too many authentication failures(?: for "
-            + _INV
-            + r"(?P<user>\S+|.*?))?"
-            + _SUFF,
-            _DISC_FAIL,
-        )
-    ),
-    "Disconnecting": _rules(
-        (
-            r"Disconnecting(?: from)? (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*?) "
-            r"(?P<host>\S+)(?: port \d+)?: (?P<why>.*)$",
-            _DISCONNECTING,
-        )
-    ),
-    "Connection": _rules(
-        (r"Connection (?:closed|reset) by" + _AUTHNG + " " + _CLOSE, _DISC),
-        (
-            r"Connection from (?P<host>\S+)(?: port \d+)?(?: on \S+(?: port \d+)?)?"
-            r"(?: rdomain \S+)?\s*$",
-            _CONNECT,
-        ),
-    ),
-    "Disconnected": _rules((r"Disconnected from" + _AUTHNG + " " + _CLOSE, _DISC)),
-    "Did": _rules(
-        (r"Did not receive identification string from (?P<host>\S+)" + _PORTS + _SUFF, _PREAUTH)
-    ),
-    "Timeout": _rules(
-        (r"Timeout before authentication for (?:connection from )?(?P<host>\S+)", _PREAUTH)
-    ),
-    "Bad": _rules(
-        (
-            r"Bad protocol version identification '.*' (?:from )?(?P<host>\S+)" + _PORTS + _SUFF,
-            _PREAUTH,
-        )
-    ),
-    "kex_exchange_identification:": _rules(
-        (r"kex_exchange_identification: " + _PREAUTH_PID, _PREAUTH)
-    ),
-    "banner": _rules(
-        (r"banner exchange: Connection from (?P<host>\S+)" + _PORTS + r": ", _PREAUTH)
-    ),
-    "ssh_dispatch_run_fatal:": _rules(
-        (
-            r"ssh_dispatch_run_fatal: Connection from (?:(?:invalid|authenticating) user \S+ )?"
-            r"(?P<host>\S+)" + _PORTS + r": ",
-            _PREAUTH,
-        )
-    ),
-    "Read": _rules((r"Read from socket failed: Connection reset by peer" + _PREAUTH_PID, _PREAUTH)),
-    "Unable": _rules(
-        (r"Unable to negotiate with (?P<host>\S+)" + _PORTS + r": no matching ", _PREAUTH),
-        (r"Unable to negotiate a " + _PREAUTH_PID, _PREAUTH),
-    ),
-    "no": _rules((r"no matching (?:\S+ ){1,3}found" + _PREAUTH_PID, _PREAUTH)),
-    "SSH:": _rules((r"SSH: Server;Ltype: \S+;Remote: (?P<host>\S+?)-\d+;", _REMEMBER)),
-}
-_PAM_RULE = re.compile(
-    r"pam_[a-z]+\(sshd(?:-session|-auth)?:auth\):\s+authentication failure;" + _PAM_TAIL
-)
-
 _PID_STATE_MAX = 16384
+_SUMMARIES = frozenset({DISC_FAIL, DISCONNECTING, DISC, RECV})
 _AUTH = "authentication"
 _NET = "network"
 
 
 class _PidState:
-    __slots__ = ("domain", "failed", "ip", "user")
+    __slots__ = ("counted", "domain", "failed", "invalid", "ip", "user")
 
     def __init__(self) -> None:
         self.ip: str | None = None
         self.domain: str | None = None
         self.user: str | None = None
-        self.failed = False
+        self.failed = False  # this connection had an authentication failure
+        self.counted = False  # an attempt of this connection was already counted
+        self.invalid = False  # "Invalid user" counted the attempt its next "Failed" reports
 
 
 class SshdParser(Parser):
@@ -277,8 +144,14 @@ class SshdParser(Parser):
                 ts = self._time.bsd(bsd, file)
                 frac = m.group("bfrac")
             elif (ymd := m.group("ymd")) is not None:
-                ts = self._time.ymd(ymd, m.group("off"))
+                off = m.group("off")
+                off = off.strip() if off else None
+                if off is not None and off.isalpha():  # a zone name (journalctl short-full)
+                    off = "Z" if off in ("UTC", "GMT", "Z") else None
+                ts = self._time.ymd(ymd, off)
                 frac = m.group("frac")
+            elif (epoch := m.group("epoch")) is not None:
+                ts, frac = float(epoch), None
             else:
                 last = self._last_ts
                 return last if last is not None else self._time.reference
@@ -303,17 +176,48 @@ class SshdParser(Parser):
         self._last_ts = ts
         return ts
 
+    def _journal_json(self, line: str) -> tuple[float, str | None, str | None, str] | None:
+        """Read one ``journalctl -o json`` record: time, host, pid, message."""
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise Unparseable from exc
+        if not isinstance(record, dict):
+            raise Unparseable
+        ident = str(record.get("SYSLOG_IDENTIFIER") or record.get("_COMM") or "")
+        msg = record.get("MESSAGE")
+        if not ident.startswith("sshd") or not isinstance(msg, str):
+            return None
+        stamp = record.get("__REALTIME_TIMESTAMP") or record.get("_SOURCE_REALTIME_TIMESTAMP")
+        try:
+            ts = int(stamp) / 1e6 if stamp is not None else self._last_ts
+        except (TypeError, ValueError) as exc:
+            raise Unparseable from exc
+        if ts is None:
+            ts = self._time.reference
+        self._last_ts = ts
+        pid = record.get("SYSLOG_PID") or record.get("_PID")
+        host = record.get("_HOSTNAME")
+        return ts, str(host) if host else None, str(pid) if pid else None, msg
+
     def _parse(self, line: str, line_no: int, file: str | None) -> AccessEvent | None:
         if "sshd" not in line:
             return None
-        if line.startswith("<") and (m5 := _RFC5424.match(line)) is not None:
+        host_name: str | None
+        pid: str | None
+        if line.startswith("{"):
+            journal = self._journal_json(line)
+            if journal is None:
+                return None
+            ts, host_name, pid, msg = journal
+        elif line.startswith("<") and (m5 := _RFC5424.match(line)) is not None:
             try:
                 ts = self._time.iso(m5.group("ts"))
             except ValueError as exc:
                 raise Unparseable from exc
             self._last_ts = ts
-            host_name: str | None = m5.group("host")
-            pid: str | None = m5.group("pid")
+            host_name = m5.group("host")
+            pid = m5.group("pid")
             msg = line[m5.end() :]
         else:
             m = _FAST.match(line)
@@ -352,6 +256,34 @@ class SshdParser(Parser):
             state = self._pids[key] = _PidState()
         return state
 
+    @staticmethod
+    def _weight(kind: str, groups: dict[str, Any], state: _PidState | None, count: int) -> int:
+        """Return ``event.count`` so that each authentication attempt counts once.
+
+        PAM's lines always precede sshd's own verdict for the same attempt, so
+        they weigh 0. ``Invalid user`` counts the attempt that its following
+        ``Failed ... for invalid user`` reports (that one weighs 0). Summaries
+        of a connection (``Too many authentication failures``, ``maximum
+        authentication attempts exceeded``, closed/disconnected before
+        authentication, ``Received disconnect ... Auth fail``) weigh 0 when an
+        attempt of the same connection was already counted, else 1.
+        """
+        if state is None:
+            return 0 if kind == PAM else count
+        state.failed = True
+        if kind == PAM:
+            return 0
+        if kind == FAILED:
+            if groups["inv"] and state.invalid:
+                state.invalid = False
+                count = 0
+        elif kind == FAIL and groups.get("invalid_user") is not None:
+            state.invalid = True
+        elif kind in _SUMMARIES and state.counted:
+            count = 0
+        state.counted = True
+        return count
+
     def _message(
         self,
         msg: str,
@@ -363,11 +295,11 @@ class SshdParser(Parser):
         file: str | None,
     ) -> AccessEvent | None:
         if msg.startswith("pam_"):
-            match = _PAM_RULE.match(msg)
-            kind = _PAM
+            match = PAM_RULE.match(msg)
+            kind = PAM
         else:
             space = msg.find(" ")
-            rules = _TABLE.get(msg[:space] if space > 0 else msg)
+            rules = TABLE.get(msg[:space] if space > 0 else msg)
             if rules is None:
                 return None
             for pattern, kind in rules:  # noqa: B007 - kind is used after the loop
@@ -378,6 +310,9 @@ class SshdParser(Parser):
             return None
         groups = match.groupdict()
         state = self._state(host_name, pid)
+        if kind == CONNECT and state is not None:  # a new connection: forget the pid's past
+            state.user = None
+            state.failed = state.counted = state.invalid = False
         host = groups.get("host")
         ip = domain = None
         if host:
@@ -385,12 +320,12 @@ class SshdParser(Parser):
         elif state is not None:
             ip, domain = state.ip, state.domain
         user = groups.get("user")
-        if kind == _PAM:
+        if kind == PAM:
             if user is None or user == "":
                 user = groups.get("ruser") or user
             if groups.get("count"):
                 count = int(groups["count"])
-        elif kind == _ROOT:
+        elif kind == ROOT:
             user = "root"
         if user is None and state is not None:
             user = state.user
@@ -400,22 +335,22 @@ class SshdParser(Parser):
             if user is not None:
                 state.user = user
         category, action, outcome = _AUTH, "ssh_login", "failure"
-        if kind == _FAILED:
+        if kind == FAILED:
             if groups["method"] == "publickey" and not groups["inv"]:
                 outcome = "unknown"
-        elif kind == _ACCEPTED:
+        elif kind == ACCEPTED:
             outcome = "success"
-        elif kind == _PAM:
+        elif kind == PAM:
             action = "pam_authentication"
-        elif kind == _DISC_FAIL:
+        elif kind == DISC_FAIL:
             action = "ssh_disconnect"
-        elif kind == _DISCONNECTING:
+        elif kind == DISCONNECTING:
             why = groups["why"]
             action = "ssh_disconnect"
             failed = "Too many authentication failures" in why or "Change of username" in why
             if not failed and (state is None or not state.failed):
                 return None
-        elif kind == _DISC:
+        elif kind == DISC:
             preauth = groups.get("preauth")
             if groups.get("kind"):
                 if not preauth:
@@ -427,7 +362,7 @@ class SshdParser(Parser):
                 action = "ssh_disconnect"
             else:
                 category, action = _NET, "ssh_preauth"
-        elif kind == _RECV:
+        elif kind == RECV:
             code, why = groups["code"], groups["why"]
             if code == "3" and why.endswith("Auth fail"):
                 pass
@@ -440,19 +375,20 @@ class SshdParser(Parser):
                     category, action = _NET, "ssh_preauth"
             else:
                 return None
-        elif kind == _PREAUTH:
+        elif kind == PREAUTH:
             category, action = _NET, "ssh_preauth"
-        elif kind == _CONNECT:
+        elif kind == CONNECT:
             category, action, outcome = _NET, "ssh_connection", "unknown"
-        elif kind == _REFUSED:
+        elif kind == REFUSED:
             category, action = _NET, "ssh_connection_refused"
-        elif kind == _REMEMBER:
+        elif kind == PENALTY:
+            category, action = _NET, "ssh_penalty"
+        elif kind == REMEMBER:
             return None
-        if state is not None:
-            if outcome == "failure" and category == _AUTH:
-                state.failed = True
-            elif outcome == "success":
-                state.failed = False
+        if outcome == "failure" and category == _AUTH:
+            count = self._weight(kind, groups, state, count)
+        elif outcome == "success" and state is not None:
+            state.failed = state.counted = state.invalid = False
         return AccessEvent(
             timestamp=ts,
             category=category,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -202,14 +202,8 @@ class TimeConverter:
         base, rest = text[:19], text[19:]
         fraction = 0.0
         if rest[:1] in (".", ","):
-            end = 1
-            while end < len(rest) and rest[end].isdigit():
-                end += 1
-            fraction = float("0." + rest[1:end]) if end > 1 else 0.0
-            rest = rest[end:]
+            after = rest[1:].lstrip("0123456789")
+            digits = rest[1 : len(rest) - len(after)]
+            fraction = float("0." + digits) if digits else 0.0
+            rest = after
         return self.ymd(base, rest or None) + fraction
-
-
-def fixed_offset(minutes: int) -> tzinfo:
-    """Return a fixed-offset zone (helper for tests)."""
-    return timezone(timedelta(minutes=minutes))

@@ -67,7 +67,7 @@ def test_export_json_has_who_what_why_and_reverse(data_dir, capsys):
     """export --format json lists every entry; the revocation says how to reverse it."""
     assert 0 == main(["audit", "export", "--format", "json", "--data-dir", str(data_dir)])
     rows = json.loads(capsys.readouterr().out)
-    assert ["alert", "revoke_account", "notify", "alert", "deny_ip"] == [r["action"] for r in rows]
+    assert ["alert", "revoke", "notify", "alert", "deny_ip"] == [r["action"] for r in rows]
     revoke = rows[1]
     assert ("monitor", "bob") == (revoke["actor"], revoke["subject"])
     detail = revoke["detail"]

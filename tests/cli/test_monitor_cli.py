@@ -29,7 +29,9 @@ def run_cli(capsys, *argv):
 
 def test_parse_prints_ecs_objects_with_line_numbers(capsys):
     """One ECS JSON object per recognised line, with its 1-based line number."""
-    code, docs, _ = run_cli(capsys, "monitor", "parse", "--format", "sshd", "--year", "2024", str(BRUTE))
+    code, docs, _ = run_cli(
+        capsys, "monitor", "parse", "--format", "sshd", "--year", "2024", str(BRUTE)
+    )
     assert 0 == code
     assert 31 == len(docs)
     assert 2 == docs[0]["line"]
@@ -53,7 +55,14 @@ def test_replay_prints_alerts_with_actions(capsys):
 def test_replay_dry_run_simulates(capsys):
     """With --dry-run no action is taken for real."""
     code, docs, _ = run_cli(
-        capsys, "monitor", "replay", "--dry-run", "--format", "sshd", "--year", "2024",
+        capsys,
+        "monitor",
+        "replay",
+        "--dry-run",
+        "--format",
+        "sshd",
+        "--year",
+        "2024",
         str(GOLDEN / "success-after-failures" / "input.log"),
     )
     assert 0 == code
@@ -136,9 +145,24 @@ def test_run_follow_alerts_live_and_stops_on_sigterm(tmp_path):
     out = (tmp_path / "out.jsonl").open("w")
     err = (tmp_path / "err.txt").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd", "--year", "2024",
-         "--follow", str(log), "--data-dir", str(data)],
-        stdout=out, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "logward",
+            "monitor",
+            "run",
+            "--format",
+            "sshd",
+            "--year",
+            "2024",
+            "--follow",
+            str(log),
+            "--data-dir",
+            str(data),
+        ],
+        stdout=out,
+        stderr=err,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert _wait(lambda: "monitoring" in (tmp_path / "err.txt").read_text(), 20)
@@ -163,3 +187,51 @@ def test_run_follow_alerts_live_and_stops_on_sigterm(tmp_path):
     position = conn.execute("SELECT v FROM meta WHERE k LIKE 'follow:%'").fetchone()
     assert position is not None
     conn.close()
+
+
+def test_fitted_baseline_is_used_by_replay(capsys, tmp_path):
+    """After `baseline`, a replay flags a spike at once: no warm-up needed for that account."""
+    data = str(tmp_path / "data")
+    history = [line for line in API.read_text().splitlines() if " bob " in line]
+    (tmp_path / "history.log").write_text("\n".join(history) + "\n")
+    code, _, _ = run_cli(
+        capsys,
+        "monitor",
+        "baseline",
+        "--data-dir",
+        data,
+        "--format",
+        "combined",
+        str(tmp_path / "history.log"),
+    )
+    assert 0 == code
+    request = '"GET /api/orders HTTP/1.1" 200 5 "-" "x"'
+    spike = [f"10.0.0.6 - bob [28/Nov/2024:09:00:{s // 2:02d} +0000] {request}" for s in range(60)]
+    (tmp_path / "spike.log").write_text("\n".join(spike) + "\n")
+    code, docs, _ = run_cli(
+        capsys,
+        "monitor",
+        "replay",
+        "--dry-run",
+        "--data-dir",
+        data,
+        "--format",
+        "combined",
+        str(tmp_path / "spike.log"),
+    )
+    assert 0 == code
+    rate = [d for d in docs if d["rule"] == "api-rate-per-account"]
+    assert [({"user.name": "bob"}, "baseline", 30)] == [
+        (d["keys"], d["labels"]["reason"], d["count"]) for d in rate
+    ]
+
+
+def test_run_needs_exactly_one_source(capsys, tmp_path):
+    """run without a source, or with both kinds, is a usage error."""
+    base = ["monitor", "run", "--format", "sshd", "--data-dir", str(tmp_path)]
+    code, _, err = run_cli(capsys, *base)
+    assert (2, True) == (code, "--follow" in err)
+    code, _, err = run_cli(capsys, *base, "--follow", "x.log", "--topic", "t")
+    assert 2 == code
+    code, _, err = run_cli(capsys, *base, "--kafka-bootstrap", "127.0.0.1:1", "--topic", "t")
+    assert (2, True) == (code, "--group-id" in err)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -53,7 +54,8 @@ def _ip(rng: random.Random) -> str:
 
 def _events(rng: random.Random, now: float, n: int, span: float) -> Iterator[tuple[object, ...]]:
     for i in range(n):
-        ts = now - rng.random() * span
+        # In time order, as the monitor writes them.
+        ts = now - span + span * (i + rng.random()) / n
         web = rng.random() < 0.6
         failure = rng.random() < 0.25
         user = rng.choice(USERS)
@@ -103,6 +105,14 @@ def _attack(now: float, n: int) -> Iterator[tuple[object, ...]]:
         )
 
 
+def _count_rates(rates: Counter[tuple[int, str, str]], row: tuple[object, ...]) -> None:
+    """Per-key rates as the monitor's pipeline records them (totals come from ``_rates``)."""
+    minute = int(float(row[0]) // 60)  # type: ignore[arg-type]
+    rates[(minute, "requests", f"user.name={row[4]}")] += 1
+    if row[3] == "failure":
+        rates[(minute, "failures", f"source.ip={row[5]}")] += 1
+
+
 def fill_store(
     conn: sqlite3.Connection,
     now: float,
@@ -120,20 +130,30 @@ def fill_store(
         "INSERT INTO events (ts, category, action, outcome, user_name, source_ip, url_path,"
         " status_code, service_name, count, file, line, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB while bulk loading
     conn.execute("BEGIN")
     batch: list[tuple[object, ...]] = []
+    per_key: Counter[tuple[int, str, str]] = Counter()
     for row in _events(rng, now, events, span):
         batch.append(row)
+        _count_rates(per_key, row)
         if len(batch) >= 50_000:
             conn.executemany(insert_events, batch)
             batch.clear()
     conn.executemany(insert_events, batch)
-    conn.executemany(insert_events, list(_attack(now, 60)))
+    attack = list(_attack(now, 60))
+    conn.executemany(insert_events, attack)
+    for row in attack:
+        _count_rates(per_key, row)
+    conn.executemany(
+        "INSERT INTO rates (minute, kind, key, count) VALUES (?,?,?,?)",
+        [(m, kind, key, c) for (m, kind, key), c in per_key.items()],
+    )
     filled.events = events + 60
     audit = AuditLog(conn, clock=lambda: now)
     rule_names = sorted(RULES)
     alert_rows = []
-    action_rows = []
+    action_rows: list[tuple[object, ...]] = []
     for i in range(alerts):
         rule = rule_names[i % len(rule_names)] if i >= 2 else "brute-force-ip"
         severity, key_field = RULES[rule]
@@ -151,7 +171,7 @@ def fill_store(
         created = now - 60 * i - rng.random() * 30 if i < 2 else now - rng.random() * span
         first_seen = created - 600 if i >= 2 else now - 1800
         keys = {key_field: value}
-        alert_id = hashlib.sha256(f"{rule}{value}{i}".encode()).hexdigest()[:16]
+        alert_id = hashlib.sha256(f"{rule}|{value}|{i}".encode()).hexdigest()[:16]
         status = (
             "open" if i < 2 or rng.random() < 0.6 else rng.choice(["acknowledged", "investigated"])
         )
@@ -182,7 +202,9 @@ def fill_store(
         if status == "open" and severity in ("high", "critical"):
             filled.incident_ids.append(alert_id)
         if key_field == "user.name" and (i == 1 or rng.random() < 0.1):
-            action_rows.append((alert_id, "revoke_account", value, "embedded", "done", "{}", created))
+            action_rows.append(
+                (alert_id, "revoke_account", value, "embedded", "done", "{}", created)
+            )
             if value not in filled.revoked:
                 filled.revoked.append(value)
                 conn.execute(
@@ -221,11 +243,11 @@ def _rates(conn: sqlite3.Connection, rng: random.Random, now: float, span: float
     last = int(now // 60)
     first = int((now - min(span, 2 * 86400)) // 60)
     rows = []
+    # Totals (key ''): a steady baseline with spikes in the last half hour.
     for minute in range(first, last + 1):
         spike = minute > last - 30 and minute % 7 == 0
         rows.append((minute, "requests", "", rng.randrange(80, 120) + (400 if spike else 0)))
         rows.append((minute, "failures", "", rng.randrange(0, 6) + (60 if spike else 0)))
-        rows.append((minute, "failures", f"user.name={VICTIM}", 3 if spike else 0))
     conn.executemany(
         "INSERT OR REPLACE INTO rates (minute, kind, key, count) VALUES (?,?,?,?)", rows
     )

@@ -61,8 +61,12 @@ def test_anonymous_redirect_keeps_a_safe_next(anon):
     token = csrf_of(page.text)
     done = anon.post(
         "/login",
-        data={"username": "vera", "password": PASSWORDS["vera"], "csrf_token": token,
-              "next": "/alerts?severity=high"},
+        data={
+            "username": "vera",
+            "password": PASSWORDS["vera"],
+            "csrf_token": token,
+            "next": "/alerts?severity=high",
+        },
         follow_redirects=False,
     )
     assert "/alerts?severity=high" == done.headers["location"]
@@ -74,8 +78,12 @@ def test_login_never_redirects_off_site(anon, target):
     token = csrf_of(anon.get("/login").text)
     done = anon.post(
         "/login",
-        data={"username": "vera", "password": PASSWORDS["vera"], "csrf_token": token,
-              "next": target},
+        data={
+            "username": "vera",
+            "password": PASSWORDS["vera"],
+            "csrf_token": token,
+            "next": target,
+        },
         follow_redirects=False,
     )
     assert "/" == done.headers["location"]
@@ -83,7 +91,9 @@ def test_login_never_redirects_off_site(anon, target):
 
 def test_static_vendor_files_need_a_session(anon, viewer):
     """Chart.js and our script are served locally, to signed-in users only."""
-    assert 401 == anon.get("/static/chart.umd.js", headers={"accept": "application/json"}).status_code
+    assert (
+        401 == anon.get("/static/chart.umd.js", headers={"accept": "application/json"}).status_code
+    )
     response = viewer.get("/static/chart.umd.js")
     assert 200 == response.status_code
     assert "Chart" in response.text[:5000]
@@ -101,8 +111,9 @@ def test_session_ends_on_logout_even_if_the_cookie_is_replayed(admin):
     """Logging out ends the session server-side: a copied cookie stops working."""
     cookie = admin.cookies.get("logward_session")
     page = admin.get("/")
-    response = admin.post("/logout", data={"csrf_token": csrf_of(page.text)},
-                          follow_redirects=False)
+    response = admin.post(
+        "/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert 303 == response.status_code
     admin.cookies.set("logward_session", cookie)
     assert 401 == admin.get("/api/alerts").status_code

@@ -26,8 +26,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-OVERVIEW_CHARTS = ["chart-alerts-rule", "chart-alerts-severity", "chart-failures", "chart-requests",
-                   "chart-scrub"]
+OVERVIEW_CHARTS = [
+    "chart-alerts-rule",
+    "chart-alerts-severity",
+    "chart-failures",
+    "chart-requests",
+    "chart-scrub",
+]
 
 
 def _free_port() -> int:
@@ -43,8 +48,9 @@ def served(tmp_path, filled, dash_config, clock) -> Iterator[str]:
 
     app = create_app(tmp_path, dash_config, clock=clock)
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            ws="none", lifespan="off")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -72,26 +78,29 @@ def page(served):
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             tab = context.new_page()
-            tab.console_errors = []  # type: ignore[attr-defined]
-            tab.on("console", lambda m: m.type == "error" and tab.console_errors.append(m.text))
+            errors: list[str] = []
+            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            tab.on("pageerror", lambda e: errors.append(str(e)))
             tab.set_default_timeout(15_000)
-            yield tab
+            yield tab, errors
         finally:
             browser.close()
 
 
 def _chart_points(tab, canvas_id: str) -> int:
-    return int(tab.evaluate(
-        """id => { const c = Chart.getChart(document.getElementById(id));
+    return int(
+        tab.evaluate(
+            """id => { const c = Chart.getChart(document.getElementById(id));
                    return c ? c.data.datasets.reduce((n, d) => n + d.data.filter(
                        v => v !== null).length, 0) : -1; }""",
-        canvas_id,
-    ))
+            canvas_id,
+        )
+    )
 
 
 def test_responder_journey(page, served):
     """Log in, see charts with data, open an alert, reinstate with a reason, audit, log out."""
-    tab = page
+    tab, console_errors = page
     tab.goto(served + "/")
     assert "/login" in tab.url
     tab.fill("#username", "rob")
@@ -128,4 +137,4 @@ def test_responder_journey(page, served):
     tab.wait_for_url("**/login")
     tab.goto(served + "/audit")
     assert "/login" in tab.url
-    assert [] == tab.console_errors
+    assert [] == console_errors

@@ -51,15 +51,18 @@ def test_overview_chart_data(viewer):
     for t in failures["anomalies"]:
         i = failures["labels"].index(t)
         assert failures["counts"][i] > failures["upper"][i]
-    assert data["scrub"]["reporting"] and data["scrub"]["quarantined"] > 0
+    assert data["scrub"]["reporting"]
+    assert data["scrub"]["quarantined"] > 0
 
 
 def test_alert_detail_shows_rule_evidence_and_actions(viewer, filled):
     """Rule and version, distinct accounts/IPs, actions, and links to the scrubbed events."""
     alert_id = filled.alert_ids[1]  # success-after-failures on the victim, revoked
     html = viewer.get(f"/alerts/{alert_id}").text
-    assert "success-after-failures" in html and "version v" in html
-    assert "distinct accounts" in html and "revoke_account" in html
+    assert "success-after-failures" in html
+    assert "version v" in html
+    assert "distinct accounts" in html
+    assert "revoke_account" in html
     assert f"/events?user={VICTIM}" in html
     evidence = viewer.get(f"/api/alerts/{alert_id}/evidence").json()
     assert sum(evidence["per_minute"]["failures"]) >= 60
@@ -154,7 +157,9 @@ def test_every_page_view_is_audited(viewer, tmp_path, filled):
     """Viewing pages appends page_view entries naming the user and the path."""
     viewer.get("/alerts?severity=high")
     viewer.get(f"/alerts/{filled.alert_ids[2]}")
-    views = [(e[2], e[3]) for e in _audit_actions(tmp_path) if e[:2] == ("dashboard:vera", "page_view")]
+    views = [
+        (e[2], e[3]) for e in _audit_actions(tmp_path) if e[:2] == ("dashboard:vera", "page_view")
+    ]
     assert ("/alerts", {"query": "severity=high"}) in views
     assert (f"/alerts/{filled.alert_ids[2]}", {}) in views
 
@@ -185,14 +190,15 @@ def test_audit_export_csv_and_json(admin, tmp_path):
     assert {"alert"} == {r["action"] for r in rows}
     assert all(len(r["hash"]) == 64 for r in rows)
     data = json.loads(admin.get("/audit/export?format=json&actor=monitor").text)
-    assert 40 == len(data) and isinstance(data[0]["detail"], dict)
+    assert 40 == len(data)
+    assert isinstance(data[0]["detail"], dict)
     assert ("dashboard:alice", "audit_export") in [e[:2] for e in _audit_actions(tmp_path)]
 
 
 def test_csv_export_neutralises_formulas(admin, tmp_path):
     """A subject starting with = cannot run as a spreadsheet formula."""
     conn = open_store(tmp_path)
-    AuditLog(conn).append("monitor", "note", "=HYPERLINK(\"x\")", {})
+    AuditLog(conn).append("monitor", "note", '=HYPERLINK("x")', {})
     conn.close()
     text = admin.get("/audit/export?format=csv&action=note").text
     assert "'=HYPERLINK" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.dashboard.conftest import csrf_of, login
@@ -42,7 +44,7 @@ def test_login_needs_the_login_form_token(anon):
 
 
 def test_login_rate_limit_per_user(anon):
-    """After per_user failures the account is locked for the window, even with the right password."""
+    """After per_user failures the user is locked for the window, even with the right password."""
     for _ in range(3):
         assert 401 == login(anon, "vera", "wrong").status_code
     response = login(anon, "vera")
@@ -80,8 +82,16 @@ def test_security_headers(viewer, url):
 
 def test_pages_have_no_inline_script_or_style(admin, filled):
     """Every page works under the CSP: no inline <script>, style= or on*= handlers."""
-    for url in ["/", "/alerts", f"/alerts/{filled.alert_ids[0]}", "/accounts/admin", "/audit",
-                "/events", "/suggestions", "/login"]:
+    for url in [
+        "/",
+        "/alerts",
+        f"/alerts/{filled.alert_ids[0]}",
+        "/accounts/admin",
+        "/audit",
+        "/events",
+        "/suggestions",
+        "/login",
+    ]:
         html = admin.get(url).text
         assert "style=" not in html
         assert " onclick=" not in html
@@ -98,7 +108,7 @@ def test_huge_query_string_is_rejected(viewer):
     [
         "/events?user=' OR 1=1 --",
         "/alerts?key=%25' UNION SELECT * FROM audit --",
-        "/audit?actor=\"; DROP TABLE audit; --",
+        '/audit?actor="; DROP TABLE audit; --',
         "/alerts?rule=x'); DELETE FROM alerts; --",
     ],
 )
@@ -106,7 +116,7 @@ def test_sql_metacharacters_in_filters_are_just_text(viewer, url):
     """Filters are bound parameters: metacharacters match nothing and break nothing."""
     response = viewer.get(url)
     assert 200 == response.status_code
-    assert "No " in response.text and " match." in response.text
+    assert re.search(r"No \w+ match\.", response.text)
 
 
 @pytest.mark.parametrize(

@@ -149,3 +149,23 @@ def test_bad_settings_rejected() -> None:
     """Nonsense batch and cache sizes are refused when the detector is built."""
     with pytest.raises(DetectorError, match="batch_size"):
         SpacyNerDetector(batch_size=0)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "GET /p?name=Yves+Bouvet&to=228+Tina+Trail+Apt.+883&q=C++ HTTP/1.1",
+            [("PERSON", "Yves+Bouvet"), ("STREET_ADDRESS", "228+Tina+Trail+Apt.+883")],
+        ),
+        (
+            "GET /p?to=12%20Elm%20Road%2C%20Leeds&customer=Tony%20Jones HTTP/1.1",
+            [("STREET_ADDRESS", "12%20Elm%20Road%2C%20Leeds"), ("PERSON", "Tony%20Jones")],
+        ),
+    ],
+)
+def test_url_encoded_query_values(
+    ner: SpacyNerDetector, line: str, expected: list[tuple[str, str]]
+) -> None:
+    """Names and addresses URL-encoded in query strings are found, offsets in the raw line."""
+    assert expected == _found(ner, line)

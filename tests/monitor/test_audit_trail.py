@@ -36,14 +36,14 @@ def flow(tmp_path, fake_clock):
 def test_alert_action_and_reinstatement_are_chained(flow):
     """Alert, revoke, notify and reinstate are appended in order and the chain verifies."""
     log = AuditLog(flow)
-    assert ["alert", "revoke_account", "notify", "reinstate"] == [e.action for e in log.entries()]
+    assert ["alert", "revoke", "notify", "reinstate"] == [e.action for e in log.entries()]
     status = log.verify()
     assert (True, 4) == (status.ok, status.entries)
 
 
 def test_revocation_entry_says_who_what_why_when_and_how_to_reverse(flow, fake_clock):
     """The revoke entry carries actor, target, rule+version, evidence window and refs, reverse."""
-    entry = next(e for e in AuditLog(flow).entries() if e.action == "revoke_account")
+    entry = next(e for e in AuditLog(flow).entries() if e.action == "revoke")
     assert ("monitor", "bob", fake_clock.now - 60) == (entry.actor, entry.subject, entry.ts)
     d = entry.detail
     assert ("success-after-failures", "abc123", "critical") == (

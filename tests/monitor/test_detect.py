@@ -229,8 +229,10 @@ def test_rate_ceiling_fires_once_per_bucket(tmp_path):
 
 def test_rate_baseline_learns_then_flags_a_spike(tmp_path):
     """After warm-up, a bucket far above the key's own history fires; normal ones do not."""
-    body = RATE + "cooldown: 5m\n" + (
-        "baseline: {method: ewma, warm_up: 5, min_volume: 10, sensitivity: 4, span: 10}\n"
+    body = (
+        RATE
+        + "cooldown: 5m\n"
+        + ("baseline: {method: ewma, warm_up: 5, min_volume: 10, sensitivity: 4, span: 10}\n")
     )
     engine = engine_for(tmp_path, body)
     normal = [web(m * 60 + s) for m in range(10) for s in range(0, 60, 6)]
@@ -258,3 +260,13 @@ def test_rate_without_warm_up_does_not_fire_on_baseline(tmp_path):
     body = RATE + "baseline: {warm_up: 30, min_volume: 1}\n"
     engine = engine_for(tmp_path, body)
     assert [] == feed(engine, [web(s / 10) for s in range(500)])
+
+
+def test_rate_keys_idle_for_a_week_are_evicted_but_fitted_ones_stay(tmp_path):
+    """Rate state is bounded: idle keys go; a fitted, unused baseline stays."""
+    engine = engine_for(tmp_path, RATE + "ceiling: 100\n")
+    evaluator = engine.by_name["r"]
+    evaluator.restore('["fitted"]', {"b": -1, "m": 5.0, "n": 40})
+    feed(engine, [web(0, user="old")])
+    feed(engine, [web(8 * 86400, user="new")])
+    assert {"fitted", "new"} == set(evaluator._keys)

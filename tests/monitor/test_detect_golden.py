@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,7 +30,7 @@ def test_every_shipped_rule_has_a_golden_folder():
     assert sorted(r.name for r in load_rules(rules_dir())) == FOLDERS
 
 
-def project(doc: dict, keep: set[str]) -> dict:
+def project(doc: dict[str, Any], keep: set[str]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k in keep}
 
 
@@ -41,7 +42,7 @@ def test_golden(rule):
     expected = json.loads((folder / "expected.json").read_text())
     parser = get_parser(meta["format"], year_rule=meta["year"])
     engine = DetectionEngine(load_rules(rules_dir()))
-    alerts = []
+    alerts: list[dict[str, Any]] = []
     for line, number, name in replay_file(folder / "input.log"):
         event = parser.parse(line, number, name)
         if event is not None:

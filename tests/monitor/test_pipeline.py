@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from typing import Any
 
 import pytest
 
@@ -73,12 +74,12 @@ def make(data_dir=None, sink=None):
 def test_restart_mid_stream_gives_the_same_alerts(tmp_path, split):
     """Replay part, stop, restart from the store, replay the rest: same alerts, none twice."""
     events = attack_stream()
-    whole: list[dict] = []
+    whole: list[dict[str, Any]] = []
     pipe, _ = make(sink=whole.append)
     pipe.run(events)
     assert len(whole) >= 4
 
-    parts: list[dict] = []
+    parts: list[dict[str, Any]] = []
     first, conn = make(tmp_path, sink=parts.append)
     first.run(events[:split])
     conn.close()
@@ -92,7 +93,7 @@ def test_restart_mid_stream_gives_the_same_alerts(tmp_path, split):
 def test_replaying_again_does_not_refire(tmp_path):
     """The whole stream replayed twice against one store raises each alert once."""
     events = attack_stream()
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     pipe, conn = make(tmp_path, sink=out.append)
     pipe.run(events)
     n = len(out)

@@ -155,7 +155,7 @@ class TestRevoke:
         row = store.execute("SELECT state, mode, expires_at, offences FROM revocations").fetchone()
         assert ("revoked", "temporary", fake_clock.now + 3600, 1) == tuple(row)
         kinds = [e.action for e in AuditLog(store).entries()]
-        assert ["alert", "revoke_account"] == kinds
+        assert ["alert", "revoke"] == kinds
         assert "logward accounts reinstate bob --reason TEXT" == results[0].reverse
 
     def test_same_alert_twice_does_nothing_new(self, store, fake_clock):
@@ -344,6 +344,16 @@ class TestReinstateAndExpiry:
         assert ["bob"] == [r.target for r in resp.expire_due()]
         row = store.execute("SELECT state, reinstated_by, reason FROM revocations").fetchone()
         assert ("reinstated", "monitor", "expired") == tuple(row)
+
+    def test_lapsed_revocation_ends_before_the_next_alert(self, store, fake_clock):
+        """Without an explicit expire_due(), a new alert after expiry re-revokes (escalated)."""
+        resp = responder(store, fake_clock)
+        resp.respond(make_alert())
+        fake_clock.advance(7200)
+        second = resp.respond(make_alert(first_seen=fake_clock.now))[0]
+        assert ("done", "until_reviewed", 2) == (second.outcome, second.mode, second.offences)
+        actions = [e.action for e in AuditLog(store).entries()]
+        assert ["alert", "revoke", "reinstate", "alert", "revoke"] == actions
 
     def test_second_offence_escalates_to_until_reviewed(self, store, fake_clock):
         """A repeat offender's next revocation is until_reviewed and never expires."""

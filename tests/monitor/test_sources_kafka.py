@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,14 @@ from monitor._store import open_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
-GROUP = ["--session-timeout-ms", "6000", "--heartbeat-interval-ms", "1000",
-         "--max-poll-interval-ms", "3000"]
+GROUP = [
+    "--session-timeout-ms",
+    "6000",
+    "--heartbeat-interval-ms",
+    "1000",
+    "--max-poll-interval-ms",
+    "3000",
+]
 
 
 def _assignment(err: Path) -> list[int] | None:
@@ -50,11 +57,29 @@ def test_two_instances_share_a_topic_without_double_alerts(kafka_broker, tmp_pat
         handles += [out.open("w"), err.open("w")]
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
-                 "--kafka-bootstrap", kafka_broker.bootstrap, "--topic", topic,
-                 "--group-id", group, "--key-field", "source.ip", "--dry-run",
-                 "--data-dir", str(tmp_path / name), *GROUP],
-                stdout=handles[-2], stderr=handles[-1],
+                [
+                    sys.executable,
+                    "-m",
+                    "logward",
+                    "monitor",
+                    "run",
+                    "--format",
+                    "sshd",
+                    "--kafka-bootstrap",
+                    kafka_broker.bootstrap,
+                    "--topic",
+                    topic,
+                    "--group-id",
+                    group,
+                    "--key-field",
+                    "source.ip",
+                    "--dry-run",
+                    "--data-dir",
+                    str(tmp_path / name),
+                    *GROUP,
+                ],
+                stdout=handles[-2],
+                stderr=handles[-1],
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         )
@@ -78,7 +103,7 @@ def test_two_instances_share_a_topic_without_double_alerts(kafka_broker, tmp_pat
         producer.flush()
         producer.close()
 
-        def alerts() -> list[dict]:
+        def alerts() -> list[dict[str, Any]]:
             return [json.loads(x) for o in outs for x in o.read_text().splitlines()]
 
         deadline = time.monotonic() + 30

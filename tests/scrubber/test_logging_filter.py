@@ -329,6 +329,27 @@ def test_repeated_messages_are_cached_but_counted(engine, detector):
     assert 3 * "INFO to <EMAIL_ADDRESS>\n" == out.getvalue()
 
 
+def test_repeated_extras_are_cached_but_counted_and_not_shared(engine, detector):
+    """Repeated extra values are scrubbed once, counted each time, and never shared."""
+    handler, out = stream_handler(engine, "%(message)s %(customer)s")
+    logger = make_logger("t.cache.extra", handler)
+    records: list[logging.LogRecord] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        records.append(record)
+        return True
+
+    handler.addFilter(keep)
+    calls = []
+    for _ in range(3):
+        logger.info("paid", extra={"customer": {"email": EMAIL, "tier": 1}})
+        calls.append(detector.calls)
+    assert calls[0] == calls[2]
+    assert {"EMAIL_ADDRESS": 3} == engine.stats.snapshot()
+    assert 3 * "paid {'email': '<EMAIL_ADDRESS>', 'tier': 1}\n" == out.getvalue()
+    assert records[0].customer is not records[1].customer  # type: ignore[attr-defined]
+
+
 def test_default_engine_is_resolved_lazily(monkeypatch, engine):
     """Constructing the filter loads nothing; the first record loads the default engine."""
     import scrubber
@@ -354,3 +375,52 @@ def test_filter_with_a_name_only_scrubs_and_passes_its_loggers(engine):
     other = logging.LogRecord("lib", logging.INFO, __file__, 1, EMAIL, (), None)
     assert (True, False) == (bool(flt.filter(mine)), bool(flt.filter(other)))
     assert "<EMAIL_ADDRESS>" == mine.msg
+
+
+def test_exception_groups_and_syntax_errors_are_scrubbed(engine):
+    """Sub-exceptions of a group and the source text of a SyntaxError are scrubbed."""
+    handler, out = stream_handler(engine)
+    logger = make_logger("t.groups", handler)
+    try:
+        raise ExceptionGroup(f"many for {EMAIL}", [ValueError(EMAIL), KeyError(EMAIL)])
+    except ExceptionGroup:
+        logger.exception("group")
+    try:
+        compile(f'x = "{EMAIL}" +', "input", "exec")
+    except SyntaxError:
+        logger.exception("syntax")
+    text = out.getvalue()
+    assert EMAIL not in text
+    assert "ExceptionGroup: many for <EMAIL_ADDRESS> (2 sub-exceptions)" in text
+    assert "KeyError: '<EMAIL_ADDRESS>'" in text
+    assert 'x = "<EMAIL_ADDRESS>" +' in text
+
+
+def test_exception_group_read_by_ecs_formatter_is_scrubbed(engine):
+    """ecs-logging's error.message for a group carries the scrubbed sub-exceptions."""
+    handler, out = stream_handler(engine)
+    handler.setFormatter(ecs_logging.StdlibFormatter())
+    try:
+        raise ExceptionGroup("many", [ValueError(EMAIL)])
+    except ExceptionGroup:
+        make_logger("t.groups.ecs", handler).exception("group")
+    doc = json.loads(out.getvalue())
+    assert EMAIL not in out.getvalue()
+    assert "ValueError: <EMAIL_ADDRESS>" in doc["error"]["message"]
+
+
+def test_exception_whose_str_raises_is_logged(engine):
+    """An exception whose __str__ raises still logs, with a fixed description."""
+
+    class Weird(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError(EMAIL)
+
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "m", (), None)
+    try:
+        raise Weird
+    except Weird as exc:
+        record.exc_info = (Weird, exc, exc.__traceback__)
+    ScrubbingFilter(engine).filter(record)
+    assert record.exc_info is not None
+    assert "<exception str() failed: Weird>" == str(record.exc_info[1])

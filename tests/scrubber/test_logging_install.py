@@ -229,3 +229,33 @@ def test_get_logger_scrubs_whatever_the_handlers(monkeypatch, engine, root_outpu
     assert 1 == len(scrubbing_filters(logger))
     logger.info("to %s", EMAIL)
     assert "logward.test_internal to <EMAIL_ADDRESS>\n" == root_output.getvalue()
+
+
+def test_concurrent_logging_is_all_scrubbed(engine, root_output):
+    """Records logged from many threads at once are all scrubbed, none lost."""
+    import threading
+
+    scrubber.install(engine)
+    logger = logging.getLogger("t.threads")
+
+    def work(n: int) -> None:
+        for i in range(200):
+            logger.info("user%d.%d@example.com done", n, i)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = root_output.getvalue().splitlines()
+    assert 1600 == len(lines)
+    assert {"t.threads <EMAIL_ADDRESS> done"} == set(lines)
+
+
+def test_scrubbing_handler_with_unknown_target_drops_quietly(engine, capsys):
+    """A named target that was never configured drops the record and says so on stderr."""
+    handler = ScrubbingHandler("no-such-handler", engine)
+    make_logger("t.wrap.missing", handler).warning("to %s", EMAIL)
+    err = capsys.readouterr().err
+    assert "ScrubbingHandler target 'no-such-handler' not found" in err
+    assert EMAIL not in err

@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from detectors import Finding
 from scrubber._engine import Scrubber
@@ -43,7 +44,7 @@ class BrokenRuleDetector:
 
 def make_scrubber(broken: bool = True) -> Scrubber:
     """A scrubber with the regex detector (and the broken one)."""
-    dets: list = [RegexDetector()]
+    dets: list[RegexDetector | BrokenRuleDetector] = [RegexDetector()]
     if broken:
         dets.append(BrokenRuleDetector())
     return Scrubber(dets)
@@ -78,7 +79,7 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0, *
         enable_auto_commit=False,
         isolation_level="read_committed" if committed else "read_uncommitted",
     )
-    out = []
+    out: list[Any] = []
     try:
         deadline = time.monotonic() + timeout
         parts: set[int] = set()

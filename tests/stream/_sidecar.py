@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import signal
 import subprocess
@@ -20,10 +19,13 @@ RULES = str(Path(__file__).with_name("rules"))
 LOGWARD = str(Path(sys.executable).with_name("logward"))
 SEAL_KEY = base64.b64encode(bytes(range(32))).decode()
 FAST = [
-    "--session-timeout-ms", "6000",
-    "--heartbeat-interval-ms", "1000",
-    "--max-poll-interval-ms", "3000",
-]  # fmt: skip
+    "--session-timeout-ms",
+    "6000",
+    "--heartbeat-interval-ms",
+    "1000",
+    "--max-poll-interval-ms",
+    "3000",
+]
 
 
 def unique(prefix: str) -> str:
@@ -41,7 +43,7 @@ class Sidecar:
 
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with urllib.request.urlopen(  # noqa: S310 - loopback test server
+            with urllib.request.urlopen(
                 f"http://127.0.0.1:{self.metrics_port}{path}", timeout=2
             ) as resp:
                 return resp.status, resp.read().decode()
@@ -85,10 +87,21 @@ def start_sidecar(tmp_path: Path, bootstrap: str, *args: str, name: str = "sidec
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
-                LOGWARD, "stream", "--bootstrap-servers", bootstrap, "--rules", RULES,
-                "--metrics-port", str(port), "--batch-size", "50", "--linger-ms", "20", *FAST,
+                LOGWARD,
+                "stream",
+                "--bootstrap-servers",
+                bootstrap,
+                "--rules",
+                RULES,
+                "--metrics-port",
+                str(port),
+                "--batch-size",
+                "50",
+                "--linger-ms",
+                "20",
+                *FAST,
                 *args,
-            ],  # fmt: skip
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -120,7 +133,3 @@ def wait_until(predicate, timeout: float, step: float = 0.2) -> bool:
 def source_ids(messages) -> list[str]:
     """The ``logward-source`` header of each clean output record."""
     return [dict(m.headers)["logward-source"].decode() for m in messages]
-
-
-def jsonl(messages) -> list[dict]:
-    return [json.loads(m.value) for m in messages]

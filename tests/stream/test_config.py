@@ -27,20 +27,51 @@ def test_exact_flag_names_parse():
     """The flag names other tools depend on all exist and parse."""
     args = parse(
         [
-            "--bootstrap-servers", "b:1", "--input-topic", "a", "--input-topic", "b",
-            "--group-id", "g", "--output-topic", "o", "--quarantine-topic", "q",
-            "--es-url", "http://e", "--es-index", "i", "--rules", "r", "--ner",
-            "--exactly-once", "--metrics-port", "9100", "--max-poll-interval-ms", "3000",
-            "--session-timeout-ms", "6000", "--heartbeat-interval-ms", "1000",
-            "--batch-size", "10", "--linger-ms", "5", "--seal-key-file", "k",
+            "--bootstrap-servers",
+            "b:1",
+            "--input-topic",
+            "a",
+            "--input-topic",
+            "b",
+            "--group-id",
+            "g",
+            "--output-topic",
+            "o",
+            "--quarantine-topic",
+            "q",
+            "--es-url",
+            "http://e",
+            "--es-index",
+            "i",
+            "--rules",
+            "r",
+            "--ner",
+            "--exactly-once",
+            "--metrics-port",
+            "9100",
+            "--max-poll-interval-ms",
+            "3000",
+            "--session-timeout-ms",
+            "6000",
+            "--heartbeat-interval-ms",
+            "1000",
+            "--batch-size",
+            "10",
+            "--linger-ms",
+            "5",
+            "--seal-key-file",
+            "k",
         ]
-    )  # fmt: skip
+    )
     cfg = load_config(args, env={})
     assert ("a", "b") == cfg.input_topic
     assert (True, True, 9100, 3000, 6000) == (
-        cfg.ner, cfg.exactly_once, cfg.metrics_port, cfg.max_poll_interval_ms,
+        cfg.ner,
+        cfg.exactly_once,
+        cfg.metrics_port,
+        cfg.max_poll_interval_ms,
         cfg.session_timeout_ms,
-    )  # fmt: skip
+    )
 
 
 def test_precedence_flags_env_file(tmp_path):

@@ -52,7 +52,7 @@ def test_conflict_counts_as_success():
 
 def test_retryable_items_retried_alone():
     """Items answered 429/503 are retried alone, with backoff."""
-    sleeps = []
+    sleeps: list[float] = []
     client = FakeBulkClient([201, 429, 503], [201, 201])
     sink = ElasticsearchSink(client, "logs", sleep=sleeps.append)
     assert [] == sink.write(clean(3))

@@ -35,7 +35,7 @@ def test_json_keeps_shape(processor):
     [out] = processor.process([rec(json.dumps(value).encode())])
     assert isinstance(out, CleanRecord)
     assert {"user": {"mail": "<EMAIL_ADDRESS>", "id": 7}, "tags": ["<EMAIL_ADDRESS>"]} == (
-        json.loads(out.value)
+        json.loads(out.value or b"")
     )
     assert 7 == out.document["user"]["id"]
 
@@ -108,8 +108,10 @@ def test_batched_mode_matches_inline():
     ]
     inline = Processor(make_scrubber()).process(records)
     batched = Processor(make_scrubber(), batch_texts=True).process(records)
-    assert [(o.value, o.key, o.headers, o.counts) for o in inline] == [
-        (o.value, o.key, o.headers, o.counts) for o in batched
+    assert all(isinstance(o, CleanRecord) for o in inline + batched)
+    assert [(o.value, o.key, o.headers, o.counts) for o in inline] == [  # type: ignore[union-attr]
+        (o.value, o.key, o.headers, o.counts)  # type: ignore[union-attr]
+        for o in batched
     ]
 
 

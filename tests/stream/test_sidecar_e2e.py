@@ -44,10 +44,21 @@ def test_pii_never_reaches_either_output(kafka_broker, es_server, tmp_path):
     email, other, phone = PII_VALUES
     good = []
     for i in range(12):
-        good.append({"value": f"login ok for {email} from {phone} #{i}".encode(), "key": email.encode(),
-                     "headers": [("x-user", other.encode())], "partition": i % 2})  # fmt: skip
-        doc = {"message": f"reset for {other}", "user": {"email": email}, "password": "hunter2",
-               "n": i, "nested": [{"phone": phone}]}  # fmt: skip
+        good.append(
+            {
+                "value": f"login ok for {email} from {phone} #{i}".encode(),
+                "key": email.encode(),
+                "headers": [("x-user", other.encode())],
+                "partition": i % 2,
+            }
+        )
+        doc = {
+            "message": f"reset for {other}",
+            "user": {"email": email},
+            "password": "hunter2",
+            "n": i,
+            "nested": [{"phone": phone}],
+        }
         good.append({"value": json.dumps(doc).encode(), "partition": i % 2})
     bad = [
         {"value": b"\xff\xfe not utf-8 " + email.encode(), "partition": 0},
@@ -56,10 +67,23 @@ def test_pii_never_reaches_either_output(kafka_broker, es_server, tmp_path):
     ]
     produce(kafka_broker.bootstrap, raw, good + bad)
     car = start_sidecar(
-        tmp_path, kafka_broker.bootstrap, "--input-topic", raw, "--group-id", unique("g"),
-        "--output-topic", out, "--quarantine-topic", quar, "--es-url", es_server.url,
-        "--es-index", index, "--max-record-bytes", "4096",
-    )  # fmt: skip
+        tmp_path,
+        kafka_broker.bootstrap,
+        "--input-topic",
+        raw,
+        "--group-id",
+        unique("g"),
+        "--output-topic",
+        out,
+        "--quarantine-topic",
+        quar,
+        "--es-url",
+        es_server.url,
+        "--es-index",
+        index,
+        "--max-record-bytes",
+        "4096",
+    )
     try:
         clean = read_all(kafka_broker.bootstrap, out, len(good), timeout=30)
         sealed = read_all(kafka_broker.bootstrap, quar, len(bad), timeout=15)
@@ -107,9 +131,24 @@ def test_refuses_to_start_without_seal_key(kafka_broker, tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k != "LOGWARD_SEAL_KEY"}
     done = subprocess.run(
-        [LOGWARD, "stream", "--bootstrap-servers", kafka_broker.bootstrap, "--input-topic", "a",
-         "--output-topic", "b", "--quarantine-topic", "q", "--rules", RULES],  # fmt: skip
-        env=env, capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            LOGWARD,
+            "stream",
+            "--bootstrap-servers",
+            kafka_broker.bootstrap,
+            "--input-topic",
+            "a",
+            "--output-topic",
+            "b",
+            "--quarantine-topic",
+            "q",
+            "--rules",
+            RULES,
+        ],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert 2 == done.returncode
     assert b"no quarantine key" in done.stderr

@@ -40,8 +40,12 @@ class SteadyProducer(threading.Thread):
         producer = KafkaProducer(bootstrap_servers=self.bootstrap, linger_ms=5)
         start = time.monotonic()
         for i in range(self.total):
-            producer.send(self.topic, value=f"n={i} mail alice@example.com".encode(),
-                          key=b"+44 20 7946 0958", partition=i % self.partitions)  # fmt: skip
+            producer.send(
+                self.topic,
+                value=f"n={i} mail alice@example.com".encode(),
+                key=b"+44 20 7946 0958",
+                partition=i % self.partitions,
+            )
             ahead = i / self.rate - (time.monotonic() - start)
             if ahead > 0:
                 time.sleep(ahead)
@@ -55,8 +59,16 @@ def test_kill9_mid_stream_then_restart(kafka_broker, tmp_path, exactly_once):
     raw, out, quar = unique("raw"), unique("clean"), unique("quar")
     create_topics(kafka_broker.bootstrap, [raw, out, quar], partitions=2)
     total = 1200
-    args = ["--input-topic", raw, "--group-id", unique("g"), "--output-topic", out,
-            "--quarantine-topic", quar]  # fmt: skip
+    args = [
+        "--input-topic",
+        raw,
+        "--group-id",
+        unique("g"),
+        "--output-topic",
+        out,
+        "--quarantine-topic",
+        quar,
+    ]
     if exactly_once:
         args += ["--exactly-once", "--transactional-id", unique("tx")]
     car = start_sidecar(tmp_path, kafka_broker.bootstrap, *args, name="first")
@@ -92,18 +104,29 @@ def test_two_instances_split_partitions_exactly_once(kafka_broker, tmp_path):
     """Two instances in one group split the partitions; nothing is output twice."""
     raw, out, quar, group = unique("raw"), unique("clean"), unique("quar"), unique("g")
     create_topics(kafka_broker.bootstrap, [raw, out, quar], partitions=4)
-    common = ["--input-topic", raw, "--group-id", group, "--output-topic", out,
-              "--quarantine-topic", quar, "--exactly-once"]  # fmt: skip
-    first = start_sidecar(tmp_path, kafka_broker.bootstrap, *common, "--transactional-id",
-                          unique("tx"), name="a")  # fmt: skip
+    common = [
+        "--input-topic",
+        raw,
+        "--group-id",
+        group,
+        "--output-topic",
+        out,
+        "--quarantine-topic",
+        quar,
+        "--exactly-once",
+    ]
+    first = start_sidecar(
+        tmp_path, kafka_broker.bootstrap, *common, "--transactional-id", unique("tx"), name="a"
+    )
     second = None
     try:
         assert wait_until(lambda: "assigned" in first.logs(), 30)
         # the second instance joins while records flow: a rebalance mid-stream
         feeder = SteadyProducer(kafka_broker.bootstrap, raw, 800, rate=120, partitions=4)
         feeder.start()
-        second = start_sidecar(tmp_path, kafka_broker.bootstrap, *common, "--transactional-id",
-                               unique("tx"), name="b")  # fmt: skip
+        second = start_sidecar(
+            tmp_path, kafka_broker.bootstrap, *common, "--transactional-id", unique("tx"), name="b"
+        )
         feeder.join(30)
         clean = read_all(kafka_broker.bootstrap, out, 800, timeout=40)
         seen_a = first.metric("logward_stream_records_in_total")

@@ -24,7 +24,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[Case]]:
     """Return the file's parser options and its cases."""
     options: dict[str, Any] = {}
     cases: list[Case] = []
-    pending: dict[str, Any] | None | str = "unset"
+    pending: dict[str, Any] | str | None = "unset"
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if raw.startswith("# options:"):
             options = json.loads(raw[len("# options:") :])

@@ -34,7 +34,9 @@ def test_golden_file(path):
         got = event.to_ecs()
         for key, want in case.expected.items():
             if got.get(key) != want:
-                problems.append(f"line {case.line_no}: {key}: expected {want!r}, got {got.get(key)!r}")
+                problems.append(
+                    f"line {case.line_no}: {key}: expected {want!r}, got {got.get(key)!r}"
+                )
         assert case.line_no == event.line
     assert [] == problems
     assert len(cases) == parser.stats.lines

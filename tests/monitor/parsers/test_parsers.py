@@ -15,6 +15,7 @@ from monitor.parsers import (
     PARSERS,
     SCRUB_FAILED,
     ParseStats,
+    SshdParser,
     get_parser,
     parse_lines,
 )
@@ -96,8 +97,14 @@ def test_stats_count_parsed_skipped_and_unparseable():
     assert [True, False, False, False] == [e is not None for e in events]
     stats = parser.stats
     assert ParseStats("sshd", lines=4, parsed=1, skipped=2, unparseable=1) == stats
-    assert {"format": "sshd", "lines": 4, "parsed": 1, "skipped": 2, "unparseable": 1,
-            "scrub_failures": 0} == stats.as_dict()
+    assert {
+        "format": "sshd",
+        "lines": 4,
+        "parsed": 1,
+        "skipped": 2,
+        "unparseable": 1,
+        "scrub_failures": 0,
+    } == stats.as_dict()
 
 
 def test_year_rule_reference_rolls_back_a_year():
@@ -155,9 +162,7 @@ def test_scrub_applies_to_free_text_not_evidence():
         seen.append(text)
         return text.replace("secret", "<SECRET>").replace("alice@example.com", "<EMAIL>")
 
-    event = get_parser("combined", scrub=fake_scrub).parse(
-        COMBINED.replace("- - [", "- bob ["), 1
-    )
+    event = get_parser("combined", scrub=fake_scrub).parse(COMBINED.replace("- - [", "- bob ["), 1)
     assert event is not None
     assert "token=<SECRET>" == event.url_query
     assert "agent <EMAIL>" == event.user_agent
@@ -223,10 +228,10 @@ def test_custom_login_paths_and_statuses():
 
 def test_pid_history_is_bounded():
     """Per-connection memory of sshd pids stays bounded."""
-    parser = get_parser("sshd", year_rule=2024)
+    parser = SshdParser(year_rule=2024)
     for pid in range(40_000):
         parser.parse(f"Jan  1 00:00:00 h sshd[{pid}]: Connection from 192.0.2.1 port 1", pid)
-    assert len(parser._pids) <= 16384  # noqa: SLF001 - the bound is the behaviour under test
+    assert len(parser._pids) <= 16384
 
 
 def test_message_repeated_weights_the_event():
@@ -242,8 +247,11 @@ def test_message_repeated_weights_the_event():
     name=st.sampled_from(sorted(PARSERS)),
     line=st.one_of(
         st.text(max_size=300),
-        st.builds(lambda a, b: a + b, st.sampled_from([SSHD_FAIL, COMBINED, '{"@timestamp": ']),
-                  st.text(max_size=80)),
+        st.builds(
+            lambda a, b: a + b,
+            st.sampled_from([SSHD_FAIL, COMBINED, '{"@timestamp": ']),
+            st.text(max_size=80),
+        ),
     ),
 )
 def test_parsers_never_raise_on_data(name, line):
@@ -252,3 +260,22 @@ def test_parsers_never_raise_on_data(name, line):
     parser.parse(line, 1, None)
     stats = parser.stats
     assert 1 == stats.parsed + stats.skipped + stats.unparseable
+
+
+def test_new_connection_resets_pid_history():
+    """A reused sshd pid does not inherit the previous connection's failures or user."""
+    parser = SshdParser(year_rule=2024)
+    lines = [
+        "Jan  1 00:00:00 h sshd[7]: Failed password for root from 192.0.2.1 port 1 ssh2",
+        "Jan  1 00:10:00 h sshd[7]: Connection from 192.0.2.2 port 2 on 192.0.2.9 port 22",
+        "Jan  1 00:10:01 h sshd[7]: Connection closed by 192.0.2.2 port 2 [preauth]",
+    ]
+    events = [parser.parse(line, n) for n, line in enumerate(lines, 1)]
+    last = events[-1]
+    assert last is not None
+    assert ("network", "ssh_preauth", None, "192.0.2.2") == (
+        last.category,
+        last.action,
+        last.user_name,
+        last.source_ip,
+    )

@@ -1,0 +1,109 @@
+"""Units: login limiter, session codec, rate band, query helpers, crash handling."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from logward.dashboard._auth import LoginLimiter, SessionCodec
+from logward.dashboard._overview import rate_chart
+from logward.dashboard._queries import like_escape
+from monitor import open_store
+from tests.conftest import FakeClock
+
+
+def test_limiter_counts_per_ip_and_per_user(fake_clock):
+    """Failures count per address and per (case-folded) user; success clears the user."""
+    limiter = LoginLimiter(per_ip=3, per_user=2, window=60, clock=fake_clock)
+    limiter.failed("10.0.0.1", "Bob")
+    assert 0 == limiter.retry_after("10.0.0.1", "bob")
+    limiter.failed("10.0.0.2", "bob")
+    assert 60 == limiter.retry_after("10.0.0.3", "BOB")
+    limiter.succeeded("bob")
+    assert 0 == limiter.retry_after("10.0.0.3", "bob")
+    fake_clock.advance(30)
+    for user in ("a", "b", "c"):
+        limiter.failed("10.0.0.9", user)
+    assert 60 == limiter.retry_after("10.0.0.9", "zed")
+    fake_clock.advance(61)
+    assert 0 == limiter.retry_after("10.0.0.9", "zed")
+
+
+def test_session_codec_rejects_tampering_and_expiry(fake_clock):
+    """Cookies signed with another key, edited, expired or ended do not load."""
+    codec = SessionCodec("k" * 40, max_age=100, clock=fake_clock)
+    session = codec.new("alice")
+    cookie = codec.dumps(session)
+    assert session == codec.loads(cookie)
+    assert codec.loads(SessionCodec("x" * 40, 100, fake_clock).dumps(session)) is None
+    assert codec.loads(cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1]) is None
+    assert codec.loads("x" * 5000) is None
+    fake_clock.advance(101)
+    assert codec.loads(cookie) is None
+    fresh = codec.new("alice")
+    codec.end(fresh)
+    assert codec.loads(codec.dumps(fresh)) is None
+
+
+def test_rate_band_flags_only_spikes(tmp_path):
+    """A steady series stays inside the band; a spike above it is an anomaly."""
+    conn = open_store(tmp_path)
+    base = 28_000_000
+    rows = [(base + m, "failures", "", 10 + (m % 3)) for m in range(180)]
+    rows[170] = (base + 170, "failures", "", 90)
+    conn.executemany("INSERT INTO rates (minute, kind, key, count) VALUES (?,?,?,?)", rows)
+    conn.commit()
+    chart = rate_chart(conn, "failures", (base + 120) * 60, (base + 180) * 60)
+    conn.close()
+    assert 60 == len(chart["counts"])
+    assert [(base + 170) * 60] == chart["anomalies"]
+    i = chart["labels"].index((base + 170) * 60)
+    assert chart["upper"][i] < 90
+    assert all(
+        lo <= c <= up
+        for lo, c, up in zip(chart["lower"], chart["counts"], chart["upper"], strict=True)
+        if c != 90
+    )
+
+
+def test_like_escape():
+    """LIKE wildcards typed by a user match literally."""
+    assert "100\\%\\_a\\\\b" == like_escape("100%_a\\b")
+
+
+def test_unexpected_error_is_a_clean_500(app, monkeypatch, viewer):
+    """A crash in a page gives a plain 500 without the exception text or a traceback."""
+    from logward.dashboard import _overview
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("db path /secret/place and jane@example.com")
+
+    monkeypatch.setattr(_overview, "overview", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.cookies = viewer.cookies
+        response = client.get("/")
+    assert 500 == response.status_code
+    assert "jane@example.com" not in response.text
+    assert "Traceback" not in response.text
+    assert "internal error" in response.text
+
+
+@pytest.mark.parametrize("name", ["logward.dashboard"])
+def test_all_is_complete_and_sorted(name):
+    """The package's __all__ is sorted and names every public attribute."""
+    import importlib
+    import types
+
+    module = importlib.import_module(name)
+    assert sorted(module.__all__) == list(module.__all__)
+    public = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert set() == public - set(module.__all__)
+
+
+def test_fake_clock_is_shared_type():
+    """The dashboard tests drive the app with the project's FakeClock."""
+    assert callable(FakeClock())

@@ -1,0 +1,92 @@
+"""Key-name detection: token splitting, longest match, exclusions, key=value in text."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import KeyNameMatcher, KeyValueDetector, split_key
+
+
+@pytest.mark.parametrize(
+    ("key", "tokens"),
+    [
+        ("auth_token", ("auth", "token")),
+        ("userEmail", ("user", "email")),
+        ("user.email", ("user", "email")),
+        ("X-Auth-Token", ("x", "auth", "token")),
+        ("HTTPHeader", ("http", "header")),
+        ("address_line1", ("address", "line", "1")),
+        ("author", ("author",)),
+        ("", ()),
+    ],
+)
+def test_split_key(key, tokens):
+    """Snake, camel, kebab, dotted and acronym keys split into lowercase words."""
+    assert tokens == split_key(key)
+
+
+@pytest.fixture
+def matcher() -> KeyNameMatcher:
+    return KeyNameMatcher(
+        {
+            "token": "SECRET",
+            "auth": "SECRET",
+            "email": "EMAIL_ADDRESS",
+            "name": "PERSON",
+            "first_name": "PERSON",
+            "file_name": None,
+            "address": "STREET_ADDRESS",
+            "ip_address": "IP_ADDRESS",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "entity"),
+    [
+        ("auth_token", "SECRET"),
+        ("authToken", "SECRET"),
+        ("author", None),
+        ("authority", None),
+        ("userEmail", "EMAIL_ADDRESS"),
+        ("user.email", "EMAIL_ADDRESS"),
+        ("emails", None),
+        ("firstName", "PERSON"),
+        ("file_name", None),
+        ("fileName", None),
+        ("filename", None),
+        ("hostname", None),
+        ("ip_address", "IP_ADDRESS"),
+        ("client.ipAddress", "IP_ADDRESS"),
+        ("home_address", "STREET_ADDRESS"),
+        ("status", None),
+    ],
+)
+def test_matcher_whole_tokens_and_longest_match(matcher, key, entity):
+    """Whole tokens only; the longest key name wins; exclusions beat shorter names."""
+    assert entity == matcher.entity_for(key)
+
+
+def test_matcher_caches_answers(matcher):
+    """Repeated keys give the same answer (served from the bounded cache)."""
+    assert matcher.entity_for("auth_token") == matcher.entity_for("auth_token")
+    assert 8 == len(matcher)
+
+
+def test_key_value_detector_finds_values_in_text(matcher):
+    """key=value, key: value, quoted JSON-ish and query-string pairs are found by key."""
+    det = KeyValueDetector(matcher)
+    text = 'a=1 token=abc123 email: "x y" {"name": "Jo Bo"} ?q=1&auth=zz&page=2'
+    found = {(f.entity, text[f.start : f.end]) for f in det.detect(text)}
+    assert {
+        ("SECRET", "abc123"),
+        ("EMAIL_ADDRESS", "x y"),
+        ("PERSON", "Jo Bo"),
+        ("SECRET", "zz"),
+    } == found
+
+
+def test_key_value_detector_ignores_urls_and_non_pii_keys(matcher):
+    """Scheme separators and harmless keys produce nothing."""
+    det = KeyValueDetector(matcher)
+    assert [] == list(det.detect("see https://example.com/x status=ok author=Jo"))

@@ -1,0 +1,169 @@
+"""The plain validator functions, on public test vectors."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors import VALIDATORS
+from detectors._validators import (
+    card_brand,
+    digit_count_international,
+    iban_mod97,
+    ipv4,
+    ipv6,
+    luhn,
+    uk_nino,
+    uk_phone,
+    us_phone,
+    us_ssn,
+)
+
+# Public test card numbers (Stripe, PayPal, Adyen docs), one or more per brand.
+TEST_CARDS = {
+    "visa": ["4111111111111111", "4012888888881881", "4222222222222", "4000056655665556"],
+    "mastercard": ["5555555555554444", "5105105105105100", "2223003122003222"],
+    "amex": ["378282246310005", "371449635398431"],
+    "discover": ["6011111111111117", "6011000990139424"],
+    "diners": ["30569309025904", "38520000023237", "36227206271667"],
+    "jcb": ["3530111333300000", "3566002020360505"],
+    "unionpay": ["6200000000000005"],
+    "maestro": ["6759649826438453", "6304000000000000"],
+    "mir": ["2200000000000004"],
+}
+ALL_CARDS = [number for numbers in TEST_CARDS.values() for number in numbers]
+
+# Example IBANs published by the national banks / SWIFT registry.
+IBANS = [
+    "GB82WEST12345698765432",
+    "DE89370400440532013000",
+    "FR1420041010050500013M02606",
+    "NL91ABNA0417164300",
+    "BE68539007547034",
+    "ES9121000418450200051332",
+    "IT60X0542811101000000123456",
+    "CH9300762011623852957",
+    "AT611904300234573201",
+    "NO9386011117947",
+    "SE4550000000058398257466",
+    "PL61109010140000071219812874",
+    "DK5000400440116243",
+    "FI2112345600000785",
+    "IE29AIBK93115212345678",
+    "PT50000201231234567890154",
+    "LU280019400644750000",
+    "SA0380000000608010167519",
+    "MT84MALT011000012345MTLCAST001S",
+    "BR1800360305000010009795493C1",
+    "TR330006100519786457841326",
+]
+
+
+@pytest.mark.parametrize("number", ALL_CARDS)
+def test_luhn_accepts_public_test_cards(number):
+    """Every public test card of every brand passes Luhn and the brand check."""
+    assert luhn(number)
+    assert card_brand(number)
+
+
+@pytest.mark.parametrize("number", ["4111 1111 1111 1111", "4111-1111-1111-1111"])
+def test_luhn_ignores_separators(number):
+    """Spaces and dashes between digit groups do not affect validation."""
+    assert luhn(number)
+    assert card_brand(number)
+
+
+@pytest.mark.parametrize("number", ["4111111111111112", "1234567812345678", "abcd", ""])
+def test_luhn_rejects_bad_checksums_and_non_digits(number):
+    """A wrong check digit, letters or an empty string fail Luhn."""
+    assert not luhn(number)
+
+
+@pytest.mark.parametrize("number", ["1000000000000008", "9999999999999995", "4111111111111"[:12]])
+def test_card_brand_rejects_unknown_prefixes_and_lengths(number):
+    """Luhn-valid numbers without a known brand prefix/length are not cards."""
+    assert not card_brand(number)
+
+
+@pytest.mark.parametrize("iban", IBANS)
+def test_iban_accepts_published_examples(iban):
+    """Published example IBANs of many countries pass mod-97 and length checks."""
+    assert iban_mod97(iban)
+
+
+def test_iban_accepts_spaced_and_lowercase_forms():
+    """The grouped print form and lowercase letters are accepted."""
+    assert iban_mod97("GB82 WEST 1234 5698 7654 32")
+    assert iban_mod97("gb82west12345698765432")
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "GB82WEST12345698765431",  # checksum broken
+        "GB82WEST1234569876543",  # one short for GB
+        "XX82WEST12345698765432",  # unknown country
+        "GBxxWEST12345698765432",  # check digits not digits
+        "GB82WEST12345698765432!",
+    ],
+)
+def test_iban_rejects_broken_values(iban):
+    """Wrong checksum, length, country or characters fail."""
+    assert not iban_mod97(iban)
+
+
+@pytest.mark.parametrize("ssn", ["078-05-1120", "123-45-6789", "536-90-4399", "123 45 6789"])
+def test_ssn_accepts_issuable_ranges(ssn):
+    """Numbers in the issuable area/group/serial ranges are accepted."""
+    assert us_ssn(ssn)
+
+
+@pytest.mark.parametrize(
+    "ssn",
+    ["000-12-3456", "666-12-3456", "912-34-5678", "123-00-4567", "123-45-0000", "111-11-1111"],
+)
+def test_ssn_rejects_never_issued_ranges(ssn):
+    """Area 000/666/9xx, group 00, serial 0000 and repeated digits are rejected."""
+    assert not us_ssn(ssn)
+
+
+@pytest.mark.parametrize("nino", ["QQ123456C", "AB 12 34 56 D", "ZZ 969317 T"])
+def test_nino_accepts_valid_shapes(nino):
+    """Two letters, six digits and a letter, spaced or not, are NINOs."""
+    assert uk_nino(nino)
+
+
+@pytest.mark.parametrize("nino", ["GB123456A", "BG 12 34 56 A", "TN123456B", "AB12345C"])
+def test_nino_rejects_unissued_prefixes(nino):
+    """Never-issued prefixes and wrong lengths are rejected."""
+    assert not uk_nino(nino)
+
+
+def test_ip_validators():
+    """IPv4 dotted quads and IPv6 forms validate; punctuation and ``::1`` do not."""
+    assert ipv4("192.168.0.1")
+    assert not ipv4("256.1.1.1")
+    for address in ["2001:db8::1", "::ffff:192.0.2.128", "fe80::1ff:fe23:4567:890a", "::2:3"]:
+        assert ipv6(address), address
+    for other in ["::", "::1", "10:23:45", "00:1a:2b:3c:4d:5e", "dead:beef"]:
+        assert not ipv6(other), other
+
+
+def test_phone_validators():
+    """Digit counts of international, NANP and UK national numbers are checked."""
+    assert digit_count_international("+44 (0)20 7946 0958")
+    assert digit_count_international("+1-212-555-0199 x123")
+    assert not digit_count_international("+12 345")
+    assert us_phone("(212) 555-0199")
+    assert us_phone("1-800-555-0199")
+    assert us_phone("212.555.0199 ext. 12")
+    assert not us_phone("555-0199")
+    assert uk_phone("020 7946 0958")
+    assert uk_phone("07700 900123")
+    assert not uk_phone("0000 000 0000")
+
+
+def test_registry_names_every_validator():
+    """The YAML-facing registry maps names to these very functions."""
+    assert luhn is VALIDATORS["luhn"]
+    assert iban_mod97 is VALIDATORS["iban_mod97"]
+    assert all(callable(v) for v in VALIDATORS.values())
