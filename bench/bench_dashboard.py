@@ -24,6 +24,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 TARGET_MS = 1000.0
+DEFAULT_SPAN_DAYS = 7.0  # the overview's 24 h window then holds ~143k of the 1M events
 RESULTS = Path(__file__).parent / "results" / "dashboard.json"
 
 
@@ -45,6 +46,7 @@ def _pages(alert_id: str, victim: str, attacker: str, last_page: int) -> list[tu
         ("events sorted by account", "/events?sort=user&order=asc"),
         ("events last page", f"/events?page={last_page}"),
         ("events time range", "/events?since=2023-11-14T00:00&until=2023-11-14T06:00"),
+        ("event detail", "/events/500000"),
         ("audit log", "/audit"),
         ("audit filtered", "/audit?actor=monitor&action=alert"),
         ("audit export CSV (all alerts)", "/audit/export?format=csv&action=alert"),
@@ -57,7 +59,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_dashboard")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--alerts", type=int, default=10_000)
-    parser.add_argument("--span-days", type=float, default=7.0)
+    parser.add_argument("--span-days", type=float, default=DEFAULT_SPAN_DAYS)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args(argv)
 
@@ -122,8 +124,11 @@ def main(argv: list[str]) -> int:
         worst = max(worst, p95)
         mark = "ok" if p95 < TARGET_MS else "SLOW"
         print(f"{label:34} {fig['p50_ms']:>8} {fig['p95_ms']:>8} {fig['max_ms']:>8}   {mark}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = RESULTS
+    if args.span_days != DEFAULT_SPAN_DAYS:
+        results = RESULTS.with_name(f"dashboard-span{args.span_days:g}d.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps(
             {
                 "benchmark": "dashboard",
@@ -141,7 +146,7 @@ def main(argv: list[str]) -> int:
         )
         + "\n"
     )
-    print(f"worst p95 {worst:.0f} ms vs target {TARGET_MS:.0f} ms -> {RESULTS}")
+    print(f"worst p95 {worst:.0f} ms vs target {TARGET_MS:.0f} ms -> {results}")
     return 0 if worst < TARGET_MS else 1
 
 

@@ -9,7 +9,7 @@ CPU time of one thread, best of several rounds; the first round warms caches.
 Target (issue 2): ``logward scrub`` pattern tier >= 20,000 lines/s on one core,
 i.e. about 50 µs per line end to end; presidio-analyzer managed about 65 lines/s.
 
-``python -m bench engine`` or ``python -m bench.bench_engine [--lines N] [--rounds R]``.
+``python -m bench bench_engine`` or ``python -m bench.bench_engine [--lines N] [--rounds R]``.
 Writes ``bench/results/engine.json``.
 """
 

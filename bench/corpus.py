@@ -179,6 +179,11 @@ _TEXT = [
     "{ts} {level} upstream returned {status} {phrase} after {dur}",
     "{ts} {level} {phrase} enabled for account {hex} by {PERSON}",
     "{ts} {level} {phrase}: {int} items, {price} total",
+    "{ts} {level} card {CARD} holder {PERSON_U} declined by issuer, {dur}",
+    # Capitalised non-names in the positions the name rules use (subject of a verb).
+    "{ts} {level} {phrase} started in {dur} on {host}",
+    "{ts} {level} {phrase} updated to {ver} by the {svc} job",
+    "{ts} {level} {phrase}'s quota reached {int} requests",
 ]
 _KV = [
     "ts={ts} level={level} svc={svc} event=signup email={EMAIL} ip={IP} took={dur}",
@@ -242,6 +247,10 @@ def _fill(template: str, vals: _Values) -> tuple[str, list[tuple[str, str, str]]
             entity, raw = vals.pii(kind[:-2])
             value = quote_plus(raw)
             labels.append((entity, raw, value))
+        elif kind.endswith("_U"):  # in capitals, as card holders are printed
+            entity, value = vals.pii(kind[:-2])
+            value = value.upper()
+            labels.append((entity, value, value))
         elif kind.isupper():
             entity, value = vals.pii(kind)
             labels.append((entity, value, value))

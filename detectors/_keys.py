@@ -23,6 +23,9 @@ __all__ = ["KeyNameMatcher", "KeyValueDetector", "split_key"]
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _CACHE_LIMIT = 4096
+# Bare values are read at most this far in the scan (keeps the work per pair
+# small on adversarial input); PII values that reach the cap are extended.
+_BARE_CAP = 256
 
 
 def split_key(key: str) -> tuple[str, ...]:
@@ -89,8 +92,10 @@ _PAIR = re.compile(
     r"""[ \t]{0,3}(?:=|:(?!//))[ \t]{0,3}"""
     # The value is read in a lookahead, so a pair inside it ("note: a=b") is found too.
     r"""(?=(?:"(?P<dq>(?:[^"\\\n]|\\.){0,4096})"|'(?P<sq>[^'\n]{0,4096})'"""
-    r"""|(?P<bare>[^\s"',;&}\]\[)]{1,4096})))"""
+    r"""|(?P<bare>[^\s"',;&}\]\[)]{1,""" + str(_BARE_CAP) + "})))"
 )
+# Where a bare value ends; a PII value longer than the cap is followed to its end.
+_BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
 
 
 class KeyValueDetector:
@@ -119,12 +124,19 @@ class KeyValueDetector:
         if "=" not in text and ":" not in text:
             return
         entity_for = self._matcher.entity_for
+        covered = 0  # end of the last value redacted: pairs inside it are part of it
         for match in _PAIR.finditer(text):
+            if match.start() < covered:
+                continue
             entity = entity_for(match.group("key"))
             if entity is None:
                 continue
             for group in ("dq", "sq", "bare"):
                 start, end = match.span(group)
                 if end > start:
+                    if group == "bare" and end - start == _BARE_CAP:
+                        stop = _BARE_END.search(text, end)
+                        end = len(text) if stop is None else stop.start()
+                    covered = end
                     yield Finding(entity, start, end, self._score, self._name)
                     break

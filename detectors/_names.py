@@ -42,7 +42,19 @@ _STRONG_CUE = re.compile(
     r"|driver|signed|cardholder|beneficiary|agent|person)[\"']?[ \t]*[:=]?[ \t]*[\"']?$",
     re.IGNORECASE,
 )
+# Names in capitals (card holder "JOHN SMITH"): only with a known first name.
+_CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_CAPS_HINT = re.compile(rf"[{_CAPS}]{{2,}}[ \t]+[{_CAPS}]{{2,}}")
+_CAPS_RUN = re.compile(
+    rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
+    rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
+)
 _WEAK_CUE = re.compile(r"(?<![\w-])(?:for|to|by|from|with|cc|and|of)[ \t]+$", re.IGNORECASE)
+# After a capitalised pair: a possessive, a past-tense verb, or "and Name" (a subject).
+_AFTER = re.compile(
+    r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
+    r"|[ \t]+and[ \t]+[A-Z])"
+)
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 
 # Capitalised words common in log text that are not names on their own.
@@ -100,12 +112,15 @@ class NameRun:
         end: offset one past the last character.
         person: the rules say it is a person's name.
         candidate: the model should look at it (not a person by rule, not log words).
+        likely: a candidate in a subject position (``X Y logged in``, ``X Y's``): a
+            person unless the model calls it something else (an organisation, ...).
     """
 
     start: int
     end: int
     person: bool
     candidate: bool
+    likely: bool = False
 
 
 class NameRules:
@@ -143,7 +158,30 @@ class NameRules:
         found: list[NameRun] = []
         for match in _RUN.finditer(text):
             found.extend(self._classify(text, match.start(), match.end()))
+        if _CAPS_HINT.search(text):
+            for match in _CAPS_RUN.finditer(text):
+                found.extend(self._caps(text, match))
+            found.sort(key=lambda r: r.start)
         return found
+
+    def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
+        words = [
+            (m.start(), m.end(), m.group().capitalize()) for m in re.finditer(r"\S+", match[0])
+        ]
+        while words and self.is_stop(words[0][2]):
+            words.pop(0)
+        while words and self.is_stop(words[-1][2]):
+            words.pop()
+        if len(words) < 2:
+            return []
+        start = match.start() + words[0][0]
+        if words[0][2] not in self._first and not _STRONG_CUE.search(
+            text[max(0, start - 40) : start]
+        ):
+            return []
+        if any(self.is_stop(w) and len(w) > 2 for _, _, w in words):
+            return []
+        return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
         words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
@@ -173,10 +211,16 @@ class NameRules:
             person = True
         elif _STRONG_CUE.search(before):
             person = len(tokens) >= 2 or first in self._first
-        elif _WEAK_CUE.search(before) and len(tokens) >= 2:
+        elif len(tokens) >= 2 and _WEAK_CUE.search(before):
             person = all(not self.is_stop(t) for t in tokens)
         candidate = not person and any(not self.is_stop(t) for t in tokens)
-        return [NameRun(start, end, person, candidate)]
+        likely = (
+            candidate
+            and len(tokens) >= 2
+            and _AFTER.match(text, end) is not None
+            and all(not self.is_stop(t) for t in tokens)
+        )
+        return [NameRun(start, end, person, candidate, likely)]
 
     def plausible_person(self, span: str) -> bool:
         """Say whether a model's PERSON span looks like a name rather than log syntax.

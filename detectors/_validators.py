@@ -20,6 +20,7 @@ __all__ = [
     "ipv4",
     "ipv6",
     "luhn",
+    "national_phone",
     "uk_nino",
     "uk_phone",
     "us_phone",
@@ -45,27 +46,27 @@ _IBAN_LENGTHS: Mapping[str, int] = MappingProxyType(
     }
 )  # fmt: skip
 
-# Issuer prefixes (IIN ranges) of the card brands we accept, with valid lengths.
-_CARD_BRANDS: tuple[tuple[int, int, frozenset[int]], ...] = (
-    (4, 4, frozenset({13, 16, 19})),  # Visa
-    (51, 55, frozenset({16})),  # Mastercard
-    (2221, 2720, frozenset({16})),  # Mastercard 2-series
-    (34, 34, frozenset({15})),  # American Express
-    (37, 37, frozenset({15})),  # American Express
-    (6011, 6011, frozenset({16, 17, 18, 19})),  # Discover
-    (644, 649, frozenset({16, 19})),  # Discover
-    (65, 65, frozenset({16, 19})),  # Discover
-    (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
-    (300, 305, frozenset({14, 16, 19})),  # Diners Club
-    (36, 36, frozenset({14, 16, 19})),  # Diners Club
-    (38, 39, frozenset({14, 16, 19})),  # Diners Club
-    (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
-    (50, 50, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro
-    (56, 69, frozenset({12, 13, 14, 15, 16, 17, 18, 19})),  # Maestro and others
-    (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+# Issuer prefixes (IIN ranges, compared as digit strings) and valid lengths.
+_CARD_BRANDS: tuple[tuple[str, str, frozenset[int]], ...] = (
+    ("4", "4", frozenset({13, 16, 19})),  # Visa
+    ("51", "55", frozenset({16})),  # Mastercard
+    ("2221", "2720", frozenset({16})),  # Mastercard 2-series
+    ("34", "34", frozenset({15})),  # American Express
+    ("37", "37", frozenset({15})),  # American Express
+    ("6011", "6011", frozenset({16, 17, 18, 19})),  # Discover
+    ("644", "649", frozenset({16, 19})),  # Discover
+    ("65", "65", frozenset({16, 19})),  # Discover
+    ("3500", "3599", frozenset({16, 17, 18, 19})),  # JCB (3528-3589; generators use all 35)
+    ("300", "305", frozenset({14, 16, 19})),  # Diners Club
+    ("36", "36", frozenset({14, 16, 19})),  # Diners Club
+    ("38", "39", frozenset({14, 16, 19})),  # Diners Club
+    ("62", "62", frozenset({16, 17, 18, 19})),  # UnionPay
+    ("50", "50", frozenset(range(12, 20))),  # Maestro
+    ("56", "69", frozenset(range(12, 20))),  # Maestro and others
+    ("0604", "0604", frozenset(range(12, 20))),  # Maestro UK (legacy)
+    ("2200", "2204", frozenset({16, 17, 18, 19})),  # Mir
 )
 
-# Never issued; ZZ (temporary/placeholder numbers) is still redacted.
 _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN"})
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
@@ -95,8 +96,7 @@ def card_brand(text: str) -> bool:
         return False
     length = len(digits)
     for low, high, lengths in _CARD_BRANDS:
-        width = len(str(low))
-        if low <= int(digits[:width]) <= high and length in lengths:
+        if length in lengths and low <= digits[: len(low)] <= high:
             return True
     return False
 
@@ -179,9 +179,15 @@ def us_phone(text: str) -> bool:
 def uk_phone(text: str) -> bool:
     """Return whether ``text`` is a UK national number: 0, then 9 or 10 more digits."""
     digits = _digits(text)
+    return len(digits) in (10, 11) and national_phone(text)
+
+
+def national_phone(text: str) -> bool:
+    """Return whether ``text`` is a national number with trunk 0: 9 to 12 digits."""
+    digits = _digits(text)
     return (
         digits.isdigit()
-        and len(digits) in (10, 11)
+        and 9 <= len(digits) <= 12
         and digits[0] == "0"
         and digits[1] != "0"
         and len(set(digits)) > 2
@@ -196,6 +202,7 @@ VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
         "ipv4": ipv4,
         "ipv6": ipv6,
         "luhn": luhn,
+        "national_phone": national_phone,
         "uk_nino": uk_nino,
         "uk_phone": uk_phone,
         "us_phone": us_phone,

@@ -227,6 +227,10 @@ class ThresholdEvaluator:
                 return None
             distinct = None
             if stride == 3:
+                # A value already in the window cannot raise the distinct count (nor
+                # the count of rarely tried values): skip the costlier recount.
+                if win[3::3].count(value) > 1:
+                    return None
                 distinct = count_distinct(win)
                 if distinct < threshold:
                     return None

@@ -46,6 +46,9 @@ class AccessEvent:
         outcome: ``success``, ``failure`` or ``unknown``.
         count: how many identical events this one stands for (syslog's
             ``message repeated N times``); rules count it with this weight.
+            0 for a line that corroborates an attempt already counted (e.g.
+            PAM's line before sshd's ``Failed password``): kept as evidence,
+            weighs nothing (see ``monitor.parsers._sshd``).
         line: 1-based line number in ``file`` (or record offset for Kafka).
     """
 

@@ -166,8 +166,9 @@ class Pipeline:
         if self._record:
             self._keep(ev)
         alerts = self.engine.process(ev)
-        if not alerts:
-            return []
+        return self._act(alerts) if alerts else []
+
+    def _act(self, alerts: list[Alert]) -> list[dict[str, Any]]:
         out = []
         for alert in alerts:
             if self._seen(alert):
@@ -220,21 +221,32 @@ class Pipeline:
             stop: set it (e.g. from a signal handler) to stop after the current event.
 
         Returns:
-            The number of events processed.
+            The number of events read (skipped ones included).
         """
         n = 0
+        process = self.engine.process
+        keep = self._keep if self._record else None
+        stored = self._conn is not None
+        is_set = stop.is_set if stop is not None else bool
         try:
             for ev in events:
                 if ev is None:
                     self.maybe_checkpoint()
-                    if stop is not None and stop.is_set():
+                    if is_set():
                         break
                     continue
-                self.handle(ev)
                 n += 1
-                if self._conn is not None and (n & 255) == 0:
+                if ev.timestamp < self._resume:
+                    self.skipped += 1
+                    continue
+                if keep is not None:
+                    keep(ev)
+                alerts = process(ev)
+                if alerts:
+                    self._act(alerts)
+                if stored and (n & 255) == 0:
                     self.maybe_checkpoint()
-                if stop is not None and stop.is_set():
+                if is_set():
                     break
         finally:
             self.checkpoint()

@@ -89,6 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=args.trust_proxy,
         forwarded_allow_ips="127.0.0.1" if args.trust_proxy else "",
         server_header=False,
+        access_log=False,  # page views are audited (scrubbed) instead; URLs hold filter text
         log_level=args.log_level,
         **tls,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from logward.errors import ConfigError, RevokeError
 from monitor import AuditLog, reinstate
-from monitor._respond_record import load_revokers
+from monitor._respond_record import default_scrub, load_revokers
 
 __all__ = [
     "ALERT_STATUSES",
@@ -40,6 +40,7 @@ class ActionError(ValueError):
 
 
 def _clean_reason(reason: str | None, required: bool) -> str:
+    """Normalise whitespace and check length; the text is scrubbed where it is stored."""
     text = " ".join((reason or "").split())
     if required and len(text) < MIN_REASON:
         raise ActionError("a reason of at least 3 characters is required")
@@ -103,7 +104,12 @@ def set_alert_status(
             actor,
             "alert_status",
             alert_id,
-            {"from": row["status"], "to": status, "reason": text, "rule": row["rule"]},
+            {
+                "from": row["status"],
+                "to": status,
+                "reason": default_scrub(text),
+                "rule": row["rule"],
+            },
         )
         conn.commit()
     except BaseException:
@@ -145,7 +151,7 @@ def set_account_alerts_status(
             actor,
             "account_status",
             account,
-            {"to": status, "reason": text, "alerts": ids[:100], "count": len(ids)},
+            {"to": status, "reason": default_scrub(text), "alerts": ids[:100], "count": len(ids)},
         )
         conn.commit()
     except BaseException:

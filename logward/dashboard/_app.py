@@ -69,7 +69,19 @@ def _install_middleware(app: FastAPI, ctx: Context) -> None:
         elif int(request.headers.get("content-length") or 0) > MAX_BODY:
             response = PlainTextResponse("request body too large", status_code=413)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # fail closed: no traceback or message leaves the app
+                logger.error(
+                    "dashboard error on %s %s: %s",
+                    request.method,
+                    request.url.path,
+                    exc.__class__.__name__,
+                )
+                if _wants_json(request):
+                    response = JSONResponse({"error": "internal error"}, status_code=500)
+                else:
+                    response = PlainTextResponse("internal error; it has been logged", 500)
         headers = response.headers
         headers["Content-Security-Policy"] = CSP
         headers["X-Frame-Options"] = "DENY"

@@ -249,6 +249,22 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
         raw = {"since": since, "until": until}
         return render(request, "events.html", user, listing=listing, raw=raw)
 
+    @app.get("/events/{event_id}")
+    def event_page(
+        request: Request,
+        event_id: Annotated[int, Path(ge=1, le=2**62)],
+        user: User = viewer,
+    ) -> Response:
+        row = ctx.conn().execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise HTTPException(404, "no such event")
+        event = dict(row)
+        try:
+            doc = json.loads(event["doc"])
+        except ValueError:
+            doc = {"unreadable": True}
+        return render(request, "event.html", user, e=event, doc=doc)
+
     def audit_filters(
         actor: Text = None, action: Text = None, since: Text = None, until: Text = None
     ) -> dict[str, Any]:
@@ -259,11 +275,13 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             "until": parse_time(until, "until"),
         }
 
+    audit_filter_dep = Depends(audit_filters)
+
     @app.get("/audit")
     def audit_page(
         request: Request,
-        user: Annotated[User, viewer],
-        filters: Annotated[dict[str, Any], Depends(audit_filters)],
+        user: User = viewer,
+        filters: dict[str, Any] = audit_filter_dep,
         order: Order = "desc",
         page: Page = 1,
         since: Text = None,
@@ -307,8 +325,8 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/audit/export")
     def audit_export(
-        user: Annotated[User, viewer],
-        filters: Annotated[dict[str, Any], Depends(audit_filters)],
+        user: User = viewer,
+        filters: dict[str, Any] = audit_filter_dep,
         fmt: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
     ) -> Response:
         ctx.audit().append(

@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from logward.dashboard._auth import AuthLog, LoginLimiter, Session, SessionCodec
 from logward.dashboard._config import DashboardConfig, Role, User
 from monitor import AuditLog, ChainStatus, iso_time, open_store
+from monitor._respond_record import default_scrub
 
 __all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "client_ip"]
 
@@ -148,7 +149,8 @@ class Context:
                 )
                 raise Forbidden(f"this needs the {role.name.lower()} role")
             if request.method == "GET":
-                query = str(request.url.query)[:300]
+                # Filters are free text a user typed: scrub before it reaches the audit chain.
+                query = default_scrub(str(request.url.query)[:300]) if request.url.query else ""
                 self.audit().append(
                     actor_of(user),
                     "page_view",

@@ -124,7 +124,12 @@ def run_stream(
         metrics=metrics,
         scrubber=engine,
     )
-    processor = Processor(engine, max_record_bytes=cfg.max_record_bytes, batch_texts=cfg.ner)
+    processor = Processor(
+        engine,
+        max_record_bytes=cfg.max_record_bytes,
+        batch_texts=cfg.ner,
+        documents=es is not None,
+    )
     reporter = _StatsReporter(cfg.data_dir, f"stream:{cfg.group_id}") if cfg.data_dir else None
     runner: StreamRunner | None = None
     holder: list[StreamRunner] = []

@@ -80,6 +80,8 @@ def encode_value(kind: str, value: Any) -> bytes | None:
 
 def encode_counts(counts: Mapping[str, int]) -> bytes:
     """The ``logward-redactions`` header: counts per entity type, sorted, as JSON."""
+    if not counts:
+        return b"{}"
     return json.dumps(dict(sorted(counts.items())), separators=(",", ":")).encode("ascii")
 
 

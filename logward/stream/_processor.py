@@ -75,14 +75,21 @@ class Processor:
         scrubber: the one engine (same rules as the logging filter).
         max_record_bytes: values larger than this are quarantined (0: no limit).
         batch_texts: send all texts of a batch through one ``scrub_texts`` call (NER).
+        documents: build the Elasticsearch document (skip when there is no ES sink).
     """
 
     def __init__(
-        self, scrubber: Scrubber, *, max_record_bytes: int = 1_048_576, batch_texts: bool = False
+        self,
+        scrubber: Scrubber,
+        *,
+        max_record_bytes: int = 1_048_576,
+        batch_texts: bool = False,
+        documents: bool = True,
     ) -> None:
         self.scrubber = scrubber
         self.max_record_bytes = max_record_bytes
         self.batch_texts = batch_texts
+        self.documents = documents
 
     def _prepare(self, record: InRecord) -> _Work:
         decoded = decode_value(record.value, self.max_record_bytes)
@@ -180,6 +187,8 @@ class Processor:
             key=None if key_text is None else key_text.encode("utf-8"),
             value=encode_value(kind, value),
             headers=tuple(headers),
-            document=to_document(record, kind, value, key_text, clean_counts),
+            document=(
+                to_document(record, kind, value, key_text, clean_counts) if self.documents else {}
+            ),
             counts=clean_counts,
         )

@@ -29,9 +29,7 @@ Messages are those fail2ban's ``filter.d/sshd.conf`` recognises in all modes
   ``success``. ``Failed publickey`` for an existing user is ``unknown``: clients
   offer several keys in turn, so one rejected key is not an attack (as fail2ban).
 * ``authentication``/``pam_authentication``: PAM's ``authentication failure;
-  ... rhost= user=`` lines (``PAM N more authentication failures`` has
-  ``count=N``). On PAM systems each bad password also yields a ``Failed
-  password`` line, so rules counting attempts should count ``ssh_login``.
+  ... rhost= user=`` lines and ``PAM N more authentication failures``.
 * ``authentication``/``ssh_disconnect``: a connection ended after failing
   authentication (``maximum authentication attempts exceeded``, ``Too many
   authentication failures``, closed/reset/disconnected by an invalid or
@@ -43,6 +41,17 @@ Messages are those fail2ban's ``filter.d/sshd.conf`` recognises in all modes
   ``network``/``ssh_connection_refused``: TCP wrappers' ``refused connect``;
   ``network``/``ssh_penalty``: OpenSSH 9.8+ ``PerSourcePenalties`` drops
   (``drop connection #N from [ADDR]:PORT ... penalty: ...``), ``failure``.
+
+**One count per attempt.** A real bad password is logged several times (PAM's
+line, then ``Failed password``; for unknown users also ``Invalid user`` and a
+closing ``Connection closed by invalid user ... [preauth]``). Every such line
+stays an ``authentication`` ``failure`` event with its address and user (the
+evidence, and what fail2ban matches), but ``event.count`` - the weight rules
+count with - is 0 for lines that corroborate an attempt already counted: PAM
+lines always (sshd's own verdict follows), the ``Failed ... for invalid user``
+right after ``Invalid user``, and end-of-connection summaries once an attempt
+of that connection was counted. Rules counting ``event.count`` therefore see
+each attempt once.
 
 Lines that carry no address (``Disconnecting: Too many authentication
 failures``, ``kex_exchange_identification: ...``) take the address and user

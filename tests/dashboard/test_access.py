@@ -11,7 +11,6 @@ from starlette.routing import Route
 from tests.dashboard.conftest import PASSWORDS, csrf_of, login
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/static/app.css")}
-SAMPLE_PARAMS = {"name": "admin", "alert_id": None}
 
 
 def _routes(app):
@@ -25,7 +24,10 @@ def _routes(app):
 def _concrete(path: str, alert_id: str) -> str:
     if path == "/static/{name}":
         return "/static/dashboard.js"
-    return path.replace("{alert_id}", alert_id).replace("{name}", "admin")
+    concrete = path.replace("{alert_id}", alert_id).replace("{name}", "admin")
+    concrete = concrete.replace("{event_id}", "1")
+    assert "{" not in concrete, f"add a sample value for {path}"
+    return concrete
 
 
 def test_app_has_the_expected_routes(app):
@@ -165,3 +167,19 @@ def test_login_events_go_to_the_auth_log_in_ecs(anon, tmp_path):
     assert "vera" == lines[0]["user.name"]
     assert lines[1]["user.name"].startswith("unknown-")
     assert "Tr0ub4dor" not in (tmp_path / "dashboard-auth.log").read_text()
+
+
+def test_monitor_json_parser_reads_the_auth_log(anon, tmp_path):
+    """The monitor's own ``json`` parser turns the dashboard's login log into failure events."""
+    from monitor.parsers import get_parser
+
+    login(anon, "vera", "wrong-password")
+    login(anon, "rob")
+    path = tmp_path / "dashboard-auth.log"
+    parser = get_parser("json")
+    lines = path.read_text().splitlines()
+    events = [parser.parse(line, n, str(path)) for n, line in enumerate(lines, 1)]
+    assert [("failure", "vera"), ("success", "rob")] == [
+        (e.outcome, e.user_name) for e in events if e is not None
+    ]
+    assert all(e is not None and e.category == "authentication" for e in events)

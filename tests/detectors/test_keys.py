@@ -90,3 +90,11 @@ def test_key_value_detector_ignores_urls_and_non_pii_keys(matcher):
     """Scheme separators and harmless keys produce nothing."""
     det = KeyValueDetector(matcher)
     assert [] == list(det.detect("see https://example.com/x status=ok author=Jo"))
+
+
+def test_long_bare_value_under_pii_key_is_removed_whole(matcher):
+    """A bare value longer than the scan cap is still redacted to its end."""
+    det = KeyValueDetector(matcher)
+    text = "token=" + "x" * 5000 + " next"
+    found = list(det.detect(text))
+    assert [(6, 5006)] == [(f.start, f.end) for f in found]

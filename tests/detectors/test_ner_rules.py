@@ -97,6 +97,11 @@ def _people(rules: NameRules, text: str) -> list[str]:
         ("audit: Margaret Day viewed record 5", ["Margaret Day"]),
         ("ticket closed by Dr. Sean O'Neill Jr.", ["Dr. Sean O'Neill Jr"]),
         ("contact Charlotte van Vliet now", ["Charlotte van Vliet"]),
+        ("INFO Yves Bouvet logged in", ["Yves Bouvet"]),
+        ("[mailer] Neel Varty's session expired", ["Neel Varty"]),
+        ("card holder LÉON DUHAMEL declined", ["LÉON DUHAMEL"]),
+        ("card holder JOHN SMITH declined", ["JOHN SMITH"]),
+        ("ERROR MARY O'BRIEN card refused", ["MARY O'BRIEN"]),
     ],
 )
 def test_rules_find_names(rules: NameRules, text: str, expected: list[str]) -> None:
@@ -114,6 +119,7 @@ def test_rules_find_names(rules: NameRules, text: str, expected: list[str]) -> N
         "INFO Kafka consumer lag 12 on partition 3",
         "DEBUG ValueError raised by OrderService",
         "forwarded to Kafka Broker",
+        "WARNING GET HTTP OK INFO JOB DONE",
     ],
 )
 def test_rules_leave_log_words(rules: NameRules, text: str) -> None:
@@ -129,7 +135,7 @@ def test_prefilter_skips_lines_without_candidates(rules: NameRules) -> None:
 
 def test_prefilter_keeps_unknown_names(rules: NameRules) -> None:
     """A name the rules do not know is still sent to the model (recall is not dropped)."""
-    text = "2024-05-01 INFO Yves Bouvet opened ticket 42"
+    text = "2024-05-01 INFO approved: Yves Bouvet; amount 42"
     runs = rules.runs(text)
     assert [("Yves Bouvet", False, True)] == [
         (text[r.start : r.end], r.person, r.candidate) for r in runs

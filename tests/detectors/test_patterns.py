@@ -29,6 +29,13 @@ POSITIVE = [
     ("PHONE_NUMBER", "(772)984-0373x2386", "x {v} y"),
     ("PHONE_NUMBER", "001-355-383-3159x44329", "x {v} y"),
     ("PHONE_NUMBER", "5551234567", "phone: {v}"),
+    ("PHONE_NUMBER", "2125550199", '{{"field": "{v}"}}'),
+    ("PHONE_NUMBER", "(362)247-3178", "to:{v} ok"),
+    ("PHONE_NUMBER", "0426442404", "({v})"),
+    ("PHONE_NUMBER", "03 71 49 97 06", "FR {v}"),
+    ("PHONE_NUMBER", "(07672) 42388", "DE {v}"),
+    ("PHONE_NUMBER", "(0896)-376538", "x={v} took 12ms"),
+    ("PHONE_NUMBER", "020-1234567", "NL {v}"),
     ("CREDIT_CARD", "4111 1111 1111 1111", "paid with {v}"),
     ("CREDIT_CARD", "4111-1111-1111-1111", "card={v}"),
     ("CREDIT_CARD", "3782 822463 10005", "amex {v}"),
@@ -41,6 +48,8 @@ POSITIVE = [
     ("IP_ADDRESS", "fe80::1ff:fe23:4567:890a", "link-local {v}"),
     ("IP_ADDRESS", "::ffff:192.0.2.128", "mapped {v}"),
     ("IP_ADDRESS", "2001:db8::8a2e:370:7334", "client=[{v}]:8443"),
+    ("IP_ADDRESS", "4111:e681:f1da:833d:1550:2391:74c0:db3e", "to:{v} ok"),
+    ("IP_ADDRESS", "::ffff:10.0.0.1", "src={v}"),
     ("US_SSN", "536-90-4399", "ssn {v}"),
     ("US_SSN", "078-05-1120", "{v} on file"),
     ("US_SSN", "536904399", "SSN: {v}"),
@@ -145,6 +154,9 @@ NEGATIVE = [
     "file_name=report.pdf host_name=web01 logger_name=app.orders",
     "token_type=bearer expires_in=3600",
     "Order ID: 2200456789 created",
+    "order 4829301734 shipped",
+    "invoice 0289018172 paid",
+    "12:30:45 and 10:23:45.123",
 ]
 
 

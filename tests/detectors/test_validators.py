@@ -12,6 +12,7 @@ from detectors._validators import (
     ipv4,
     ipv6,
     luhn,
+    national_phone,
     uk_nino,
     uk_phone,
     us_phone,
@@ -27,7 +28,7 @@ TEST_CARDS = {
     "diners": ["30569309025904", "38520000023237", "36227206271667"],
     "jcb": ["3530111333300000", "3566002020360505"],
     "unionpay": ["6200000000000005"],
-    "maestro": ["6759649826438453", "6304000000000000"],
+    "maestro": ["6759649826438453", "6304000000000000", "060427969229"],
     "mir": ["2200000000000004"],
 }
 ALL_CARDS = [number for numbers in TEST_CARDS.values() for number in numbers]
@@ -160,6 +161,9 @@ def test_phone_validators():
     assert uk_phone("020 7946 0958")
     assert uk_phone("07700 900123")
     assert not uk_phone("0000 000 0000")
+    assert national_phone("03 71 49 97 06")
+    assert national_phone("(07672) 42388")
+    assert not national_phone("0123 4567")
 
 
 def test_registry_names_every_validator():

@@ -279,3 +279,104 @@ def test_new_connection_resets_pid_history():
         last.user_name,
         last.source_ip,
     )
+
+
+def _weighted_failures(lines: list[tuple[int, str]]) -> tuple[int, int]:
+    """Parse sshd lines; return (failure events, their total event.count)."""
+    parser = SshdParser(year_rule=2024)
+    events = [
+        parser.parse(f"Mar  1 10:00:00 srv sshd[{pid}]: {msg}", n)
+        for n, (pid, msg) in enumerate(lines, 1)
+    ]
+    failures = [
+        e
+        for e in events
+        if e is not None and e.category == "authentication" and e.outcome == "failure"
+    ]
+    return len(failures), sum(e.count for e in failures)
+
+
+PAM_FAIL = (
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
+    "ruser= rhost=203.0.113.1"
+)
+
+
+@pytest.mark.parametrize(
+    ("lines", "attempts"),
+    [
+        pytest.param(
+            [
+                (100, "Invalid user admin from 203.0.113.1 port 5000"),
+                (100, "pam_unix(sshd:auth): check pass; user unknown"),
+                (100, PAM_FAIL),
+                (100, "Failed password for invalid user admin from 203.0.113.1 port 5000 ssh2"),
+                (100, "Connection closed by invalid user admin 203.0.113.1 port 5000 [preauth]"),
+            ],
+            1,
+            id="invalid-user-one-password",
+        ),
+        pytest.param(
+            [
+                (200, PAM_FAIL + " user=root"),
+                (200, "Failed password for root from 203.0.113.1 port 1 ssh2"),
+                (200, "Failed password for root from 203.0.113.1 port 1 ssh2"),
+                (200, "Failed password for root from 203.0.113.1 port 1 ssh2"),
+                (
+                    200,
+                    "error: maximum authentication attempts exceeded for root from "
+                    "203.0.113.1 port 1 ssh2 [preauth]",
+                ),
+                (
+                    200,
+                    "Disconnecting authenticating user root 203.0.113.1 port 1: "
+                    "Too many authentication failures [preauth]",
+                ),
+                (
+                    200,
+                    PAM_FAIL.replace(
+                        "pam_unix(sshd:auth): authentication failure;",
+                        "PAM 2 more authentication failures;",
+                    )
+                    + " user=root",
+                ),
+            ],
+            3,
+            id="root-three-passwords",
+        ),
+        pytest.param(
+            [
+                (300, "Failed publickey for git from 192.0.2.111 port 1 ssh2: RSA SHA256:x"),
+                (300, "Failed publickey for git from 192.0.2.111 port 1 ssh2: RSA SHA256:y"),
+                (300, "Disconnecting: Too many authentication failures for git [preauth]"),
+                (300, "Connection closed by 192.0.2.111 port 1 [preauth]"),
+            ],
+            1,
+            id="publickey-too-many",
+        ),
+        pytest.param(
+            [
+                (400, "Invalid user test from 203.0.113.2 port 2"),
+                (400, "Failed none for invalid user test from 203.0.113.2 port 2 ssh2"),
+                (400, "Connection closed by invalid user test 203.0.113.2 port 2 [preauth]"),
+            ],
+            1,
+            id="enumeration",
+        ),
+        pytest.param(
+            [
+                (500, PAM_FAIL + " user=alice"),
+                (500, "Failed password for alice from 203.0.113.3 port 3 ssh2"),
+                (500, "Accepted password for alice from 203.0.113.3 port 3 ssh2"),
+                (500, "Received disconnect from 203.0.113.3 port 3:11: disconnected by user"),
+            ],
+            1,
+            id="typo-then-success",
+        ),
+    ],
+)
+def test_each_ssh_attempt_counts_once(lines, attempts):
+    """Corroborating lines keep outcome failure but weigh 0, so rules count attempts."""
+    events, weight = _weighted_failures(lines)
+    assert events >= attempts
+    assert attempts == weight
