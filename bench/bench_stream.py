@@ -243,8 +243,6 @@ def latency(bootstrap: str, rate: int, seconds: float, tmp: Path) -> dict[str, f
             for msgs in consumer.poll(timeout_ms=100).values():
                 now_ms = time.time() * 1000
                 samples.extend(now_ms - m.timestamp for m in msgs)
-                if os.environ.get("BENCH_TRACE"):
-                    print(round(now_ms), len(samples), round(now_ms - msgs[-1].timestamp), file=sys.stderr)
         out_text, _ = feeder.communicate(timeout=60)
         achieved = float(out_text.decode().strip() or "nan")
     finally:

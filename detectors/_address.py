@@ -42,7 +42,9 @@ def street_suffixes() -> frozenset[str]:
     )
 
 
-def _build_pattern(suffixes: frozenset[str]) -> re.Pattern[str]:
+@functools.cache
+def _pattern() -> re.Pattern[str]:
+    suffixes = street_suffixes()
     alternatives = sorted(suffixes | {s.upper() for s in suffixes}, key=lambda s: (-len(s), s))
     suffix = "(?:" + "|".join(re.escape(s) for s in alternatives) + r")\.?"
     number = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
@@ -58,6 +60,9 @@ class StreetAddressDetector:
     """Finds street addresses (``12 High Street``, ``Flat 3, 7 Elm Road``,
     ``228 Tina Trail Apt. 883, Palmershire, MI 60680``) as STREET_ADDRESS.
 
+    The suffix list is read and the pattern compiled once per process, on first
+    use (not at import or in the constructor).
+
     Args:
         name: the detector name recorded on findings.
         score: the score given to each finding.
@@ -66,7 +71,6 @@ class StreetAddressDetector:
     def __init__(self, name: str = "street_address", score: float = 0.8) -> None:
         self._name = name
         self._score = score
-        self._pattern = _build_pattern(street_suffixes())
 
     @property
     def name(self) -> str:
@@ -82,7 +86,7 @@ class StreetAddressDetector:
         Returns:
             An iterator of offsets, in order.
         """
-        for match in self._pattern.finditer(text):
+        for match in _pattern().finditer(text):
             end = match.end()
             while end > match.start() and text[end - 1] in " \t,":
                 end -= 1

@@ -100,6 +100,9 @@ def register(subparsers: Any) -> None:
     base.set_defaults(func=_cmd_baseline)
 
 
+_EXPIRY_EVERY_S = 30.0
+
+
 def _scrub() -> Callable[[str], str]:
     """The scrubbing core's ``scrub_text``; fail closed if it cannot be built."""
     try:
@@ -183,8 +186,11 @@ def _responder(
     clock: Callable[[], float],
     dry_run: bool,
     scrub: Callable[[str], str],
-) -> Callable[[Any], list[dict[str, Any]]]:
-    """The response stage; without one, alerts are recorded and audited only."""
+) -> tuple[Callable[[Any], list[dict[str, Any]]], Callable[[], object] | None]:
+    """The response stage and its periodic expiry of temporary revocations/deny entries.
+
+    Without a ``responses.yaml``, alerts are recorded and audited only.
+    """
     responses = root / "responses.yaml"
     if not responses.is_file() and (root.parent / "responses.yaml").is_file():
         responses = root.parent / "responses.yaml"
@@ -200,11 +206,11 @@ def _responder(
         def respond(alert: Any) -> list[dict[str, Any]]:
             return [r.to_json() for r in responder.respond(alert)]
 
-        return respond
+        return respond, responder.expire_due
     from monitor._pipeline import record_alert
 
     print("logward: warning: no responder configured; alerts are recorded only", file=sys.stderr)
-    return lambda alert: record_alert(conn, alert, clock(), dry_run)
+    return (lambda alert: record_alert(conn, alert, clock(), dry_run)), None
 
 
 def _print(doc: dict[str, Any]) -> None:
@@ -242,7 +248,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     persistent = args.data_dir is not None
     engine, root = _engine(args, track=persistent)
     conn = open_store(args.data_dir) if persistent else _memory_store()
-    respond = _responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)
+    respond, _expire = _responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)
     pipeline = Pipeline(
         engine,
         respond=respond,
@@ -308,15 +314,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _print(doc)
         sys.stdout.flush()
 
+    respond, expire = _responder(root, conn, time.time, args.dry_run, scrub)
+    next_expiry = [0.0]
+
+    def after_checkpoint() -> None:
+        # Temporary revocations and deny-list entries lapse even when no alert arrives.
+        if expire is not None and time.monotonic() >= next_expiry[0]:
+            next_expiry[0] = time.monotonic() + _EXPIRY_EVERY_S
+            expire()
+        if after is not None:
+            after()
+
     pipeline = Pipeline(
         engine,
-        respond=_responder(root, conn, time.time, args.dry_run, scrub),
+        respond=respond,
         sink=sink,
         conn=conn,
         record_events=True,
         checkpoint_every=args.checkpoint_seconds,
         meta=meta,
-        after_checkpoint=after,
+        after_checkpoint=after_checkpoint,
     )
     pipeline.restore()
     print(f"logward: monitoring ({len(engine.evaluators)} rules)", file=sys.stderr, flush=True)

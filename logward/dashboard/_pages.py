@@ -291,15 +291,14 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
         listing = q.audit_list(
             conn, order=order, page=page, page_size=ctx.config.page_size, **filters
         )
-        checked_at, chain = ctx.chain_status()
+        verified = ctx.chain_status()
         actions = q.distinct_values(conn, "audit", "action")
         return render(
             request,
             "audit.html",
             user,
             listing=listing,
-            chain=chain,
-            checked_at=checked_at,
+            verified=verified,
             actions=actions,
             raw={"since": since, "until": until},
         )
@@ -312,7 +311,10 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/api/audit/status")
     def audit_status(user: User = viewer) -> JSONResponse:
-        checked_at, chain = ctx.chain_status()
+        verified = ctx.chain_status()
+        if verified is None:
+            return JSONResponse({"ok": None, "state": "verifying"})
+        checked_at, chain = verified
         return JSONResponse(
             {
                 "ok": chain.ok,

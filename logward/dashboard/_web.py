@@ -97,6 +97,7 @@ class Context:
     _local: threading.local = field(init=False, default_factory=threading.local)
     _chain: tuple[float, ChainStatus] | None = field(init=False, default=None)
     _chain_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _verifying: threading.Thread | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -186,13 +187,48 @@ class Context:
             return self.config.secure_cookies
         return request.url.scheme == "https"
 
-    def chain_status(self, max_age: float = 60.0, force: bool = False) -> tuple[float, ChainStatus]:
-        """Verify the audit chain, reusing a result younger than ``max_age`` seconds."""
+    def _verify_into_cache(self) -> tuple[float, ChainStatus]:
+        """Verify the whole chain on a private connection and cache the result."""
+        started = self.clock()
+        try:
+            conn = open_store(self.data_dir)
+            try:
+                status = AuditLog(conn).verify()
+            finally:
+                conn.close()
+        except Exception as exc:  # a store error must not leave verification stuck
+            status = ChainStatus(False, 0, None, f"could not verify: {exc.__class__.__name__}")
+        with self._chain_lock:
+            self._chain = (started, status)
+            self._verifying = None
+        return started, status
+
+    def chain_status(
+        self, max_age: float = 60.0, force: bool = False, wait: float = 2.0
+    ) -> tuple[float, ChainStatus] | None:
+        """The audit chain's verification status, re-verified in the background when stale.
+
+        A full verification is O(entries); pages never wait for more than
+        ``wait`` seconds: they show the last completed result (with its time)
+        while a fresh one runs. ``force`` verifies now, synchronously.
+
+        Returns:
+            ``(checked_at, status)``, or ``None`` while the first verification runs.
+        """
+        if force:
+            return self._verify_into_cache()
         now = self.clock()
         with self._chain_lock:
-            if not force and self._chain is not None and now - self._chain[0] < max_age:
-                return self._chain
-        status = self.audit().verify()
-        with self._chain_lock:
-            self._chain = (now, status)
-        return now, status
+            cached = self._chain
+            running = self._verifying
+            if (cached is None or now - cached[0] >= max_age) and running is None:
+                running = threading.Thread(
+                    target=self._verify_into_cache, name="audit-verify", daemon=True
+                )
+                self._verifying = running
+                running.start()
+        if cached is None and running is not None:
+            running.join(wait)
+            with self._chain_lock:
+                cached = self._chain
+        return cached

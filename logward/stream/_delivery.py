@@ -37,6 +37,7 @@ class DeliveryResult:
     clean: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    futures: list[Any] = field(default_factory=list)
 
 
 class Deliverer:
@@ -80,11 +81,48 @@ class Deliverer:
         offsets: Mapping[Any, Any] | None = None,
         group_metadata: Any = None,
     ) -> DeliveryResult:
-        """Write the outcomes; with exactly-once also commit ``offsets`` in the transaction.
+        """Write the outcomes and wait for every acknowledgement.
+
+        With exactly-once, ``offsets`` are committed in the same transaction.
 
         Raises:
             SinkError: a sink is unavailable; nothing of this batch counts as
                 delivered (the caller retries it and must not commit offsets).
+        """
+        result = self.start(outcomes, offsets, group_metadata)
+        if not self.exactly_once:
+            self.finish(result)
+        return result
+
+    def finish(self, result: DeliveryResult) -> None:
+        """Wait until Kafka acknowledged every record sent by :meth:`start`.
+
+        Raises:
+            SinkError: a send failed; the batch must be retried, not committed.
+        """
+        try:
+            self.producer.flush()
+            for f in result.futures:
+                f.get(timeout=30)
+        except Exception as exc:
+            self.metrics.sink_up.labels(sink="kafka").set(0)
+            raise SinkError(f"kafka produce failed: {type(exc).__name__}") from None
+        result.futures.clear()
+        self.metrics.sink_up.labels(sink="kafka").set(1)
+
+    def start(
+        self,
+        outcomes: Sequence[Outcome],
+        offsets: Mapping[Any, Any] | None = None,
+        group_metadata: Any = None,
+    ) -> DeliveryResult:
+        """Write to Elasticsearch and hand the Kafka records to the producer.
+
+        At-least-once: returns before Kafka acknowledged (call :meth:`finish`
+        before committing). Exactly-once: the transaction is committed here.
+
+        Raises:
+            SinkError: a sink is unavailable.
         """
         clean = [o for o in outcomes if isinstance(o, CleanRecord)]
         quarantined = [o for o in outcomes if isinstance(o, QuarantinedRecord)]
@@ -97,11 +135,14 @@ class Deliverer:
                     QuarantinedRecord(r.source, cls, msg) for r, cls, msg in rejected
                 )
             self.metrics.sink_up.labels(sink="elasticsearch").set(1)
+        result = DeliveryResult(clean=len(clean), quarantined=len(quarantined))
         if self.exactly_once:
             self._send_transaction(clean, quarantined, offsets or {}, group_metadata)
         else:
-            self._send(clean, quarantined)
-        result = DeliveryResult(clean=len(clean), quarantined=len(quarantined))
+            try:
+                result.futures = self._sends(clean, quarantined)
+            except Exception as exc:
+                raise SinkError(f"kafka produce failed: {type(exc).__name__}") from None
         for q in quarantined:
             result.reasons[q.error_class] = result.reasons.get(q.error_class, 0) + 1
             log.warning(
@@ -140,17 +181,6 @@ class Deliverer:
                 )
             )
         return futures
-
-    def _send(self, clean: Sequence[CleanRecord], quarantined: Sequence[QuarantinedRecord]) -> None:
-        try:
-            futures = self._sends(clean, quarantined)
-            self.producer.flush()
-            for f in futures:
-                f.get(timeout=30)
-        except Exception as exc:
-            self.metrics.sink_up.labels(sink="kafka").set(0)
-            raise SinkError(f"kafka produce failed: {type(exc).__name__}") from None
-        self.metrics.sink_up.labels(sink="kafka").set(1)
 
     def _send_transaction(
         self,

@@ -20,17 +20,31 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from logward.errors import SinkError
-from logward.stream._delivery import Deliverer
+from logward.stream._delivery import Deliverer, DeliveryResult
 from logward.stream._metrics import Health, Metrics
 from logward.stream._processor import Processor
-from logward.stream._record import CleanRecord, InRecord
+from logward.stream._record import CleanRecord, InRecord, Outcome
 
 __all__ = ["StreamRunner"]
 
 log = logging.getLogger("logward.stream")
+
+
+@dataclass(slots=True)
+class _Flight:
+    """A batch handed to the sinks and not yet acknowledged."""
+
+    outcomes: list[Outcome]
+    next_offsets: dict[Any, int]
+    counts: Counter[str]
+    size: int
+    started: float
+    result: DeliveryResult = field(default_factory=DeliveryResult)
+    failed: bool = False
 
 
 class _Listener:
@@ -40,6 +54,7 @@ class _Listener:
         self.runner = runner
 
     def on_partitions_revoked(self, revoked: Any) -> None:
+        self.runner.complete_in_flight(retry=False)
         self.runner.commit_acked(revoked=set(revoked))
 
     def on_partitions_assigned(self, assigned: Any) -> None:
@@ -106,6 +121,7 @@ class StreamRunner:
         self._stop = threading.Event()
         self._acked: dict[Any, int] = {}  # tp -> next offset, acknowledged not committed
         self._positions: dict[Any, int] = {}
+        self._in_flight: _Flight | None = None
         self.batches = 0
 
     def request_stop(self) -> None:
@@ -184,8 +200,8 @@ class StreamRunner:
             self.consumer.seek(tp, min(m.offset for m in msgs))
             self.consumer.pause(tp)
 
-    def _deliver(self, outcomes: list[Any], next_offsets: dict[Any, int]) -> bool:
-        """Deliver with retries; False if we gave up because of a stop request."""
+    def _deliver(self, outcomes: list[Any], next_offsets: dict[Any, int]) -> DeliveryResult | None:
+        """Deliver and wait, retrying with backoff; ``None`` if we gave up on a stop request."""
         from kafka import OffsetAndMetadata
 
         delay = 0.1
@@ -211,7 +227,7 @@ class StreamRunner:
                 self.metrics.backpressure.inc()
                 if self._stop.is_set() and delay >= self.max_backoff:
                     log.error("stopping while a sink is down (%s): batch not committed", exc)
-                    return False
+                    return None
                 log.warning("sink unavailable (%s); pausing fetch for %.1fs", exc, delay)
                 self._pause_and_wait(delay, next_offsets)
                 paused = True
@@ -219,10 +235,53 @@ class StreamRunner:
         if paused:
             self.consumer.resume(*self.consumer.assignment())
         self.health.set("running", sinks_ok=True)
+        return result
+
+    def _ack(self, flight: _Flight, result: DeliveryResult) -> None:
+        """A batch is acknowledged by every sink: count it and commit its offsets."""
         self.metrics.records_out.labels(sink="total").inc(result.clean)
         for reason, n in result.reasons.items():
             self.metrics.quarantined.labels(reason=reason).inc(n)
-        return True
+        self.metrics.add_redactions(flight.counts)
+        owned = self.consumer.assignment()
+        for tp, off in flight.next_offsets.items():
+            self._positions[tp] = off
+            if not self.exactly_once and tp in owned:
+                self._acked[tp] = off
+        self.commit_acked()
+        self.metrics.batch_seconds.observe(time.perf_counter() - flight.started)
+        self._update_lag()
+        self.batches += 1
+        if self.on_batch is not None:
+            counts = Counter(flight.counts)
+            counts["_records"] = flight.size
+            counts["_quarantined"] = result.quarantined
+            self.on_batch(counts)
+
+    def complete_in_flight(self, *, retry: bool = True) -> None:
+        """Wait for the batch in flight; retry it (with backoff) if a send failed.
+
+        With ``retry=False`` (inside a rebalance callback, where polling is not
+        allowed) a failed batch stays in flight and is retried after ``poll``.
+        """
+        flight = self._in_flight
+        if flight is None:
+            return
+        if not flight.failed:
+            try:
+                self.deliverer.finish(flight.result)
+                self._in_flight = None
+                self._ack(flight, flight.result)
+                return
+            except SinkError as exc:
+                log.warning("kafka did not acknowledge a batch (%s); retrying it", exc)
+                flight.failed = True
+        if not retry:
+            return
+        self._in_flight = None
+        result = self._deliver(flight.outcomes, flight.next_offsets)
+        if result is not None:
+            self._ack(flight, result)
 
     def _update_lag(self) -> None:
         for tp in self.consumer.assignment():
@@ -234,9 +293,15 @@ class StreamRunner:
                 )
 
     def run_once(self) -> int:
-        """Process one batch; return the number of records consumed."""
+        """Process one batch; return the number of records consumed.
+
+        At-least-once keeps one batch in flight: batch N is handed to the
+        producer, then batch N+1 is polled and scrubbed while N is transmitted;
+        N is committed only once Kafka acknowledged it.
+        """
         batch = self._poll_batch()
         if not batch:
+            self.complete_in_flight()
             self._update_lag()
             self.health.set("running")
             return 0
@@ -248,23 +313,21 @@ class StreamRunner:
         for o in outcomes:
             if isinstance(o, CleanRecord):
                 counts.update(o.counts)
-        next_offsets = self._offsets(batch)
-        if not self._deliver(outcomes, next_offsets):
+        flight = _Flight(outcomes, self._offsets(batch), counts, len(batch), started)
+        self.complete_in_flight()
+        if self.exactly_once:
+            result = self._deliver(outcomes, flight.next_offsets)
+            if result is not None:
+                self._ack(flight, result)
             return len(batch)
-        self.metrics.add_redactions(counts)
-        owned = self.consumer.assignment()
-        for tp, off in next_offsets.items():
-            self._positions[tp] = off
-            if not self.exactly_once and tp in owned:
-                self._acked[tp] = off
-        self.commit_acked()
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._update_lag()
-        self.batches += 1
-        if self.on_batch is not None:
-            counts["_records"] = len(batch)
-            counts["_quarantined"] = sum(1 for o in outcomes if not isinstance(o, CleanRecord))
-            self.on_batch(counts)
+        try:
+            flight.result = self.deliverer.start(outcomes)
+        except SinkError:
+            result = self._deliver(outcomes, flight.next_offsets)
+            if result is not None:
+                self._ack(flight, result)
+            return len(batch)
+        self._in_flight = flight
         return len(batch)
 
     def run(self) -> int:
@@ -276,6 +339,7 @@ class StreamRunner:
                 self.run_once()
         finally:
             self.health.set("stopping")
+            self.complete_in_flight()
             self.commit_acked()
         log.info("logward stream stopped after %s batches", self.batches)
         return 0

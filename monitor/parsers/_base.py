@@ -176,9 +176,9 @@ class ParserOptions:
 
     def is_login_path(self, path: str) -> bool:
         """Return whether ``path`` (without query) is a configured login endpoint."""
-        if _normalise_path(path) in self.login_exact:
+        if path in self.login_exact or _normalise_path(path) in self.login_exact:
             return True
-        return any(path.startswith(prefix) for prefix in self.login_prefixes)
+        return bool(self.login_prefixes) and path.startswith(self.login_prefixes)
 
 
 def _check_tz(tz: object) -> None:

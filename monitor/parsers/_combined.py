@@ -61,27 +61,26 @@ class CombinedParser(Parser):
             if not line.strip() or line.startswith("#"):
                 return None
             raise Unparseable
+        client, user, stamp, request, status_text, agent = m.group(
+            "client", "user", "time", "request", "status", "agent"
+        )
         try:
-            ts = self._time.clf(m.group("time"))
+            ts = self._time.clf(stamp)
         except (ValueError, KeyError) as exc:
             raise Unparseable from exc
-        ip, domain = split_host(m.group("client"))
-        user: str | None = m.group("user")
+        ip, domain = split_host(client)
         if user == "-" or user == '"-"' or not user:
             user = None
-        elif user.startswith('"'):
+        elif user[0] == '"':
             user = _unescape(user[1:-1])
-        status_text = m.group("status")
         status = int(status_text) if status_text != "-" else None
         method = path = query = None
-        request = _unescape(m.group("request"))
-        parts = request.split(" ")
+        parts = _unescape(request).split(" ")
         if len(parts) >= 2 and _METHOD.match(parts[0]):
             method = parts[0]
-            target = parts[1] if len(parts) == 3 or len(parts) == 2 else " ".join(parts[1:-1])
+            target = parts[1] if len(parts) <= 3 else " ".join(parts[1:-1])
             path, query = split_target(target)
         category, action, outcome = classify_http(self.options, method, path, status, user)
-        agent = m.group("agent")
         if agent is not None:
             agent = None if agent in ("-", "") else _unescape(agent)
         return AccessEvent(

@@ -58,6 +58,7 @@ class TimeConverter:
         self._zone: tzinfo | None = ZoneInfo(tz) if tz else None
         self._cache: dict[tuple[str, str | None], float] = {}
         self._bsd_cache: dict[str, float] = {}
+        self._clf_cache: dict[str, float] = {}
         self._bsd_file: str | None = None
         self._bsd_ref = self._reference
 
@@ -157,17 +158,16 @@ class TimeConverter:
         Raises:
             ValueError: the text is not such a timestamp.
         """
-        key = (stamp, "clf")
-        cached = self._cache.get(key)
+        cached = self._clf_cache.get(stamp)
         if cached is not None:
             return cached
         day, month, year = int(stamp[0:2]), MONTHS[stamp[3:6]], int(stamp[7:11])
         hms = (int(stamp[12:14]), int(stamp[15:17]), int(stamp[18:20]))
         offset = stamp[21:].strip() or None
         value = self._with_offset(year, month, day, hms, offset)
-        if len(self._cache) >= _CACHE_MAX:
-            self._cache.clear()
-        self._cache[key] = value
+        if len(self._clf_cache) >= _CACHE_MAX:
+            self._clf_cache.clear()
+        self._clf_cache[stamp] = value
         return value
 
     def ctime(self, stamp: str) -> float:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,73 @@ def test_run_needs_exactly_one_source(capsys, tmp_path):
     assert 2 == code
     code, _, err = run_cli(capsys, *base, "--kafka-bootstrap", "127.0.0.1:1", "--topic", "t")
     assert (2, True) == (code, "--group-id" in err)
+
+
+class _Monitor:
+    """A `logward monitor run --follow` subprocess writing to files under tmp_path."""
+
+    def __init__(self, tmp_path: Path, log: Path, data: Path, tag: str) -> None:
+        self.out = tmp_path / f"{tag}.out"
+        self.err = tmp_path / f"{tag}.err"
+        self._handles = [self.out.open("w"), self.err.open("w")]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "logward",
+                "monitor",
+                "run",
+                "--format",
+                "sshd",
+                "--year",
+                "2024",
+                "--follow",
+                str(log),
+                "--data-dir",
+                str(data),
+                "--dry-run",
+            ],
+            stdout=self._handles[0],
+            stderr=self._handles[1],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert _wait(lambda: "monitoring" in self.err.read_text(), 20)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.out.read_text().splitlines()]
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            for h in self._handles:
+                h.close()
+
+
+@pytest.mark.integration
+def test_run_restart_resumes_window_and_position(tmp_path):
+    """Stop mid-attack, lines arrive while down, restart: one alert counting all, no re-read."""
+    log = tmp_path / "auth.log"
+    log.write_text("")
+    data = tmp_path / "data"
+    attack = [x for x in BRUTE.read_text().splitlines() if "203.0.113.10 " in x]
+    first = _Monitor(tmp_path, log, data, "first")
+    with log.open("a") as fh:
+        fh.write("\n".join(attack[:6]) + "\n")
+    conn = open_store(data)
+    assert _wait(lambda: 6 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0], 10)
+    assert 0 == first.stop()
+    assert [] == first.alerts()
+    with log.open("a") as fh:
+        fh.write("\n".join(attack[6:]) + "\n")
+    second = _Monitor(tmp_path, log, data, "second")
+    assert _wait(lambda: 12 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0], 10)
+    assert 0 == second.stop()
+    brute = [a for a in second.alerts() if a["rule"] == "brute-force-ip"]
+    assert [(10, "2024-11-27T10:00:00.000Z")] == [(a["count"], a["first_seen"]) for a in brute]
+    assert 12 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    conn.close()

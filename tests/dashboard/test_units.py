@@ -107,3 +107,27 @@ def test_all_is_complete_and_sorted(name):
 def test_fake_clock_is_shared_type():
     """The dashboard tests drive the app with the project's FakeClock."""
     assert callable(FakeClock())
+
+
+def test_chain_status_reverifies_stale_results_in_the_background(app, tmp_path, clock):
+    """A cached verification is reused while fresh and redone off-thread once stale."""
+    import time
+
+    ctx = app.state.ctx
+    first = ctx.chain_status()
+    assert first is not None
+    assert first[1].ok
+    conn = open_store(tmp_path)
+    conn.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    assert first == ctx.chain_status()
+    clock.advance(61)
+    deadline = time.monotonic() + 10
+    while True:
+        current = ctx.chain_status()
+        if current is not None and not current[1].ok:
+            break
+        assert time.monotonic() < deadline, "background verification never reported"
+        time.sleep(0.02)
+    assert 2 == current[1].first_bad_seq

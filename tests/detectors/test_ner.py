@@ -169,3 +169,17 @@ def test_url_encoded_query_values(
 ) -> None:
     """Names and addresses URL-encoded in query strings are found, offsets in the raw line."""
     assert expected == _found(ner, line)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2024-05-01 INFO Yves Bouvet logged in", [("PERSON", "Yves Bouvet")]),
+        ("2024-05-01 INFO Amazon Web Services updated to v2", []),
+    ],
+)
+def test_likely_person_unless_model_vetoes(
+    ner: SpacyNerDetector, line: str, expected: list[tuple[str, str]]
+) -> None:
+    """A pair in subject position is a person unless the model calls it an organisation."""
+    assert expected == _found(ner, line)
