@@ -96,6 +96,12 @@ _PAIR = re.compile(
 )
 # Where a bare value ends; a PII value longer than the cap is followed to its end.
 _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
+# The cheap first pass, on the reversed text: a separator, blanks, a quote, then a
+# whole run of key characters (at most 64) that starts (read forwards) with a letter
+# or "_". Every key _PAIR matches is such a run, so texts without one are skipped.
+_REVERSED_KEY = re.compile(
+    r"""(?:=|:)[ \t]{0,3}["']?([A-Za-z0-9_.\-\[\]]{0,63}[A-Za-z_])(?![A-Za-z0-9_.\-\[\]])"""
+)
 
 
 class KeyValueDetector:
@@ -121,7 +127,7 @@ class KeyValueDetector:
 
     def detect(self, text: str) -> Iterator[Finding]:
         """Yield one finding per value whose key the matcher recognises."""
-        if "=" not in text and ":" not in text:
+        if not self._may_match(text):
             return
         entity_for = self._matcher.entity_for
         covered = 0  # end of the last value redacted: pairs inside it are part of it
@@ -140,3 +146,29 @@ class KeyValueDetector:
                     covered = end
                     yield Finding(entity, start, end, self._score, self._name)
                     break
+
+    def _may_match(self, text: str) -> bool:
+        """Whether some ``=``/``:`` follows a PII key name (cheaper than the full scan).
+
+        A key in ``_PAIR`` is a whole run of key characters (what precedes it is
+        not one, nor is the quote, blank or separator after it), at most 64 long,
+        so reading backwards from each separator finds every key it can match.
+        """
+        if "=" not in text and ":" not in text:
+            return False
+        entity_for = self._matcher.entity_for
+        for found in _REVERSED_KEY.finditer(text[::-1]):
+            if entity_for(found.group(1)[::-1]) is not None:
+                return True
+        return False
+        entity_for = self._matcher.entity_for
+        reverse = text[::-1]
+        size = len(text)
+        for sep in (first, *separators):
+            found = _KEY_BEFORE.match(reverse, size - sep.start())
+            if found is None:
+                continue
+            key = found.group(1)[::-1]
+            if key[0] in _KEY_FIRST and entity_for(key) is not None:
+                return True
+        return False

@@ -98,6 +98,9 @@ class PatternRule:
             match can start with (required with ``scan_group``).
         word_start: every match starts where the previous character is not an
             ASCII letter or digit (lets a scan group skip the middle of words).
+        starts_with: a regex matching at the start of every match that passes
+            the validators (``[\\d+(][\\d ().\\-/+]{6}``: seven number-like
+            characters); a scan group whose members all set it stops only there.
     """
 
     name: str
@@ -111,6 +114,7 @@ class PatternRule:
     scan_group: str | None = None
     first_chars: str | None = None
     word_start: bool = False
+    starts_with: str | None = None
 
 
 class PatternDetector:
@@ -302,10 +306,15 @@ class ScanGroupDetector:
         # Stage 1 finds possible starts cheaply (one character class, plus "not
         # after a letter or digit" when every member promises that); stage 2 keeps
         # those where some member's pattern matches.
+        stage1 = f"[{chars}]"
         if all(m.rule.word_start for m in members):
-            self._starts = re.compile(f"[{chars}](?<![A-Za-z0-9].)")
-        else:
-            self._starts = re.compile(f"[{chars}]")
+            stage1 += "(?<![A-Za-z0-9].)"
+        shapes = {m.rule.starts_with for m in members}
+        if None not in shapes:
+            # Looked at from the character just matched: "(?<=(?=S).)" is S at its start.
+            union_of_shapes = "|".join(f"(?:{s})" for s in sorted(s for s in shapes if s))
+            stage1 += f"(?<=(?={union_of_shapes}).)"
+        self._starts = re.compile(stage1)
         self._union = re.compile("(?=" + "|".join(bodies) + ")")
 
     @property

@@ -108,7 +108,7 @@ def test_event_count_weights(tmp_path):
 
 
 def _fields(ev):
-    return {f: getattr(ev, f) for f in ev.__slots__}
+    return ev._asdict()
 
 
 def test_reset_on_clears_the_window(tmp_path):

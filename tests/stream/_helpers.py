@@ -101,3 +101,37 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0, *
     finally:
         consumer.close()
     return out
+
+
+_ABORT_PROBE: dict[str, bool] = {}
+
+
+def broker_hides_aborted(bootstrap: str) -> bool:
+    """Whether a read_committed consumer on this broker skips aborted transactions.
+
+    Tansu 0.6.0 does not: explicitly aborted records are returned to
+    read_committed consumers, so a zombie transaction cut off by kill -9 shows
+    up there even though the sidecar aborted and redid it.
+    """
+    if bootstrap not in _ABORT_PROBE:
+        import uuid
+
+        from kafka import KafkaProducer
+
+        topic = f"abort-probe-{uuid.uuid4().hex[:8]}"
+        create_topics(bootstrap, [topic])
+        producer = KafkaProducer(
+            bootstrap_servers=bootstrap, transactional_id=f"probe-{topic}", acks="all"
+        )
+        producer.init_transactions()
+        producer.begin_transaction()
+        producer.send(topic, b"aborted")
+        producer.flush()
+        producer.abort_transaction()
+        producer.begin_transaction()
+        producer.send(topic, b"committed")
+        producer.commit_transaction()
+        producer.close()
+        values = [m.value for m in read_all(bootstrap, topic, 2, timeout=5)]
+        _ABORT_PROBE[bootstrap] = b"aborted" not in values
+    return _ABORT_PROBE[bootstrap]

@@ -152,3 +152,26 @@ def test_refuses_to_start_without_seal_key(kafka_broker, tmp_path):
     )
     assert 2 == done.returncode
     assert b"no quarantine key" in done.stderr
+
+
+def test_invalid_rule_refused_at_start(tmp_path):
+    """A broken rule file stops the sidecar before it consumes, naming file, rule and field."""
+    import os
+    import subprocess
+
+    from tests.stream._sidecar import LOGWARD, SEAL_KEY
+
+    pii = tmp_path / "rules" / "pii"
+    pii.mkdir(parents=True)
+    (pii / "bad.yaml").write_text(
+        "name: bad\ntype: pattern\nentity: EMAIL_ADDRESS\npatterns:\n  - {regex: '(', score: 0.9}\n"
+    )
+    done = subprocess.run(
+        [LOGWARD, "stream", "--bootstrap-servers", "127.0.0.1:1", "--input-topic", "a",
+         "--output-topic", "b", "--quarantine-topic", "q", "--rules", str(tmp_path / "rules")],
+        env={**os.environ, "LOGWARD_SEAL_KEY": SEAL_KEY}, capture_output=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert 2 == done.returncode
+    assert b"bad.yaml" in done.stderr
+    assert b"rule 'bad'" in done.stderr
