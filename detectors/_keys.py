@@ -125,6 +125,11 @@ class KeyValueDetector:
         """The detector name."""
         return self._name
 
+    @property
+    def trigger(self) -> str:
+        """A regex source found in every text with a finding: a separator."""
+        return "[=:]"
+
     def detect(self, text: str) -> Iterator[Finding]:
         """Yield one finding per value whose key the matcher recognises."""
         if not self._may_match(text):

@@ -168,6 +168,14 @@ class PatternDetector:
         """The combined regex source (for scan groups)."""
         return self._pattern.pattern
 
+    @property
+    def trigger(self) -> str | None:
+        """A regex source found in every text with a finding (the prefilter), if any."""
+        prefilter = self._rule.prefilter
+        if prefilter is None:
+            return None
+        return f"(?i:{prefilter})" if self._rule.ignore_case else prefilter
+
     def detect(self, text: str) -> list[Finding]:
         """Return the validated findings in ``text``."""
         if not self._gates_pass(text):
@@ -315,7 +323,13 @@ class ScanGroupDetector:
             union_of_shapes = "|".join(f"(?:{s})" for s in sorted(s for s in shapes if s))
             stage1 += f"(?<=(?={union_of_shapes}).)"
         self._starts = re.compile(stage1)
-        self._union = re.compile("(?=" + "|".join(bodies) + ")")
+        # Stage 2 tries every member at a stage-1 position in one C-level match: an
+        # empty alternative makes each lookahead optional, and group _m<i> is set
+        # where member i matches, so a member is only run where it can match.
+        self._union = re.compile("".join(f"(?:(?=(?P<_m{i}>{b}))|)" for i, b in enumerate(bodies)))
+        self._member_groups = tuple(
+            (member, self._union.groupindex[f"_m{i}"]) for i, member in enumerate(members)
+        )
 
     @property
     def name(self) -> str:
@@ -327,15 +341,24 @@ class ScanGroupDetector:
         """The member detectors."""
         return self._members
 
+    @property
+    def trigger(self) -> str:
+        """A regex source found in every text with a finding (the first-stage scan)."""
+        return self._starts.pattern
+
     def detect(self, text: str) -> list[Finding]:
         """Return the findings of every member in ``text``."""
         match_at = self._union.match
-        positions = [
-            m.start() for m in self._starts.finditer(text) if match_at(text, m.start()) is not None
-        ]
-        if not positions:
+        hits = []
+        for start in self._starts.finditer(text):
+            hit = match_at(text, start.start())
+            if hit is not None and hit.lastindex is not None:
+                hits.append(hit)
+        if not hits:
             return []
         found: list[Finding] = []
-        for member in self._members:
-            found.extend(member.detect_at(text, positions))
+        for member, group in self._member_groups:
+            positions = [hit.start() for hit in hits if hit.start(group) >= 0]
+            if positions:
+                found.extend(member.detect_at(text, positions))
         return found

@@ -137,13 +137,14 @@ def uk_nino(text: str) -> bool:
     )
 
 
+# What ipaddress.IPv4Address accepts: four ASCII decimal octets 0-255, no leading zeros.
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def ipv4(text: str) -> bool:
-    """Return whether ``text`` is a dotted-quad IPv4 address."""
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
+    """Return whether ``text`` is a dotted-quad IPv4 address (as ``ipaddress`` parses it)."""
+    return _IPV4.fullmatch(text) is not None
 
 
 def ipv6(text: str) -> bool:

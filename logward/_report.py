@@ -180,8 +180,7 @@ def _md_table(frame: pd.DataFrame) -> str:
     head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
     rows = [
-        "| " + " | ".join(_cell(v) for v in row) + " |"
-        for row in frame.itertuples(index=False)
+        "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
     ]
     return "\n".join([head, rule, *rows]) + "\n"
 
@@ -235,9 +234,7 @@ def render(report: Report, fmt: str) -> dict[str, str]:
             f"<p><strong>{html.escape(chain_line)}</strong></p>",
         ]
         for key, frame in report.sections.items():
-            table = (
-                "<p><em>none</em></p>" if frame.empty else frame.to_html(index=False, na_rep="")
-            )
+            table = "<p><em>none</em></p>" if frame.empty else frame.to_html(index=False, na_rep="")
             parts.append(f"<h2>{html.escape(_TITLES[key])}</h2>{table}")
         parts.append("</body></html>\n")
         out["html"] = "".join(parts)

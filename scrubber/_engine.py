@@ -23,6 +23,7 @@ per line stays linear however long the line is.
 
 from __future__ import annotations
 
+import re
 import threading
 from bisect import bisect_left
 from collections import Counter
@@ -31,6 +32,7 @@ from typing import Any
 
 from detectors import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher
+from detectors._pattern import lower
 from scrubber._policy import ScrubPolicy
 from scrubber._structured import StructuredScrubber
 
@@ -114,11 +116,26 @@ class Scrubber:
         # Detectors gated by literals are skipped, all at once, on texts holding none
         # of their literals: one lower() and a few substring tests per text.
         self._ungated = tuple(d for d in self._plain if not _literals(d))
+        # The ungated detectors' whole-text triggers, joined: a text matching none
+        # of them skips all of those detectors (only when every one has a trigger).
+        triggers = [_trigger(d) for d in self._ungated]
+        self._any_trigger = (
+            re.compile("|".join(f"(?:{t})" for t in triggers))
+            if triggers and all(t is not None for t in triggers)
+            else None
+        )
         gated: dict[str, list[Detector]] = {}
         for d in self._plain:
             for literal in _literals(d):
                 gated.setdefault(literal, []).append(d)
         self._gated = tuple((lit, tuple(ds)) for lit, ds in gated.items())
+        # One scan of the lowercased text for all literals at once: most texts hold
+        # none, and then only the ungated detectors run.
+        self._any_literal = (
+            re.compile("|".join(re.escape(lit) for lit in sorted(gated, key=len, reverse=True)))
+            if gated
+            else None
+        )
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -164,21 +181,39 @@ class Scrubber:
 
     def scrub_text(self, text: str, counts: Counter[str] | None = None) -> str:
         """Return ``text`` with every finding replaced; never raises on data."""
+        result, local = self.scrub_text_counted(text)
+        if local is not None:
+            self._count(local, counts)
+        return result
+
+    def scrub_text_counted(self, text: str) -> tuple[str, Counter[str] | None]:
+        """Like :meth:`scrub_text`, also returning this text's redactions per entity.
+
+        The counts are ``None`` when nothing was redacted (no allocation on the
+        common path); ``stats`` is *not* updated: the caller does that (or adds
+        them with :meth:`scrub_text`'s ``counts``), which lets adapters cache both.
+        On an internal error the result is ``FAILED_PLACEHOLDER``, a failure is
+        counted in ``stats``, and the counts are ``None``.
+        """
         try:
             if not isinstance(text, str):
                 text = _as_text(text)
             if not text:
-                return text
-            kept = self.find(text)
+                return text, None
+            if self._batch or len(text) > self._chunk:
+                kept = self.find(text)
+            else:
+                found = [f for d in self._active(text) for f in d.detect(text)]
+                if not found:
+                    return text, None
+                kept = self._resolve(found)
             if not kept:
-                return text
+                return text, None
             local: Counter[str] = Counter()
-            result = self._apply(text, kept, local)
+            return self._apply(text, kept, local), local
         except Exception:
             self.stats.add_failure()
-            return FAILED_PLACEHOLDER
-        self._count(local, counts)
-        return result
+            return FAILED_PLACEHOLDER, None
 
     def scrub_texts(self, texts: Sequence[str], counts: Counter[str] | None = None) -> list[str]:
         """Scrub a batch; batch detectors (NER) see the whole batch at once."""
@@ -261,10 +296,15 @@ class Scrubber:
         return found
 
     def _active(self, text: str) -> Sequence[Detector]:
-        if not self._gated:
+        if self._any_literal is None:
             return self._plain
-        lowered = text.lower()
-        active: list[Detector] = list(self._ungated)
+        ungated = self._ungated
+        if self._any_trigger is not None and self._any_trigger.search(text) is None:
+            ungated = ()
+        lowered = lower(text)  # shared with the detectors' own literal gates
+        if self._any_literal.search(lowered) is None:
+            return ungated
+        active: list[Detector] = list(ungated)
         for literal, detectors in self._gated:
             if literal in lowered:
                 active.extend(d for d in detectors if d not in active)
@@ -355,6 +395,12 @@ def _literals(detector: Detector) -> tuple[str, ...]:
     if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
         return literals
     return ()
+
+
+def _trigger(detector: Detector) -> str | None:
+    """A regex source that matches somewhere in every text ``detector`` finds anything in."""
+    trigger = getattr(detector, "trigger", None)
+    return trigger if isinstance(trigger, str) and trigger else None
 
 
 def _as_text(value: Any) -> str:

@@ -33,7 +33,8 @@ def _logward_services() -> dict[str, list[str]]:
 
 def test_compose_is_valid_against_the_compose_spec() -> None:
     """docker-compose.yml validates against the compose-spec JSON schema."""
-    tool = shutil.which("check-jsonschema") or str(Path(sys.executable).with_name("check-jsonschema"))
+    beside = Path(sys.executable).with_name("check-jsonschema")
+    tool = shutil.which("check-jsonschema") or str(beside)
     result = subprocess.run(
         [tool, "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
         capture_output=True,

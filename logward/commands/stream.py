@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from typing import Any
+
+from logward.errors import LogwardError
 
 __all__ = ["register"]
 
@@ -56,7 +59,14 @@ def _run_stream(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     engine = build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
     setup_logging(engine, cfg.log_level)
-    return run_stream(cfg, engine)
+    try:
+        return run_stream(cfg, engine)
+    except LogwardError:
+        raise
+    except Exception:
+        # never let Python print a raw traceback: it goes through the scrubbing formatter
+        logging.getLogger("logward.stream").exception("logward stream failed")
+        return 1
 
 
 def _admin_config(args: argparse.Namespace) -> Any:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from logward.errors import ConfigError
+from logward.errors import ConfigError, SinkError
 from logward.stream._config import StreamConfig
 from logward.stream._delivery import Deliverer
 from logward.stream._es import ElasticsearchSink
@@ -113,7 +113,14 @@ def run_stream(
         server = MetricsServer(metrics, health, cfg.metrics_host, cfg.metrics_port)
         server.start()
     es = ElasticsearchSink.from_config(cfg) if cfg.es_url else None
-    producer = make_producer(cfg)
+    try:
+        producer = make_producer(cfg)
+    except Exception as exc:
+        if server is not None:
+            server.stop()
+        raise SinkError(
+            f"cannot start the Kafka producer for {cfg.bootstrap_servers}: {type(exc).__name__}"
+        ) from None
     deliverer = Deliverer(
         producer,
         cfg.output_topic,
