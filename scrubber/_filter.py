@@ -139,7 +139,7 @@ class ScrubbingFilter(logging.Filter):
         self._cache_size = cache_size
         # Keyed by hash(), so that no raw value is kept alive by the caches (a
         # 64-bit collision would print another scrubbed text, never a raw one).
-        self._cache: dict[int, tuple[str, Counter[str]]] = {}
+        self._cache: dict[int, tuple[str, Counter[str] | None]] = {}
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
@@ -236,8 +236,9 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        counts: Counter[str] = Counter()
-        result = engine.scrub_text(text, counts)
+        result, counts = engine.scrub_text_counted(text)
+        if counts:
+            engine.stats.add(counts)
         if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
@@ -246,6 +247,20 @@ class ScrubbingFilter(logging.Filter):
 
     def _scrub_extra(self, engine: Scrubber, key: str, value: Any) -> Any:
         """Scrub one ``extra`` value; small scalar values and flat dicts are cached."""
+        kind = type(value)
+        if value is None or kind is bool:
+            return value  # as scrub_value: they carry no PII, whatever the key
+        if kind is int or kind is float:
+            if engine.key_matcher.entity_for(key) is None:
+                # As scrub_value, without its per-call allocations: floats and small
+                # ints are kept; big ints are scrubbed as text (cards, phones).
+                if kind is float or -_BIG_INT < value < _BIG_INT:
+                    return value
+                text = str(value)
+                result, counts = engine.scrub_text_counted(text)
+                if counts:
+                    engine.stats.add(counts)
+                return value if result == text else result
         cache_key = _extra_cache_key(key, value)
         if cache_key is None:
             return engine.scrub_value(value, key)
@@ -266,6 +281,7 @@ class ScrubbingFilter(logging.Filter):
 
 
 _SCALAR = (str, int, float, bool, type(None))
+_BIG_INT = 10**6  # as scrubber._structured: smaller ints are never scrubbed
 
 
 def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
