@@ -46,6 +46,24 @@ def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
 
 
+def _context_test(words: Sequence[str]) -> re.Pattern[str] | None:
+    """Like :func:`context_regex`, for truth tests only, and faster.
+
+    It matches where the other one does, but only the word's first character:
+    a leading character class lets the regex engine skip to candidates at C
+    speed, and lookarounds (the lookahead runs from that character) check the
+    whole word and its boundaries.
+    """
+    if not words:
+        return None
+    unique = sorted(set(words), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in unique)
+    firsts = "".join(sorted({re.escape(w[0]) for w in unique}))
+    return re.compile(
+        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?=(?:{alternatives})(?![A-Za-z0-9])).)", re.IGNORECASE
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ContextRule:
     """Words near a match that raise (``words``) or lower (``negative``) its score.
@@ -140,8 +158,8 @@ class PatternDetector:
         self._groups = _pii_groups(self._pattern)
         self._literals = tuple(lit.lower() for lit in rule.literals)
         self._prefilter = re.compile(rule.prefilter, flags) if rule.prefilter else None
-        self._positive = context_regex(rule.context.words)
-        self._negative = context_regex(rule.context.negative)
+        self._positive = _context_test(rule.context.words)
+        self._negative = _context_test(rule.context.negative)
 
     @property
     def name(self) -> str:

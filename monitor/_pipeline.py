@@ -50,44 +50,21 @@ def record_alert(
     The alert id is the primary key, so recording the same firing twice is a no-op.
     """
     from monitor._audit import AuditLog
+    from monitor._respond_record import record_alert as store_alert
 
+    if conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone() is not None:
+        return []
     doc = alert.to_json()
-    with conn:
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO alerts (id, rule, rule_version, severity, keys, key_text,"
-            " count, distinct_count, first_seen, last_seen, created_at, evidence, dry_run, labels)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                alert.id,
-                alert.rule,
-                alert.rule_version,
-                alert.severity,
-                json.dumps(alert.keys, sort_keys=True),
-                alert.key_text,
-                alert.count,
-                alert.distinct,
-                alert.first_seen,
-                alert.last_seen,
-                now,
-                json.dumps({"window": alert.window, "events": doc["evidence"]}),
-                int(dry_run),
-                json.dumps(alert.labels, sort_keys=True),
-            ),
-        )
-    if cur.rowcount:
-        AuditLog(conn, clock=lambda: now).append(
-            "monitor",
-            "alert",
-            alert.key_text,
-            {
-                "alert_id": alert.id,
-                "rule": alert.rule,
-                "rule_version": alert.rule_version,
-                "count": alert.count,
-                "first_seen": doc["first_seen"],
-                "last_seen": doc["last_seen"],
-            },
-        )
+    context = {
+        "alert_id": alert.id,
+        "rule": alert.rule,
+        "rule_version": alert.rule_version,
+        "count": alert.count,
+        "first_seen": doc["first_seen"],
+        "last_seen": doc["last_seen"],
+        "evidence": {"window": alert.window, "events": doc["evidence"]},
+    }
+    store_alert(conn, AuditLog(conn, clock=lambda: now), alert, context, dry_run, now)
     return []
 
 

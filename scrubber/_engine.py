@@ -337,6 +337,9 @@ class Scrubber:
         candidates = [f for f in found if f.score >= threshold and f.end > f.start]
         if len(candidates) <= 1:
             return candidates
+        candidates.sort(key=_start)
+        if all(a.end <= b.start for a, b in zip(candidates, candidates[1:])):
+            return candidates  # nothing overlaps: all are kept (the usual case)
         candidates = _merge_same_entity(candidates)
         candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
         starts: list[int] = []
@@ -364,6 +367,10 @@ class Scrubber:
             end = f.start
         pieces.append(text[:end])
         return "".join(reversed(pieces))
+
+
+def _start(finding: Finding) -> int:
+    return finding.start
 
 
 def _merge_same_entity(found: list[Finding]) -> list[Finding]:
