@@ -32,6 +32,7 @@ from collections import Counter
 from typing import Any
 
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber._structured import _BIG_INT
 from scrubber._surrogate import format_exc_info, surrogate_exc_info
 
 __all__ = ["ScrubbingFilter"]
@@ -236,9 +237,7 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        result, counts = engine.scrub_text_counted(text)
-        if counts:
-            engine.stats.add(counts)
+        result, counts = _scrub_counted(engine, text)
         if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
@@ -248,18 +247,18 @@ class ScrubbingFilter(logging.Filter):
     def _scrub_extra(self, engine: Scrubber, key: str, value: Any) -> Any:
         """Scrub one ``extra`` value; small scalar values and flat dicts are cached."""
         kind = type(value)
-        if value is None or kind is bool:
+        if type(engine).scrub_value is not _ENGINE_SCRUB_VALUE:
+            pass  # a subclass's scrub_value stays the one entry point
+        elif value is None or kind is bool:
             return value  # as scrub_value: they carry no PII, whatever the key
-        if kind is int or kind is float:
+        elif kind is int or kind is float:
             if engine.key_matcher.entity_for(key) is None:
                 # As scrub_value, without its per-call allocations: floats and small
                 # ints are kept; big ints are scrubbed as text (cards, phones).
                 if kind is float or -_BIG_INT < value < _BIG_INT:
                     return value
                 text = str(value)
-                result, counts = engine.scrub_text_counted(text)
-                if counts:
-                    engine.stats.add(counts)
+                result, _ = _scrub_counted(engine, text)
                 return value if result == text else result
         cache_key = _extra_cache_key(key, value)
         if cache_key is None:
@@ -281,7 +280,23 @@ class ScrubbingFilter(logging.Filter):
 
 
 _SCALAR = (str, int, float, bool, type(None))
-_BIG_INT = 10**6  # as scrubber._structured: smaller ints are never scrubbed
+_ENGINE_SCRUB_TEXT = Scrubber.scrub_text
+_ENGINE_SCRUB_VALUE = Scrubber.scrub_value
+
+
+def _scrub_counted(engine: Scrubber, text: str) -> tuple[str, Counter[str] | None]:
+    """``engine.scrub_text(text)`` (stats included), also returning its counts.
+
+    Uses the allocation-free ``scrub_text_counted`` unless a subclass of the
+    engine overrides ``scrub_text``, which then stays the one entry point.
+    """
+    if type(engine).scrub_text is _ENGINE_SCRUB_TEXT:
+        result, counts = engine.scrub_text_counted(text)
+        if counts:
+            engine.stats.add(counts)
+        return result, counts
+    counted: Counter[str] = Counter()
+    return engine.scrub_text(text, counted), counted or None
 
 
 def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:

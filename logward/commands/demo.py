@@ -33,13 +33,26 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--playback-seconds", type=float, default=12.0, help="wall time for scripted traffic"
     )
+    kafka = p.add_argument_group(
+        "producer mode",
+        "with --kafka-bootstrap the demo only publishes: raw application logs (with PII,"
+        " for the stream sidecar to scrub) and access events (for the monitor)",
+    )
+    kafka.add_argument("--kafka-bootstrap", metavar="HOST:PORT", help="publish to this Kafka")
+    kafka.add_argument("--raw-topic", default="logs.raw", help="raw application log topic")
+    kafka.add_argument("--access-topic", default="access.logs", help="access event topic")
+    kafka.add_argument(
+        "--speedup", type=float, default=60.0, help="how much faster the scripted hour plays"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo and print its summary."""
+    """Run the demo and print its summary (or publish to Kafka in producer mode)."""
     from logward.demo import DemoOptions, run_demo
 
+    if args.kafka_bootstrap:
+        return _produce(args)
     summary = run_demo(
         DemoOptions(
             data_dir=args.data_dir,
@@ -53,3 +66,27 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     return 0 if summary.alerts else 1
+
+
+def _produce(args: argparse.Namespace) -> int:
+    import signal
+    import sys
+
+    from logward.demo import ProduceOptions, produce
+
+    stopped = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.append(True))
+    sent = produce(
+        ProduceOptions(
+            bootstrap=args.kafka_bootstrap,
+            raw_topic=args.raw_topic,
+            access_topic=args.access_topic,
+            duration=args.duration,
+            speedup=args.speedup,
+        ),
+        stop=lambda: bool(stopped),
+    )
+    for topic, count in sent.items():
+        print(f"published {count} records to {topic}", file=sys.stderr)
+    return 0

@@ -3,7 +3,10 @@
 A quarantine message is::
 
     key     = b"<topic>-<partition>-<offset>" of the source record (no data)
-    value   = Sealer.seal(JSON envelope of the raw key, value, headers, timestamp)
+    value   = Sealer.seal(zlib(len(meta) || meta JSON || raw value bytes))
+              meta = raw key, headers (base64) and timestamp; the value stays raw
+              and is compressed before sealing, so a record close to the
+              broker's size limit still fits in the quarantine
     headers = logward-key-id, logward-error-class, logward-error (scrubbed),
               logward-source-topic, logward-source-partition, logward-source-offset
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -69,13 +73,14 @@ def _b64(data: bytes | None) -> str | None:
 def seal_record(sealer: Sealer, item: QuarantinedRecord) -> QuarantineMessage:
     """Seal one quarantined record. The raw bytes never leave the process unsealed."""
     rec = item.source
-    envelope = {
+    meta = {
         "key": _b64(rec.key),
-        "value": _b64(rec.value),
+        "null_value": rec.value is None,
         "headers": [[name, _b64(data)] for name, data in rec.headers],
         "timestamp_ms": rec.timestamp_ms,
     }
-    plain = json.dumps(envelope, separators=(",", ":")).encode("ascii")
+    meta_bytes = json.dumps(meta, separators=(",", ":")).encode("ascii")
+    plain = zlib.compress(len(meta_bytes).to_bytes(4, "big") + meta_bytes + (rec.value or b""), 6)
     aad = _aad(sealer.key_id, item.error_class, rec.topic, rec.partition, rec.offset)
     headers = (
         (H_KEY_ID, sealer.key_id.encode("ascii")),
@@ -126,7 +131,13 @@ def open_entry(sealer: Sealer, entry: SealedEntry) -> InRecord:
             f"record sealed with key {entry.key_id}, but the loaded key is {sealer.key_id}"
         )
     aad = _aad(entry.key_id, entry.error_class, entry.topic, entry.partition, entry.offset)
-    envelope = json.loads(sealer.open(entry.sealed, aad))
+    try:
+        plain = zlib.decompress(sealer.open(entry.sealed, aad))
+        size = int.from_bytes(plain[:4], "big")
+        envelope = json.loads(plain[4 : 4 + size])
+        value = None if envelope["null_value"] else plain[4 + size :]
+    except (zlib.error, ValueError, KeyError):
+        raise ParseError("sealed payload opened but is not a logward envelope") from None
 
     def unb64(text: str | None) -> bytes | None:
         return None if text is None else base64.b64decode(text)
@@ -136,7 +147,7 @@ def open_entry(sealer: Sealer, entry: SealedEntry) -> InRecord:
         partition=entry.partition,
         offset=entry.offset,
         key=unb64(envelope["key"]),
-        value=unb64(envelope["value"]),
+        value=value,
         headers=tuple((name, unb64(data) or b"") for name, data in envelope["headers"]),
         timestamp_ms=envelope["timestamp_ms"],
     )

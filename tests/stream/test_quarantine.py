@@ -57,3 +57,18 @@ def test_foreign_message_rejected():
     """A message without quarantine headers is not mistaken for one."""
     with pytest.raises(ParseError):
         read_entry(b"x", [("other", b"1")])
+
+
+def test_large_record_stays_near_its_size_when_sealed():
+    """A large log value is compressed before sealing: no base64 blow-up past broker limits."""
+    big = InRecord("raw", 0, 1, None, b"GET /api/users?id=1 200 " * 40_000, ())
+    msg = seal_record(SEALER, QuarantinedRecord(big, "ParseError", "too large"))
+    assert len(msg.value) < len(big.value or b"")
+    assert big == open_entry(SEALER, read_entry(msg.value, list(msg.headers)))
+
+
+def test_null_value_round_trips():
+    """A tombstone stays a tombstone through the quarantine."""
+    tomb = InRecord("raw", 0, 2, b"k", None, ())
+    msg = seal_record(SEALER, QuarantinedRecord(tomb, "ScrubFailed", "x"))
+    assert tomb == open_entry(SEALER, read_entry(msg.value, list(msg.headers)))
