@@ -40,7 +40,7 @@ def _drain(
 @pytest.mark.integration
 @pytest.mark.kafka
 def test_producer_publishes_raw_logs_and_attack_traffic(kafka_broker, tmp_path):
-    """Raw app logs with PII (for the sidecar) and access events whose replay raises every attack."""
+    """Raw app logs with PII (for the sidecar) and access events that replay into every attack."""
     raw_topic, access_topic = "demo-raw", "demo-access"
     result = subprocess.run(
         [

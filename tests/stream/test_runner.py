@@ -24,7 +24,7 @@ class Msg:
     offset: int
     value: bytes
     key: bytes | None = None
-    headers: list | None = None
+    headers: list[tuple[str, bytes]] | None = None
     timestamp: int = 1
 
 
@@ -125,15 +125,16 @@ def test_batch_committed_only_after_ack():
     assert all(b"alice@example.com" not in v for v in producer.sent)
 
 
-def test_failed_send_is_retried_before_commit():
-    """If Kafka refuses a batch it is sent again (after pausing) and only then committed."""
-    consumer, producer = FakeConsumer([chunk(0, 2)]), FakeProducer(fail_first=1)
+@pytest.mark.parametrize(("fail_first", "sends", "pauses"), [(1, 4, 0), (3, 6, 1)])
+def test_failed_send_is_retried_before_commit(fail_first, sends, pauses):
+    """A batch Kafka refused is sent again (pausing fetch if it keeps failing), then committed."""
+    consumer, producer = FakeConsumer([chunk(0, 2)]), FakeProducer(fail_first=fail_first)
     runner = runner_for(consumer, producer)
     runner.run_once()
     runner.run_once()
     assert [2] == consumer.commits
-    assert 4 == len(producer.sent)
-    assert consumer.paused_calls >= 1
+    assert sends == len(producer.sent)
+    assert pauses == consumer.paused_calls
 
 
 def test_revocation_completes_and_commits_in_flight_batch():
