@@ -74,12 +74,13 @@ def _seed_accounts(conn: sqlite3.Connection) -> None:
         )
 
 
-def _record_scrub_stats(conn: sqlite3.Connection, counts: Counter[str]) -> None:
+def _record_scrub_stats(conn: sqlite3.Connection, counts: Counter[str], records: int) -> None:
     now = time.time()
+    rows = [(now, entity, n) for entity, n in sorted(counts.items())]
+    rows.append((now, "_records", records))
     with conn:
         conn.executemany(
-            "INSERT INTO scrub_stats (ts, source, entity, count) VALUES (?, 'demo:app', ?, ?)",
-            [(now, entity, n) for entity, n in sorted(counts.items())],
+            "INSERT INTO scrub_stats (ts, source, entity, count) VALUES (?, 'demo:app', ?, ?)", rows
         )
 
 
@@ -189,10 +190,10 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
     out.flush()
     scrubber = load_scrubber(ner=options.ner)
     summary.redactions = run_app(logs, scrubber, options.orders)
-    _record_scrub_stats(conn, summary.redactions)
     summary.app_lines = sum(
         sum(1 for _ in p.open(encoding="utf-8")) for p in sorted(logs.glob("*.jsonl"))
     )
+    _record_scrub_stats(conn, summary.redactions, summary.app_lines)
 
     out.write("2/3 access traffic with attacks, watched live by the monitor...\n")
     out.flush()
