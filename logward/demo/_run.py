@@ -84,6 +84,10 @@ def _record_scrub_stats(conn: sqlite3.Connection, counts: Counter[str], records:
         )
 
 
+def _count_lines(folder: Path) -> int:
+    return sum(sum(1 for _ in p.open("rb")) for p in sorted(folder.glob("*.jsonl")))
+
+
 def _dashboard_config(root: Path) -> tuple[Path, str]:
     from argon2 import PasswordHasher
 
@@ -189,10 +193,9 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
     out.write("1/3 the shop application logs orders with PII through the scrubber...\n")
     out.flush()
     scrubber = load_scrubber(ner=options.ner)
+    before = _count_lines(logs)
     summary.redactions = run_app(logs, scrubber, options.orders)
-    summary.app_lines = sum(
-        sum(1 for _ in p.open(encoding="utf-8")) for p in sorted(logs.glob("*.jsonl"))
-    )
+    summary.app_lines = _count_lines(logs) - before
     _record_scrub_stats(conn, summary.redactions, summary.app_lines)
 
     out.write("2/3 access traffic with attacks, watched live by the monitor...\n")
