@@ -204,9 +204,13 @@ def main(argv: list[str]) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     low, high = figures["ratio_range"]
-    print(f"records per run:            {figures['records']} ({figures['repeat']} interleaved runs)")
+    print(
+        f"records per run:            {figures['records']} ({figures['repeat']} interleaved runs)"
+    )
     print(f"baseline, plain handler:    {figures['plain_us_per_record']:8.2f} us/record (median)")
-    print(f"with ScrubbingFilter:       {figures['scrubbed_us_per_record']:8.2f} us/record (median)")
+    print(
+        f"with ScrubbingFilter:       {figures['scrubbed_us_per_record']:8.2f} us/record (median)"
+    )
     print(
         f"ratio:                      {figures['ratio']:8.2f}x median of paired runs "
         f"(range {low}-{high}, best-of {figures['best_of_ratio']}x; target <= {TARGET_RATIO}x)"

@@ -125,19 +125,20 @@ class KeyValueDetector:
         """The detector name."""
         return self._name
 
-    @property
-    def trigger(self) -> str:
-        """A regex source found in every text with a finding: a separator."""
-        return "[=:]"
-
     def detect(self, text: str) -> Iterator[Finding]:
         """Yield one finding per value whose key the matcher recognises."""
-        if not self._may_match(text):
-            return
         entity_for = self._matcher.entity_for
         covered = 0  # end of the last value redacted: pairs inside it are part of it
-        for match in _PAIR.finditer(text):
-            if match.start() < covered:
+        # The pair regex is tried only where a PII key starts (or at its opening
+        # quote), in order: a scan of the whole text finds no other PII pair, and
+        # none of its other matches can overlap one (a key is a whole run).
+        for key_start in self._pii_key_starts(text):
+            match = None
+            if key_start and text[key_start - 1] in "\"'":
+                match = _PAIR.match(text, key_start - 1)
+            if match is None:
+                match = _PAIR.match(text, key_start)
+            if match is None or match.start() < covered:
                 continue
             entity = entity_for(match.group("key"))
             if entity is None:
@@ -152,28 +153,21 @@ class KeyValueDetector:
                     yield Finding(entity, start, end, self._score, self._name)
                     break
 
-    def _may_match(self, text: str) -> bool:
-        """Whether some ``=``/``:`` follows a PII key name (cheaper than the full scan).
+    def _pii_key_starts(self, text: str) -> list[int]:
+        """Where PII key names followed by ``=``/``:`` start, ascending (a cheap pass).
 
         A key in ``_PAIR`` is a whole run of key characters (what precedes it is
         not one, nor is the quote, blank or separator after it), at most 64 long,
         so reading backwards from each separator finds every key it can match.
         """
         if "=" not in text and ":" not in text:
-            return False
+            return []
         entity_for = self._matcher.entity_for
-        for found in _REVERSED_KEY.finditer(text[::-1]):
-            if entity_for(found.group(1)[::-1]) is not None:
-                return True
-        return False
-        entity_for = self._matcher.entity_for
-        reverse = text[::-1]
         size = len(text)
-        for sep in (first, *separators):
-            found = _KEY_BEFORE.match(reverse, size - sep.start())
-            if found is None:
-                continue
-            key = found.group(1)[::-1]
-            if key[0] in _KEY_FIRST and entity_for(key) is not None:
-                return True
-        return False
+        starts = [
+            size - found.end(1)
+            for found in _REVERSED_KEY.finditer(text[::-1])
+            if entity_for(found.group(1)[::-1]) is not None
+        ]
+        starts.reverse()  # found right to left
+        return starts

@@ -116,9 +116,11 @@ class PatternRule:
             match can start with (required with ``scan_group``).
         word_start: every match starts where the previous character is not an
             ASCII letter or digit (lets a scan group skip the middle of words).
-        starts_with: a regex matching at the start of every match that passes
-            the validators (``[\\d+(][\\d ().\\-/+]{6}``: seven number-like
-            characters); a scan group whose members all set it stops only there.
+        starts_with: regexes that all match where every match passing the
+            validators starts (e.g. ``[\\d+(][\\d ().\\-/+]{6}``: seven
+            number-like characters); a scan group whose members all set them
+            stops only where some member's all match. A first regex shared by
+            every member is tried once.
     """
 
     name: str
@@ -132,7 +134,7 @@ class PatternRule:
     scan_group: str | None = None
     first_chars: str | None = None
     word_start: bool = False
-    starts_with: str | None = None
+    starts_with: tuple[str, ...] = ()
 
 
 class PatternDetector:
@@ -295,6 +297,24 @@ def _span(match: re.Match[str], groups: tuple[str, ...]) -> tuple[int, int]:
     return match.span()
 
 
+def _shapes(per_member: list[tuple[str, ...]]) -> str:
+    """Lookaheads true where some member's ``starts_with`` regexes all match.
+
+    A first regex shared by every member is tried once; then group ``_s<i>`` is
+    set where the rest of member ``i``'s regexes match.
+    """
+    common = ""
+    firsts = {shapes[0] for shapes in per_member}
+    if len(firsts) == 1:
+        common = f"(?={firsts.pop()})"
+        per_member = [shapes[1:] for shapes in per_member]
+    options = "".join(
+        "(?:" + "".join(f"(?={s})" for s in shapes) + f"(?P<_s{i}>)|)"
+        for i, shapes in enumerate(per_member)
+    )
+    return common + options
+
+
 _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
 _GROUP_REF = re.compile(r"(?<!\\)\(\?P=(\w+)\)")
 
@@ -335,18 +355,26 @@ class ScanGroupDetector:
         stage1 = f"[{chars}]"
         if all(m.rule.word_start for m in members):
             stage1 += "(?<![A-Za-z0-9].)"
-        shapes = {m.rule.starts_with for m in members}
-        if None not in shapes:
-            # Looked at from the character just matched: "(?<=(?=S).)" is S at its start.
-            union_of_shapes = "|".join(f"(?:{s})" for s in sorted(s for s in shapes if s))
-            stage1 += f"(?<=(?={union_of_shapes}).)"
-        self._starts = re.compile(stage1)
-        # Stage 2 tries every member at a stage-1 position in one C-level match: an
-        # empty alternative makes each lookahead optional, and group _m<i> is set
-        # where member i matches, so a member is only run where it can match.
-        self._union = re.compile("".join(f"(?:(?=(?P<_m{i}>{b}))|)" for i, b in enumerate(bodies)))
+        if all(m.rule.starts_with for m in members):
+            # Every member says how its matches start: stage 1 alone finds, per
+            # member, where it can match. "(?<=(?=S).)", looked at from the character
+            # just matched, is S at its start; group _s<i> is set where member i's
+            # regexes all match there (an empty alternative makes each optional).
+            stage1 += f"(?<={_shapes([m.rule.starts_with for m in members])}.)"
+            self._starts = re.compile(stage1)
+            self._union: re.Pattern[str] | None = None
+            groups = self._starts.groupindex
+        else:
+            # Stage 2 tries every member at a stage-1 position in one C-level match,
+            # setting group _m<i> where member i matches.
+            self._starts = re.compile(stage1)
+            self._union = re.compile(
+                "".join(f"(?:(?=(?P<_m{i}>{b}))|)" for i, b in enumerate(bodies))
+            )
+            groups = self._union.groupindex
+        prefix = "_m" if self._union is not None else "_s"
         self._member_groups = tuple(
-            (member, self._union.groupindex[f"_m{i}"]) for i, member in enumerate(members)
+            (member, groups[f"{prefix}{i}"]) for i, member in enumerate(members)
         )
 
     @property
@@ -359,22 +387,29 @@ class ScanGroupDetector:
         """The member detectors."""
         return self._members
 
-    @property
-    def trigger(self) -> str:
-        """A regex source found in every text with a finding (the first-stage scan)."""
-        return self._starts.pattern
-
     def detect(self, text: str) -> list[Finding]:
         """Return the findings of every member in ``text``."""
-        match_at = self._union.match
-        hits = []
-        for start in self._starts.finditer(text):
-            hit = match_at(text, start.start())
-            if hit is not None and hit.lastindex is not None:
-                hits.append(hit)
+        hits: list[re.Match[str]] = []
+        union = self._union
+        if union is None:
+            for hit in self._starts.finditer(text):
+                if hit.lastindex is not None:
+                    hits.append(hit)
+        else:
+            for start in self._starts.finditer(text):
+                tried = union.match(text, start.start())
+                if tried is not None and tried.lastindex is not None:
+                    hits.append(tried)
         if not hits:
             return []
         found: list[Finding] = []
+        if len(hits) == 1:  # the usual case: one C-level read of every group's span
+            spans = hits[0].regs
+            at = [hits[0].start()]
+            for member, group in self._member_groups:
+                if spans[group][0] >= 0:
+                    found.extend(member.detect_at(text, at))
+            return found
         for member, group in self._member_groups:
             positions = [hit.start() for hit in hits if hit.start(group) >= 0]
             if positions:

@@ -9,6 +9,7 @@ CONTRACT (other modules are written against it; keep these signatures):
         def scrub_texts(self, texts: Sequence[str], counts: ... = None) -> list[str]
         def scrub_mapping(self, data: Mapping[str, Any], counts: ... = None) -> dict[str, Any]
         def scrub_value(self, value: Any, key: str | None = None, counts: ... = None) -> Any
+        def scrub_text_counted(self, text: str) -> tuple[str, Counter[str] | None]
 
     - ``counts`` (optional) accumulates redactions per entity for this call only
       (the sidecar puts them in a header); ``stats`` accumulates for the process.
@@ -19,6 +20,10 @@ Overlapping findings are resolved here and only here: the higher score wins,
 then the longer span; replacements are applied in one right-to-left pass.
 Texts longer than ``CHUNK_CHARS`` are scanned in overlapping chunks so the work
 per line stays linear however long the line is.
+
+Speed: a text is first checked, in C, for what each detector needs (the
+literals of literal-gated rules, the prefilter of the others), and only the
+detectors that can find something are called; most log lines need two or three.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import threading
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from detectors import BatchDetector, Detector, Finding
@@ -64,7 +70,9 @@ class RedactionStats:
     def add(self, counts: Mapping[str, int]) -> None:
         """Add per-entity counts."""
         with self._lock:
-            self._counts.update(counts)
+            totals = self._counts
+            for entity, count in counts.items():  # Counter.update, without its ABC check
+                totals[entity] += count
 
     def add_failure(self) -> None:
         """Count one scrubbing failure (the text was replaced by ``FAILED_PLACEHOLDER``)."""
@@ -116,8 +124,9 @@ class Scrubber:
         # Detectors gated by literals are skipped, all at once, on texts holding none
         # of their literals: one lower() and a few substring tests per text.
         self._ungated = tuple(d for d in self._plain if not _literals(d))
-        # Each ungated detector's whole-text trigger (a regex found in every text it
-        # finds anything in), tried first: one C-level search instead of a call.
+        # An ungated detector with a whole-text trigger (a regex found in every text
+        # it finds anything in, e.g. a rule's prefilter) is called only where that
+        # matches: a C-level search instead of a call, on most texts.
         self._triggered = tuple(
             (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
         )
@@ -125,14 +134,23 @@ class Scrubber:
         for d in self._plain:
             for literal in _literals(d):
                 gated.setdefault(literal, []).append(d)
-        self._gated = tuple((lit, tuple(ds)) for lit, ds in gated.items())
-        # One scan of the lowercased text for all literals at once: most texts hold
-        # none, and then only the ungated detectors run.
-        self._any_literal = (
-            re.compile("|".join(re.escape(lit) for lit in sorted(gated, key=len, reverse=True)))
-            if gated
-            else None
-        )
+        # One scan of the lowercased text for all literals at once (a trie-shaped
+        # regex: it matches the longest literal starting at each position). Most
+        # texts hold none; in the others, the literals found select the detectors,
+        # each with those of every literal it contains or can run into (those a
+        # scan that skips the match's inside could miss): a superset, never less.
+        self._any_literal = re.compile(_trie(list(gated))) if gated else None
+        # Detectors by position in self._plain (detectors need not be hashable).
+        index = {id(d): i for i, d in enumerate(self._plain)}
+        self._with_literal = {
+            a: frozenset(
+                index[id(d)]
+                for b, ds in gated.items()
+                if b in a or any(b.startswith(a[i:]) for i in range(1, len(a)))
+                for d in ds
+            )
+            for a in gated
+        }
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -273,7 +291,8 @@ class Scrubber:
         if local:
             self.stats.add(local)
             if counts is not None:
-                counts.update(local)
+                for entity, count in local.items():
+                    counts[entity] += count
 
     def _raw_findings(self, text: str, detectors: Sequence[Detector]) -> list[Finding]:
         if detectors is self._plain:
@@ -298,11 +317,14 @@ class Scrubber:
         if self._any_literal is None:
             return active
         lowered = lower(text)  # shared with the detectors' own literal gates
-        if self._any_literal.search(lowered) is None:
+        first = self._any_literal.search(lowered)
+        if first is None:
             return active
-        for literal, detectors in self._gated:
-            if literal in lowered:
-                active.extend(d for d in detectors if d not in active)
+        selected: set[int] = set()
+        for hit in self._any_literal.finditer(lowered, first.start()):
+            selected.update(self._with_literal[hit.group()])
+        plain = self._plain
+        active.extend(plain[i] for i in sorted(selected))
         return active
 
     def _batch_findings(self, texts: list[str]) -> list[list[Finding] | None]:
@@ -333,7 +355,7 @@ class Scrubber:
         if len(candidates) <= 1:
             return candidates
         candidates.sort(key=_start)
-        if all(a.end <= b.start for a, b in zip(candidates, candidates[1:])):
+        if all(a.end <= b.start for a, b in pairwise(candidates)):
             return candidates  # nothing overlaps: all are kept (the usual case)
         candidates = _merge_same_entity(candidates)
         candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
@@ -397,6 +419,23 @@ def _literals(detector: Detector) -> tuple[str, ...]:
     if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
         return literals
     return ()
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words`` (non-empty), shaped as a trie: at each
+    position, the longest word starting there matches.
+    """
+    branches: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        branches.setdefault(word[0], []).append(word[1:])
+    alternatives = []
+    for char, rests in branches.items():
+        longer = [r for r in rests if r]
+        tail = _trie(longer) if longer else ""
+        if longer and "" in rests:
+            tail = f"(?:{tail})?"
+        alternatives.append(re.escape(char) + tail)
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def _trigger(detector: Detector) -> str | None:

@@ -178,9 +178,10 @@ class ScrubbingFilter(logging.Filter):
             _blank(record)
             return True
         _state.busy = True
-        engine: Scrubber | None = None
+        engine = self._scrubber
         try:
-            engine = self.scrubber
+            if engine is None:
+                engine = self.scrubber
             mark = self._mark
             if mark is None:
                 mark = self._mark = _mark_for(engine)
@@ -251,15 +252,14 @@ class ScrubbingFilter(logging.Filter):
             pass  # a subclass's scrub_value stays the one entry point
         elif value is None or kind is bool:
             return value  # as scrub_value: they carry no PII, whatever the key
-        elif kind is int or kind is float:
-            if engine.key_matcher.entity_for(key) is None:
-                # As scrub_value, without its per-call allocations: floats and small
-                # ints are kept; big ints are scrubbed as text (cards, phones).
-                if kind is float or -_BIG_INT < value < _BIG_INT:
-                    return value
-                text = str(value)
-                result, _ = _scrub_counted(engine, text)
-                return value if result == text else result
+        elif (kind is int or kind is float) and engine.key_matcher.entity_for(key) is None:
+            # As scrub_value, without its per-call allocations: floats and small ints
+            # are kept; big ints are scrubbed as text (card and phone numbers).
+            if kind is float or -_BIG_INT < value < _BIG_INT:
+                return value
+            text = str(value)
+            result, _ = _scrub_counted(engine, text)
+            return value if result == text else result
         cache_key = _extra_cache_key(key, value)
         if cache_key is None:
             return engine.scrub_value(value, key)
@@ -279,7 +279,7 @@ class ScrubbingFilter(logging.Filter):
         return dict(result) if type(result) is dict else result
 
 
-_SCALAR = (str, int, float, bool, type(None))
+_SCALAR = frozenset({str, int, float, bool, type(None)})
 _ENGINE_SCRUB_TEXT = Scrubber.scrub_text
 _ENGINE_SCRUB_VALUE = Scrubber.scrub_value
 
@@ -307,11 +307,13 @@ def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
     if kind is int or kind is float or kind is bool or value is None:
         return (key, kind, value)
     if kind is dict and len(value) <= 16:
-        items = tuple(value.items())
-        for item_key, item in items:
-            if type(item_key) is not str or type(item) not in _SCALAR:
+        parts = []
+        for item_key, item in value.items():
+            item_kind = type(item)
+            if type(item_key) is not str or item_kind not in _SCALAR:
                 return None
-            if type(item) is str and len(item) > _MAX_CACHED_LEN:
+            if item_kind is str and len(item) > _MAX_CACHED_LEN:
                 return None
-        return (key, dict, tuple((k, type(v), v) for k, v in items))
+            parts.append((item_key, item_kind, item))
+        return (key, dict, tuple(parts))
     return None

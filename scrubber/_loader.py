@@ -19,7 +19,7 @@ One rule per file. A ``pattern`` rule::
     scan_group: digits              # rules of one group are located by one shared scan;
     first_chars: '\\d(+'            # ... then every match must start with one of these
     word_start: true                # ... and never right after an ASCII letter or digit
-    starts_with: '[\\d+(][\\d ]{6}'   # ... optional: matches where every valid match starts
+    starts_with: ['\\d{3}']         # ... optional: regexes all matching where valid matches start
     keys: [email, e_mail]           # key names whose values are this entity
     exclude_keys: [email_verified]  # key names that are never PII
 
@@ -241,13 +241,14 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
     word_start = data.get("word_start", False)
     if not isinstance(word_start, bool):
         raise RuleError(file, name, "word_start", "must be true or false")
-    starts_with = data.get("starts_with")
-    if starts_with is not None:
-        if scan_group is None:
-            raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
-        if not isinstance(starts_with, str) or not starts_with:
-            raise RuleError(file, name, "starts_with", "must be a non-empty regex string")
-        _compile(f"(?<=(?=(?:{starts_with})).)", 0, file, name, "starts_with")
+    starts_with = data.get("starts_with", [])
+    if isinstance(starts_with, str):
+        starts_with = [starts_with]
+    starts_with = _strings(starts_with, file, name, "starts_with")
+    if starts_with and scan_group is None:
+        raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
+    for i, shape in enumerate(starts_with):
+        _compile(f"(?<=(?=(?:{shape})).)", 0, file, name, f"starts_with[{i}]")
     return PatternRule(
         name=name,
         entity=entity,
@@ -260,7 +261,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         scan_group=scan_group,
         first_chars=first_chars,
         word_start=word_start,
-        starts_with=starts_with,
+        starts_with=tuple(starts_with),
     )
 
 

@@ -171,3 +171,24 @@ def test_registry_names_every_validator():
     assert luhn is VALIDATORS["luhn"]
     assert iban_mod97 is VALIDATORS["iban_mod97"]
     assert all(callable(v) for v in VALIDATORS.values())
+
+
+def test_ipv4_accepts_exactly_what_ipaddress_accepts():
+    """The regex-based ipv4 validator agrees with ipaddress.IPv4Address on every shape."""
+    import ipaddress
+    import itertools
+
+    def reference(text: str) -> bool:
+        try:
+            ipaddress.IPv4Address(text)
+        except ValueError:
+            return False
+        return True
+
+    octets = ["0", "00", "01", "9", "10", "99", "100", "199", "249", "255", "256", "999", "1000"]
+    octets += ["", "\u0663", "a", " 1"]
+    for parts in itertools.product(octets, repeat=4):
+        text = ".".join(parts)
+        assert reference(text) == ipv4(text), text
+    for text in ["1.2.3", "1.2.3.4.5", "1.2.3.4\n", "1.2.3.4/24", "", "+1.2.3.4", "1.2.3.4 "]:
+        assert reference(text) == ipv4(text), text

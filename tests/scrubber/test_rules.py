@@ -120,6 +120,19 @@ BAD_RULES = [
     ("patterns:\n  - {regex: 'a', score: 0.5}\nkeys: ticket\n", "keys", "list"),
     ("patterns:\n  - {regex: 'a', score: 0.5}\nscan_group: g\n", "first_chars", "required"),
     ("patterns:\n  - {regex: 'a', score: 0.5}\nenabled: 'yes'\n", "enabled", "true or false"),
+    ("patterns:\n  - {regex: 'a', score: 0.5}\nstarts_with: a\n", "starts_with", "scan_group"),
+    (
+        "patterns:\n  - {regex: 'a', score: 0.5}\nscan_group: g\nfirst_chars: a\n"
+        "starts_with: ['a', '(b']\n",
+        "starts_with[1]",
+        "invalid regex",
+    ),
+    (
+        "patterns:\n  - {regex: 'a', score: 0.5}\nscan_group: g\nfirst_chars: a\n"
+        "starts_with: [1]\n",
+        "starts_with",
+        "list of non-empty strings",
+    ),
 ]
 
 
@@ -195,3 +208,22 @@ def test_invalid_policy_names_field(tmp_path, rules, policy, field):
         scrubber.load_scrubber(rules)
     assert field == info.value.field
     assert info.value.file.endswith("scrub.yaml")
+
+
+def test_starts_with_accepts_a_string_or_a_list(tmp_path):
+    """``starts_with`` may be one regex or a list; a scan group then finds the same."""
+    body = (
+        "type: pattern\nentity: NUM\nscan_group: g\nfirst_chars: '\\d'\nword_start: true\n"
+        "patterns:\n  - {regex: '\\d{4}-\\d{4}', score: 0.9}\n"
+    )
+    write(tmp_path / "r" / "pii", "a.yaml", "name: a\n" + body + "starts_with: '\\d{4}-'\n")
+    write(
+        tmp_path / "r" / "pii",
+        "b.yaml",
+        "name: b\n" + body.replace("NUM", "NUM2") + "starts_with: ['\\d{4}', '\\d{4}-\\d']\n",
+    )
+    rules = {r.name: r for r in load_rules(tmp_path / "r").patterns}
+    assert ("\\d{4}-",) == rules["a"].starts_with
+    assert ("\\d{4}", "\\d{4}-\\d") == rules["b"].starts_with
+    engine = scrubber.load_scrubber(tmp_path / "r")
+    assert "id <NUM> and 1234 5678" == engine.scrub_text("id 1234-5678 and 1234 5678")
