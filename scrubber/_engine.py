@@ -30,15 +30,14 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from itertools import pairwise
 from typing import Any
 
 from detectors import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher
 from detectors._pattern import lower
+from scrubber._overlap import resolve_overlaps
 from scrubber._policy import ScrubPolicy
 from scrubber._structured import StructuredScrubber
 
@@ -174,7 +173,7 @@ class Scrubber:
         found = self._raw_findings(text, self._plain)
         for detector in self._batch:
             found.extend(detector.detect(text))
-        return self._resolve(found)
+        return self._resolve(found, text)
 
     def find_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Return the findings of each text; batch detectors (NER) see the whole batch.
@@ -191,7 +190,7 @@ class Scrubber:
                 raise RuntimeError("batch detector failed on this text")
             found = self._raw_findings(text, self._plain)
             found.extend(more)
-            out.append(self._resolve(found))
+            out.append(self._resolve(found, text))
         return out
 
     def scrub_text(self, text: str, counts: Counter[str] | None = None) -> str:
@@ -221,7 +220,7 @@ class Scrubber:
                 found = [f for d in self._active(text) for f in d.detect(text)]
                 if not found:
                     return text, None
-                kept = self._resolve(found)
+                kept = self._resolve(found, text)
             if not kept:
                 return text, None
             local: Counter[str] = Counter()
@@ -257,7 +256,7 @@ class Scrubber:
                 found = self._raw_findings(item, self._plain)
                 found.extend(extra)
                 local: Counter[str] = Counter()
-                result = self._apply(item, self._resolve(found), local)
+                result = self._apply(item, self._resolve(found, item), local)
             except Exception:
                 self.stats.add_failure()
                 out.append(FAILED_PLACEHOLDER)
@@ -349,27 +348,8 @@ class Scrubber:
                     current.extend(found)
         return merged
 
-    def _resolve(self, found: list[Finding]) -> list[Finding]:
-        threshold = self.policy.threshold
-        candidates = [f for f in found if f.score >= threshold and f.end > f.start]
-        if len(candidates) <= 1:
-            return candidates
-        candidates.sort(key=_start)
-        if all(a.end <= b.start for a, b in pairwise(candidates)):
-            return candidates  # nothing overlaps: all are kept (the usual case)
-        candidates = _merge_same_entity(candidates)
-        candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
-        starts: list[int] = []
-        kept: list[Finding] = []
-        for f in candidates:
-            i = bisect_left(starts, f.start)
-            if i > 0 and kept[i - 1].end > f.start:
-                continue
-            if i < len(kept) and kept[i].start < f.end:
-                continue
-            starts.insert(i, f.start)
-            kept.insert(i, f)
-        return kept
+    def _resolve(self, found: list[Finding], text: str) -> list[Finding]:
+        return resolve_overlaps(found, text, self.policy.threshold)
 
     def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
         if not kept:
@@ -384,34 +364,6 @@ class Scrubber:
             end = f.start
         pieces.append(text[:end])
         return "".join(reversed(pieces))
-
-
-def _start(finding: Finding) -> int:
-    return finding.start
-
-
-def _merge_same_entity(found: list[Finding]) -> list[Finding]:
-    """Join overlapping findings of one entity into their union (best score).
-
-    ``+1 (212) 555-0199`` found whole by one rule and as ``(212) 555-0199`` by a
-    better-scoring one becomes one span, so no fragment is left behind.
-    """
-    found.sort(key=lambda f: (f.entity, f.start))
-    merged: list[Finding] = []
-    for f in found:
-        last = merged[-1] if merged else None
-        if last is not None and last.entity == f.entity and f.start < last.end:
-            if f.end > last.end or f.score > last.score:
-                merged[-1] = Finding(
-                    f.entity,
-                    last.start,
-                    max(last.end, f.end),
-                    max(last.score, f.score),
-                    last.detector if last.score >= f.score else f.detector,
-                )
-        else:
-            merged.append(f)
-    return merged
 
 
 def _literals(detector: Detector) -> tuple[str, ...]:

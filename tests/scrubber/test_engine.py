@@ -87,7 +87,7 @@ class FakeBatchDetector:
 
 
 def test_higher_score_wins_overlap():
-    """Of two overlapping findings the higher-scoring one is applied."""
+    """Of two overlapping single-token findings the higher-scoring one is applied."""
     engine = Scrubber([SpanDetector("d", [("A", 0, 5, 0.6), ("B", 3, 8, 0.9)])])
     assert "abc<B>" == engine.scrub_text("abcdefgh")
 
