@@ -9,17 +9,15 @@ without making the line misleading).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from logward.errors import ConfigError, KeyMaterialError
+from scrubber._secrets import decode_base64_key, read_key_file
 
 __all__ = [
     "PSEUDONYM_KEY_ENV",
@@ -166,20 +164,7 @@ def load_pseudonym_key(
     """
     if key_file:
         path = Path(key_file)
-        try:
-            mode = path.stat().st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise KeyMaterialError(
-                    f"{path}: pseudonym key file is accessible by group or others "
-                    f"(mode {stat.S_IMODE(mode):04o}); run `chmod 600 {path}`"
-                )
-            text = path.read_text(encoding="ascii")
-        except KeyMaterialError:
-            raise
-        except (OSError, UnicodeDecodeError) as exc:
-            raise KeyMaterialError(
-                f"{path}: cannot read pseudonym key file ({type(exc).__name__})"
-            ) from None
+        text = read_key_file(path, "pseudonym key")
         return _decode_key(text, str(path))
     value = (os.environ if env is None else env).get(PSEUDONYM_KEY_ENV)
     if not value:
@@ -192,10 +177,7 @@ def load_pseudonym_key(
 
 
 def _decode_key(text: str, where: str) -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise KeyMaterialError(f"{where}: the pseudonym key is not valid base64") from None
+    key = decode_base64_key(text, where, "pseudonym key")
     if len(key) < _MIN_KEY_BYTES:
         raise KeyMaterialError(
             f"{where}: the pseudonym key must be at least {_MIN_KEY_BYTES} bytes, got {len(key)}"

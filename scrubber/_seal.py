@@ -13,11 +13,8 @@ The key is never logged and never appears in an error message.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from logward.errors import KeyMaterialError
+from scrubber._secrets import decode_base64_key, read_key_file
 
 __all__ = ["SEAL_KEY_ENV", "Sealer"]
 
@@ -35,10 +33,7 @@ _KEY_BYTES = 32
 
 
 def _decode_key(text: str, where: str) -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise KeyMaterialError(f"{where}: the seal key is not valid base64") from None
+    key = decode_base64_key(text, where, "seal key")
     if len(key) != _KEY_BYTES:
         raise KeyMaterialError(
             f"{where}: the seal key must be {_KEY_BYTES} bytes (AES-256), got {len(key)}"
@@ -75,20 +70,7 @@ class Sealer:
             KeyMaterialError: the file is missing, group/world-readable or malformed.
         """
         file = Path(path)
-        try:
-            mode = file.stat().st_mode
-            if mode & (stat.S_IRWXG | stat.S_IRWXO):
-                raise KeyMaterialError(
-                    f"{file}: seal key file is accessible by group or others "
-                    f"(mode {stat.S_IMODE(mode):04o}); run `chmod 600 {file}`"
-                )
-            text = file.read_text(encoding="ascii")
-        except KeyMaterialError:
-            raise
-        except (OSError, UnicodeDecodeError) as exc:
-            raise KeyMaterialError(
-                f"{file}: cannot read seal key file ({type(exc).__name__})"
-            ) from None
+        text = read_key_file(file, "seal key")
         return cls(_decode_key(text, str(file)))
 
     @classmethod
