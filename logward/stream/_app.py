@@ -137,6 +137,14 @@ def run_stream(
         batch_texts=cfg.ner,
         documents=es is not None,
     )
+    pool = None
+    if cfg.workers:
+        from logward.stream._workers import ScrubPool, WorkerSettings
+
+        settings = WorkerSettings(
+            cfg.rules, cfg.ner, cfg.ner_model, cfg.max_record_bytes, es is not None
+        )
+        pool = ScrubPool(cfg.workers, settings, processor)
     reporter = _StatsReporter(cfg.data_dir, f"stream:{cfg.group_id}") if cfg.data_dir else None
     runner: StreamRunner | None = None
     holder: list[StreamRunner] = []
@@ -152,6 +160,7 @@ def run_stream(
             metrics=metrics,
             health=health,
             on_batch=reporter,
+            pool=pool,
         )
         holder.append(runner)
         consumer = make_consumer(cfg, make_listener(runner))
@@ -182,3 +191,5 @@ def run_stream(
                 es.client.close()
             if server is not None:
                 server.stop()
+            if pool is not None:
+                pool.close()

@@ -58,6 +58,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("batch_size", int, "records per batch (default 500)"),
     Option("linger_ms", int, "wait this long for a batch to fill (default 50)"),
     Option("max_record_bytes", int, "records larger than this are quarantined (default 1 MiB)"),
+    Option("workers", int, "scrub in this many worker processes, pipelined (default 0: inline)"),
     Option("seal_key_file", str, "AES-256 key file for the quarantine (else $LOGWARD_SEAL_KEY)"),
     Option("security_protocol", str, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
     Option("sasl_mechanism", str, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"),
@@ -104,6 +105,7 @@ class StreamConfig:
     batch_size: int = 500
     linger_ms: int = 50
     max_record_bytes: int = 1_048_576
+    workers: int = 0
     seal_key_file: str | None = None
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str | None = None
@@ -244,6 +246,8 @@ def load_config(
         raise ConfigError("--exactly-once needs --output-topic (it is Kafka to Kafka)")
     if merged.get("batch_size") == 0:
         raise ConfigError("--batch-size must be at least 1")
+    if not 0 <= merged.get("workers", 0) <= 64:
+        raise ConfigError("--workers must be between 0 and 64")
     if merged.get("sasl_mechanism") and not merged.get("sasl_password"):
         raise ConfigError("--sasl-mechanism needs the password in $LOGWARD_SASL_PASSWORD")
     return StreamConfig(**merged)

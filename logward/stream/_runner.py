@@ -18,16 +18,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from logward.errors import SinkError
 from logward.stream._delivery import Deliverer, DeliveryResult
 from logward.stream._metrics import Health, Metrics
 from logward.stream._processor import Processor
 from logward.stream._record import CleanRecord, InRecord, Outcome
+
+if TYPE_CHECKING:
+    from logward.stream._workers import ScrubPool
 
 __all__ = ["StreamRunner"]
 
@@ -92,6 +96,8 @@ class StreamRunner:
         exactly_once: offsets go into the output transaction.
         metrics, health: operations state.
         on_batch: called with (clean, quarantined) counts per delivered batch.
+        pool: scrub in worker processes; at-least-once then keeps up to
+            ``workers + 1`` polled batches scrubbing while earlier ones are sent.
     """
 
     def __init__(
@@ -107,6 +113,7 @@ class StreamRunner:
         health: Health | None = None,
         on_batch: Callable[[Counter[str]], None] | None = None,
         max_backoff: float = 2.0,
+        pool: ScrubPool | None = None,
     ) -> None:
         self.consumer = consumer
         self.processor = processor
@@ -123,6 +130,10 @@ class StreamRunner:
         self._positions: dict[Any, int] = {}
         self._in_flight: _Flight | None = None
         self.batches = 0
+        self.pool = pool
+        # Batches scrubbing ahead of the one being sent: one per worker, plus one queued.
+        self._depth = pool.workers if pool is not None else 0
+        self._scrubbing: deque[tuple[list[InRecord], Future[list[Outcome]], float]] = deque()
 
     def request_stop(self) -> None:
         """Ask the loop to finish the current batch and stop (signal-safe)."""
@@ -297,18 +308,57 @@ class StreamRunner:
 
         At-least-once keeps one batch in flight: batch N is handed to the
         producer, then batch N+1 is polled and scrubbed while N is transmitted;
-        N is committed only once Kafka acknowledged it.
+        N is committed only once Kafka acknowledged it. With worker processes,
+        up to ``workers + 1`` batches are scrubbed ahead, in order.
         """
+        if self.pool is not None and not self.exactly_once:
+            return self._run_once_pooled()
         batch = self._poll_batch()
         if not batch:
-            self.complete_in_flight()
-            self._update_lag()
-            self.health.set("running")
+            self._idle()
             return 0
         started = time.perf_counter()
+        self._count_in(batch)
+        if self.pool is not None:
+            outcomes = self.pool.result(self.pool.submit(batch), batch)
+        else:
+            outcomes = self.processor.process(batch)
+        self._dispatch(batch, outcomes, started)
+        return len(batch)
+
+    def _run_once_pooled(self) -> int:
+        assert self.pool is not None
+        polled = 0
+        if len(self._scrubbing) <= self._depth and not self._stop.is_set():
+            batch = self._poll_batch()
+            if batch:
+                self._count_in(batch)
+                self._scrubbing.append((batch, self.pool.submit(batch), time.perf_counter()))
+                polled = len(batch)
+        if not self._scrubbing:
+            self._idle()
+            return 0
+        full = len(self._scrubbing) > self._depth
+        if full or polled == 0 or self._scrubbing[0][1].done():
+            self._dispatch_oldest()
+        return polled
+
+    def _dispatch_oldest(self) -> None:
+        assert self.pool is not None
+        batch, future, started = self._scrubbing.popleft()
+        self._dispatch(batch, self.pool.result(future, batch), started)
+
+    def _idle(self) -> None:
+        self.complete_in_flight()
+        self._update_lag()
+        self.health.set("running")
+
+    def _count_in(self, batch: list[InRecord]) -> None:
         for rec in batch:
             self.metrics.records_in.labels(topic=rec.topic).inc()
-        outcomes = self.processor.process(batch)
+
+    def _dispatch(self, batch: list[InRecord], outcomes: list[Outcome], started: float) -> None:
+        """Hand scrubbed outcomes to the sinks (after the batch before them is acked)."""
         counts: Counter[str] = Counter()
         for o in outcomes:
             if isinstance(o, CleanRecord):
@@ -319,16 +369,15 @@ class StreamRunner:
             result = self._deliver(outcomes, flight.next_offsets)
             if result is not None:
                 self._ack(flight, result)
-            return len(batch)
+            return
         try:
             flight.result = self.deliverer.start(outcomes)
         except SinkError:
             result = self._deliver(outcomes, flight.next_offsets)
             if result is not None:
                 self._ack(flight, result)
-            return len(batch)
+            return
         self._in_flight = flight
-        return len(batch)
 
     def run(self) -> int:
         """Loop until ``request_stop``; then flush, commit and return 0."""
@@ -339,6 +388,8 @@ class StreamRunner:
                 self.run_once()
         finally:
             self.health.set("stopping")
+            while self._scrubbing:
+                self._dispatch_oldest()
             self.complete_in_flight()
             self.commit_acked()
         log.info("logward stream stopped after %s batches", self.batches)
