@@ -97,9 +97,7 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             }
         )
 
-    @app.get("/alerts")
-    def alerts_page(
-        request: Request,
+    def alert_listing(
         user: User = viewer,
         rule: Text = None,
         severity: Text = None,
@@ -108,34 +106,9 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
         sort: Literal[tuple(q.ALERT_SORTS)] = "created",  # type: ignore[valid-type]
         order: Order = "desc",
         page: Page = 1,
-    ) -> Response:
-        conn = ctx.conn()
-        listing = q.alert_list(
-            conn,
-            rule=rule,
-            severity=severity,
-            status=status,
-            key=key,
-            sort=sort,
-            order=order,
-            page=page,
-            page_size=ctx.config.page_size,
-        )
-        choices = {c: q.distinct_values(conn, "alerts", c) for c in ("rule", "severity", "status")}
-        return render(request, "alerts.html", user, listing=listing, choices=choices)
-
-    @app.get("/api/alerts")
-    def alerts_api(
-        user: User = viewer,
-        rule: Text = None,
-        severity: Text = None,
-        status: Text = None,
-        key: Text = None,
-        sort: Literal[tuple(q.ALERT_SORTS)] = "created",  # type: ignore[valid-type]
-        order: Order = "desc",
-        page: Page = 1,
-    ) -> JSONResponse:
-        listing = q.alert_list(
+    ) -> q.ListPage:
+        """The filtered, sorted page of alerts both the page and the API show."""
+        return q.alert_list(
             ctx.conn(),
             rule=rule,
             severity=severity,
@@ -146,6 +119,19 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             page=page,
             page_size=ctx.config.page_size,
         )
+
+    alerts_dep = Depends(alert_listing)
+
+    @app.get("/alerts")
+    def alerts_page(
+        request: Request, user: User = viewer, listing: q.ListPage = alerts_dep
+    ) -> Response:
+        conn = ctx.conn()
+        choices = {c: q.distinct_values(conn, "alerts", c) for c in ("rule", "severity", "status")}
+        return render(request, "alerts.html", user, listing=listing, choices=choices)
+
+    @app.get("/api/alerts")
+    def alerts_api(user: User = viewer, listing: q.ListPage = alerts_dep) -> JSONResponse:
         return JSONResponse(
             {
                 "rows": listing.rows,
