@@ -6,13 +6,8 @@ Importing this package loads no model and reads no file.
 from detectors._base import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
 from detectors._ner import SpacyNerDetector, load_ner_detector
-from detectors._pattern import (
-    ContextRule,
-    PatternDetector,
-    PatternRule,
-    PatternSpec,
-    ScanGroupDetector,
-)
+from detectors._pattern import ContextRule, PatternDetector, PatternRule, PatternSpec
+from detectors._scan_group import ScanGroupDetector
 from detectors._validators import VALIDATORS
 
 __all__ = [

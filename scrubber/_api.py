@@ -15,7 +15,8 @@ from typing import Any
 
 from detectors import Detector
 from detectors._keys import KeyNameMatcher, KeyValueDetector
-from detectors._pattern import PatternDetector, ScanGroupDetector
+from detectors._pattern import PatternDetector
+from detectors._scan_group import ScanGroupDetector
 from logward.errors import DetectorError
 from scrubber._engine import CHUNK_CHARS, CHUNK_OVERLAP, Scrubber
 from scrubber._policy import parse_policy
