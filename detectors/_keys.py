@@ -91,11 +91,15 @@ _PAIR = re.compile(
     r"""(?<![A-Za-z0-9_.\-\[\]])["']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63})["']?"""
     r"""[ \t]{0,3}(?:=|:(?!//))[ \t]{0,3}"""
     # The value is read in a lookahead, so a pair inside it ("note: a=b") is found too.
-    r"""(?=(?:"(?P<dq>(?:[^"\\\n]|\\.){0,4096})"|'(?P<sq>[^'\n]{0,4096})'"""
+    # A quoted value runs to its closing quote, or to the end of the line when that
+    # is missing (a cut line); past the cap it is followed to its end.
+    r"""(?=(?:"(?P<dq>(?:[^"\\\n]|\\.){0,4096})|'(?P<sq>[^'\n]{0,4096})"""
     r"""|(?P<bare>[^\s"',;&}\]\[)]{1,""" + str(_BARE_CAP) + "})))"
 )
 # Where a bare value ends; a PII value longer than the cap is followed to its end.
 _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
+# The rest of a quoted value longer than the cap (empty when it was read whole).
+_QUOTED_REST = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*")}
 # The cheap first pass, on the reversed text: a separator, blanks, a quote, then a
 # whole run of key characters (at most 64) that starts (read forwards) with a letter
 # or "_". Every key _PAIR matches is such a run, so texts without one are skipped.
@@ -149,6 +153,9 @@ class KeyValueDetector:
                     if group == "bare" and end - start == _BARE_CAP:
                         stop = _BARE_END.search(text, end)
                         end = len(text) if stop is None else stop.start()
+                    elif group != "bare":
+                        rest = _QUOTED_REST[group].match(text, end)
+                        end = end if rest is None else rest.end()
                     covered = end
                     yield Finding(entity, start, end, self._score, self._name)
                     break

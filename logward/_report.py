@@ -31,6 +31,7 @@ __all__ = ["Report", "build_report", "parse_since", "render"]
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_EARLIEST = -62135596800  # 0001-01-01T00:00:00Z, the first time iso_time formats
 
 
 def parse_since(text: str, now: float) -> float:
@@ -41,16 +42,20 @@ def parse_since(text: str, now: float) -> float:
     """
     match = _DURATION.match(text.strip())
     if match:
-        return now - int(match.group(1)) * _UNITS[match.group(2)]
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"--since {text!r}: expected a duration like 30d, 12h, 90m or an ISO date"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+        since = now - int(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        try:
+            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"--since {text!r}: expected a duration like 30d, 12h, 90m or an ISO date"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        since = moment.timestamp()
+    if since < _EARLIEST:
+        raise ConfigError("--since: the period would start before year 1")
+    return since
 
 
 @dataclass

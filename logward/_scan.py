@@ -87,12 +87,11 @@ def _split(text: str) -> tuple[list[tuple[str | None, str]], bool]:
     """Split an item into (key, text) leaves; plain text is one leaf."""
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return [(None, text)], False
         leaves: list[tuple[str | None, str]] = []
-        _leaves(data, None, leaves)
+        try:
+            _leaves(json.loads(text), None, leaves)
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply: scan as text
+            return [(None, text)], False
         return leaves, True
     return [(None, text)], False
 

@@ -294,4 +294,6 @@ def load_responses(path: str | Path) -> ResponsesConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(file, None, None, f"not valid YAML{where}") from None
+    except RecursionError:
+        raise RuleError(file, None, None, "not valid YAML: nested too deeply") from None
     return parse_responses(data or {}, file, hashlib.sha256(raw).hexdigest()[:12])

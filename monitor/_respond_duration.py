@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -33,6 +34,8 @@ def parse_duration(value: Any, file: str, rule: str | None, field: str) -> float
         match = _PATTERN.match(value)
         if match:
             seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds is None or seconds <= 0:
-        raise RuleError(file, rule, field, "must be a positive duration like 30s, 15m, 1h, 7d")
+    if seconds is None or not 0 < seconds < math.inf:  # NaN fails too
+        raise RuleError(
+            file, rule, field, "must be a positive finite duration like 30s, 15m, 1h, 7d"
+        )
     return seconds

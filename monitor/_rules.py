@@ -46,6 +46,7 @@ file's bytes.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -104,8 +105,8 @@ def parse_duration(value: Any) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     else:
         raise ValueError("expected a duration such as '30s', '5m', '1h' or '1d'")
-    if seconds <= 0:
-        raise ValueError("duration must be positive")
+    if not 0 < seconds < math.inf:  # NaN fails too
+        raise ValueError("duration must be positive and finite")
     return seconds
 
 
@@ -303,8 +304,8 @@ def _rate(c: _Checker, common: dict[str, Any]) -> Rule:
         if method not in _METHODS:
             raise c.fail("baseline.method", f"must be one of {', '.join(_METHODS)}")
         sens = raw.get("sensitivity", 4.0)
-        if isinstance(sens, bool) or not isinstance(sens, int | float) or sens <= 0:
-            raise c.fail("baseline.sensitivity", "must be a positive number")
+        if isinstance(sens, bool) or not isinstance(sens, int | float) or not 0 < sens < math.inf:
+            raise c.fail("baseline.sensitivity", "must be a positive finite number")
         baseline = Baseline(
             method=method,
             warm_up=c.positive_int("baseline.warm_up", raw.get("warm_up", 30)),
@@ -334,6 +335,8 @@ def load_rule_file(path: str | Path) -> Rule:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(file, None, None, f"invalid YAML{where}") from None
+    except RecursionError:
+        raise RuleError(file, None, None, "invalid YAML: nested too deeply") from None
     return _parse_rule(file, data, hashlib.sha256(raw).hexdigest()[:12])
 
 

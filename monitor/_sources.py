@@ -33,13 +33,25 @@ _log = logging.getLogger(__name__)
 Record = tuple[str, int, str]
 
 
+def _origin(name: str) -> str:
+    """A file name as it is recorded: undecodable bytes (surrogate escapes) become U+FFFD.
+
+    SQLite and UTF-8 output refuse lone surrogates, which is how Python spells a
+    file name that is not valid UTF-8.
+    """
+    if name.isascii():
+        return name
+    return name.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def replay_file(path: str | os.PathLike[str]) -> Iterator[Record]:
     """Yield every line of a file (gzip if it ends in ``.gz``) with 1-based numbers."""
     name = str(path)
+    origin = _origin(name)
     opener: Callable[..., IO[str]] = gzip.open if name.endswith(".gz") else open
     with opener(name, "rt", encoding="utf-8", errors="replace", newline="") as fh:
         for n, line in enumerate(fh, 1):
-            yield line.rstrip("\r\n"), n, name
+            yield line.rstrip("\r\n"), n, origin
 
 
 class _Tail:
@@ -47,6 +59,7 @@ class _Tail:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.origin = _origin(path)
         self.fh: IO[bytes] | None = None
         self.inode = -1
         self.offset = 0
@@ -79,7 +92,7 @@ class _Tail:
             for raw in lines:
                 self.offset += len(raw) + 1
                 self.line += 1
-                yield raw.decode("utf-8", "replace").rstrip("\r"), self.line, self.path
+                yield raw.decode("utf-8", "replace").rstrip("\r"), self.line, self.origin
             chunk = self.fh.read(1 << 20)
 
     def rotated(self) -> str | None:
@@ -183,7 +196,7 @@ class FollowSource:
     def positions(self) -> dict[str, str]:
         """``meta`` rows recording each file's inode, offset and line number."""
         return {
-            f"follow:{t.path}": json.dumps({"inode": t.inode, "offset": t.offset, "line": t.line})
+            f"follow:{t.origin}": json.dumps({"inode": t.inode, "offset": t.offset, "line": t.line})
             for t in self._tails
             if t.inode >= 0
         }
@@ -193,7 +206,7 @@ class FollowSource:
         """Read saved positions back with ``get(meta_key)``."""
         out: dict[str, Any] = {}
         for p in paths:
-            raw = get(f"follow:{p}")
+            raw = get(f"follow:{_origin(p)}")
             if raw:
                 try:
                     out[p] = json.loads(raw)

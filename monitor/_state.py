@@ -50,10 +50,11 @@ class StateStore:
             )
             loaded = engine.restore((rule, key, json.loads(state)) for rule, key, state in cur)
             row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (_WATERMARK,)).fetchone()
+            mark = float(row[0]) if row is not None else None
         except (sqlite3.Error, ValueError) as exc:
             raise StoreError(f"cannot load window state: {exc.__class__.__name__}") from exc
-        if row is not None:
-            engine.watermark = max(engine.watermark, float(row[0]))
+        if mark is not None:
+            engine.watermark = max(engine.watermark, mark)
         _log.info("restored %s window keys", loaded)
         return loaded
 

@@ -92,7 +92,34 @@ def _blank(record: logging.LogRecord) -> None:
     if "message" in attrs:
         attrs["message"] = FAILED_PLACEHOLDER
     for key in attrs.keys() - _NOT_EXTRA:
-        attrs[key] = FAILED_PLACEHOLDER
+        if safe_key(key):
+            attrs[key] = FAILED_PLACEHOLDER
+        else:  # the key itself may be PII (an email, a card number): it goes too
+            del attrs[key]
+            _put(attrs, "scrub_failed", FAILED_PLACEHOLDER)
+
+
+def safe_key(key: Any) -> bool:
+    """Whether a key is a plain field name (``user_name``), kept without scrubbing.
+
+    ASCII identifiers without digits are; emails, numbers, addresses and tokens
+    (secrets hold digits) are not: those are scrubbed, or dropped on failure.
+    """
+    return (
+        isinstance(key, str)
+        and key.isascii()
+        and key.isidentifier()
+        and not any(c.isdigit() for c in key)
+    )
+
+
+def _put(attrs: dict[Any, Any], key: Any, value: Any) -> None:
+    """Set ``attrs[key]``, or ``key#2``, ``key#3``... when ``key`` is taken."""
+    new_key, n = key, 2
+    while new_key in attrs:
+        new_key = f"{key}#{n}"
+        n += 1
+    attrs[new_key] = value
 
 
 def _format_failure(msg: Any, args: Any, exc: Exception) -> str:
@@ -142,6 +169,7 @@ class ScrubbingFilter(logging.Filter):
         # 64-bit collision would print another scrubbed text, never a raw one).
         self._cache: dict[int, tuple[str, Counter[str] | None]] = {}
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
+        self._clean_keys: set[Any] = set()
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
 
@@ -218,7 +246,17 @@ class ScrubbingFilter(logging.Filter):
             if "message" in attrs:
                 attrs["message"] = record.getMessage()
             for key in attrs.keys() - _NOT_EXTRA:
-                attrs[key] = self._scrub_extra(engine, key, attrs[key])
+                value = self._scrub_extra(engine, key, attrs[key])
+                new_key = (
+                    key
+                    if safe_key(key) or key in self._clean_keys
+                    else self._scrub_key(engine, key)
+                )
+                if new_key == key:
+                    attrs[key] = value
+                else:  # JSON formatters print the attribute names of extras too
+                    del attrs[key]
+                    _put(attrs, new_key, value)
 
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:
@@ -244,6 +282,16 @@ class ScrubbingFilter(logging.Filter):
                 self._cache.clear()
             self._cache[digest] = (result, counts)
         return result
+
+    def _scrub_key(self, engine: Scrubber, key: Any) -> Any:
+        """Scrub the name of an ``extra`` attribute as ``scrub_mapping`` scrubs keys."""
+        scrubbed = next(iter(engine.scrub_mapping({key: None})))
+        if scrubbed == key:
+            with self._lock:
+                if len(self._clean_keys) >= self._cache_size:
+                    self._clean_keys.clear()
+                self._clean_keys.add(key)
+        return scrubbed
 
     def _scrub_extra(self, engine: Scrubber, key: str, value: Any) -> Any:
         """Scrub one ``extra`` value; small scalar values and flat dicts are cached."""

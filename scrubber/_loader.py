@@ -153,6 +153,8 @@ def _read(file: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(str(file), None, None, f"invalid YAML{where}") from None
+    except RecursionError:
+        raise RuleError(str(file), None, None, "invalid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise RuleError(str(file), None, None, "must be a YAML mapping")
     return data
@@ -288,6 +290,8 @@ def _compile(regex: str, flags: int, file: str, rule: str, where: str) -> None:
         re.compile(regex, flags)
     except re.error as exc:
         raise RuleError(file, rule, where, f"invalid regex: {exc}") from None
+    except (OverflowError, RecursionError) as exc:  # e.g. a{4294967296}, deep nesting
+        raise RuleError(file, rule, where, f"invalid regex: {type(exc).__name__}") from None
 
 
 def _score(value: Any, file: str, rule: str, where: str) -> float:

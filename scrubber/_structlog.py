@@ -27,12 +27,14 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber._filter import _put, safe_key
 from scrubber._surrogate import surrogate_exc_info
 
 __all__ = ["StructlogScrubber", "scrub_processor"]
 
 # Entries ProcessorFormatter adds for its own use (removed before rendering).
 _PASSTHROUGH = frozenset({"_record", "_from_structlog"})
+_CLEAN_KEYS_LIMIT = 4096
 
 
 def _exc_info(engine: Scrubber, value: Any) -> Any:
@@ -72,6 +74,7 @@ class StructlogScrubber:
         self._ner = ner
         self._ner_model = ner_model
         self._lock = threading.Lock()
+        self._clean_keys: set[str] = set()
 
     @property
     def scrubber(self) -> Scrubber:
@@ -113,15 +116,32 @@ class StructlogScrubber:
                 elif key == "exc_info":
                     out[key] = _exc_info(engine, value)
                 else:
-                    out[str(key)] = engine.scrub_value(value, str(key))
+                    name = str(key)
+                    scrubbed = engine.scrub_value(value, name)
+                    if not safe_key(name) and name not in self._clean_keys:
+                        # A key may hold PII too (``log.info("seen", **{email: 1})``).
+                        new_name = str(next(iter(engine.scrub_mapping({name: None}))))
+                        if new_name != name:
+                            _put(out, new_name, scrubbed)
+                            continue
+                        with self._lock:
+                            if len(self._clean_keys) >= _CLEAN_KEYS_LIMIT:
+                                self._clean_keys.clear()
+                            self._clean_keys.add(name)
+                    out[name] = scrubbed
             return out
         except Exception:
             if engine is not None:
                 engine.stats.add_failure()
-            return {
-                str(k): (v if k in _PASSTHROUGH else FAILED_PLACEHOLDER)
-                for k, v in event_dict.items()
-            }
+            failed: dict[str, Any] = {}
+            for k, v in event_dict.items():
+                if k in _PASSTHROUGH:
+                    failed[k] = v
+                elif safe_key(k):
+                    failed[k] = FAILED_PLACEHOLDER
+                else:  # the key itself may be PII
+                    _put(failed, "scrub_failed", FAILED_PLACEHOLDER)
+            return failed
 
 
 def scrub_processor(

@@ -80,12 +80,8 @@ class StructuredScrubber:
         matcher = self._engine.key_matcher
         out: dict[Any, Any] = {}
         for key, item in data.items():
-            if isinstance(key, str):
-                item_entity = entity or matcher.entity_for(key)
-                new_key: Any = self._key(key, counts)
-            else:
-                item_entity = entity
-                new_key = key if _is_plain_scalar(key) else self._key(str(key), counts)
+            item_entity = (entity or matcher.entity_for(key)) if isinstance(key, str) else entity
+            new_key = self.key(key, counts)
             scrubbed = self._value(item, item_entity, depth + 1, counts)
             if scrubbed is _DROP:
                 continue
@@ -96,6 +92,18 @@ class StructuredScrubber:
                 new_key = f"{new_key}#{n}"
             out[new_key] = scrubbed
         return out
+
+    def key(self, key: Any, counts: Counter[str] | None) -> Any:
+        """Scrub a mapping key: strings (and the ``str()`` of objects) as text; ints
+        of 7+ digits as values are (they become strings only if redacted).
+        """
+        if isinstance(key, str):
+            return self._key(key, counts)
+        if isinstance(key, int) and not isinstance(key, bool) and abs(key) >= _BIG_INT:
+            text = str(int(key))
+            scrubbed = self._key(text, counts)
+            return key if scrubbed == text else scrubbed
+        return key if _is_plain_scalar(key) else self._key(str(key), counts)
 
     def _key(self, key: str, counts: Counter[str] | None) -> str:
         if key in self._clean_keys:

@@ -3,8 +3,10 @@
 Formatters such as ecs-logging read ``exc_info`` directly (``str(exc)``,
 ``type(exc).__name__``, the traceback frames), so the adapters replace the
 exception by a *surrogate*: same type name, but its message, notes and chained
-causes are scrubbed. Its traceback frames (code locations, never runtime
-values) are kept for debugging. Other values are left to the engine's
+causes are scrubbed. Its traceback keeps the code locations (file, line,
+function) for debugging, on stand-in frames without the runtime values:
+formatters that print frame locals (structlog's ``dict_tracebacks``, rich)
+would print them raw. Other values are left to the engine's
 ``scrub_value``.
 """
 
@@ -13,7 +15,8 @@ from __future__ import annotations
 import threading
 import traceback
 import weakref
-from types import TracebackType
+from collections.abc import Iterator
+from types import CodeType, FrameType, FunctionType, GeneratorType, TracebackType
 from typing import Protocol, TypeAlias
 
 __all__ = ["ExcInfo", "TextScrubber", "format_exc_info", "surrogate_exc_info"]
@@ -73,7 +76,7 @@ def _surrogate(
         return done
     new = _surrogate_type(type(exc))(scrubber.scrub_text(_exc_message(exc)))
     seen[id(exc)] = new
-    new.__traceback__ = exc.__traceback__
+    new.__traceback__ = locals_free(exc.__traceback__)
     notes = getattr(exc, "__notes__", None)
     if isinstance(notes, list):
         new.__notes__ = [scrubber.scrub_text(str(n)) for n in notes]
@@ -112,7 +115,61 @@ def surrogate_exc_info(scrubber: TextScrubber, exc_info: ExcInfo) -> ExcInfo:
         The surrogate triple.
     """
     surrogate = _surrogate(scrubber, exc_info[1], {}, 0)
-    return (type(surrogate), surrogate, exc_info[2])
+    tb = exc_info[2]
+    tb = surrogate.__traceback__ if tb is exc_info[1].__traceback__ else locals_free(tb)
+    return (type(surrogate), surrogate, tb)
+
+
+def locals_free(tb: TracebackType | None) -> TracebackType | None:
+    """Copy a traceback onto stand-in frames: same files, lines and functions, and
+    no variables (a frame's ``f_locals`` and ``f_globals`` can hold any PII).
+    """
+    entries: list[tuple[FrameType, int]] = []
+    while tb is not None and len(entries) < MAX_FRAMES:
+        entries.append((_stand_in_frame(tb.tb_frame.f_code), tb.tb_lineno))
+        tb = tb.tb_next
+    copy: TracebackType | None = None
+    for frame, lineno in reversed(entries):
+        # tb_lasti -1: no instruction offset, so formatters use tb_lineno.
+        copy = TracebackType(copy, frame, -1, lineno)
+    return copy
+
+
+def _stand_in_frame(code: CodeType) -> FrameType:
+    """The frame of an empty, unstarted generator located like ``code`` (cached).
+
+    Unstarted, it has no variables and no ``f_back`` (a finished function's frame
+    would link to its callers' frames, and so to their variables).
+    """
+    key = (code.co_filename, code.co_name, code.co_qualname, code.co_firstlineno)
+    stand_in = _frames.get(key)
+    if stand_in is None:
+        relocated = _stand_in.__code__.replace(
+            co_filename=code.co_filename,
+            co_name=code.co_name,
+            co_qualname=code.co_qualname,
+            co_firstlineno=code.co_firstlineno,
+        )
+        stand_in = FunctionType(relocated, {})()
+        with _types_lock:
+            if len(_frames) >= _MAX_CACHED_FRAMES:
+                _frames.clear()
+            _frames[key] = stand_in
+    frame = stand_in.gi_frame
+    if frame is None:  # only a finished generator has none
+        raise RuntimeError("stand-in generator has no frame")
+    return frame
+
+
+def _stand_in() -> Iterator[None]:
+    """Never run: its code, relocated, gives stand-in frames."""
+    yield
+
+
+# Frames beyond this many are not copied (the innermost are cut, as with a limit).
+MAX_FRAMES = 1000
+_MAX_CACHED_FRAMES = 4096
+_frames: dict[tuple[str, str, str, int], GeneratorType[None, None, None]] = {}
 
 
 def format_exc_info(exc_info: ExcInfo) -> str:

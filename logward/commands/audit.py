@@ -12,6 +12,7 @@ import argparse
 import csv
 import getpass
 import json
+import math
 import sqlite3
 import sys
 from datetime import UTC, datetime
@@ -51,9 +52,13 @@ def parse_since(text: str) -> float:
     from logward.errors import ConfigError
 
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):
+            raise ConfigError("--since must be an ISO 8601 date/time or epoch seconds")
+        return seconds
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -156,10 +161,15 @@ def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
 def _cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from logward.errors import ConfigError
+
     rows = _rows(args)
     if args.output:
-        with Path(args.output).open("w", encoding="utf-8", newline="") as handle:
-            _write(rows, args.format, handle)
+        try:
+            with Path(args.output).open("w", encoding="utf-8", newline="") as handle:
+                _write(rows, args.format, handle)
+        except OSError as exc:
+            raise ConfigError(f"--output {args.output}: cannot write ({exc.strerror})") from None
         print(f"exported {len(rows)} audit entries to {args.output}", file=sys.stderr)
     else:
         _write(rows, args.format, sys.stdout)

@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build, scrub, self-scan and write the report."""
     from logward._report import build_report, parse_since, render, self_scan
+    from logward.errors import ConfigError
     from monitor import open_store
     from scrubber import get_default_scrubber
 
@@ -47,14 +48,20 @@ def run(args: argparse.Namespace) -> int:
     self_scan(rendered, scrubber)
     if args.format == "csv":
         folder = Path(args.output or "logward-report")
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in rendered.items():
-            (folder / name).write_text(text, encoding="utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, text in rendered.items():
+                (folder / name).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output {folder}: cannot write ({exc.strerror})") from None
         print(f"wrote {len(rendered)} CSV files to {folder}", file=sys.stderr)
         return 0
     (text,) = rendered.values()
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--output {args.output}: cannot write ({exc.strerror})") from None
     else:
         sys.stdout.write(text)
     return 0 if report.chain.get("ok") else 1

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["register"]
@@ -49,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("scan: --es needs --index PATTERN")
     if args.kafka and not args.topic:
         raise ConfigError("scan: --kafka needs --topic")
+    for name in args.files or ():
+        if not Path(name).is_file():
+            raise ConfigError(f"{name}: no such file")
     scrubber = load_scrubber(args.rules, ner=not args.no_ner, ner_model=args.ner_model)
     if args.files:
         items = file_items(args.files)

@@ -32,6 +32,9 @@ _READ_SIZE = 1 << 16
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_MAX_LINE_BYTES = 8 << 20
 _TRUNCATED = " [logward: line truncated]"
+# A truncated line is scanned this far past its cut, so that a value the cut
+# splits is still found whole, and redacted whole, instead of leaking in part.
+_CUT_MARGIN = 8 << 10
 _DESCRIPTION = """\
 Scrub PII from log lines read from FILEs (or stdin) and write them to stdout.
 
@@ -110,15 +113,18 @@ class ScrubRun:
 
 def _line_batches(
     source: BinaryIO, batch_size: int, max_line: int, run: ScrubRun
-) -> Iterator[tuple[list[str], bool]]:
-    """Yield ``(lines, last_is_unterminated)`` as soon as complete lines are read.
+) -> Iterator[tuple[list[str], bool, int | None]]:
+    """Yield ``(lines, last_is_unterminated, cut)`` as soon as complete lines are read.
 
     Lines exclude their ``\\n``. Reads at most one chunk ahead, so a slow
-    producer (``tail -f``) sees output as its lines arrive.
+    producer (``tail -f``) sees output as its lines arrive. ``cut`` is set when
+    ``lines[0]`` was truncated: the character offset where it is to be cut (it
+    holds up to ``_CUT_MARGIN`` more bytes, to be scanned, not output).
     """
     read = getattr(source, "read1", source.read)
     pending = b""
     skipping = False  # inside an over-long line, discarding until its end
+    cut_at: int | None = None  # where the truncated line in pending is cut
     while True:
         chunk = read(_READ_SIZE)
         if not chunk:
@@ -133,23 +139,39 @@ def _line_batches(
         cut = data.rfind(b"\n")
         if cut < 0:
             if len(data) > max_line:
-                pending = data[:max_line]
+                cut_at = len(data[:max_line].decode("utf-8", "replace"))
+                pending = data[: max_line + _CUT_MARGIN]
                 skipping = True
                 run.truncated += 1
-                pending += _TRUNCATED.encode()
             else:
                 pending = data
             continue
         complete = data[:cut].decode("utf-8", "replace").split("\n")
+        first_cut, cut_at = cut_at, None
         pending = data[cut + 1 :]
         if len(pending) > max_line:
-            pending = pending[:max_line] + _TRUNCATED.encode()
+            cut_at = len(pending[:max_line].decode("utf-8", "replace"))
+            pending = pending[: max_line + _CUT_MARGIN]
             skipping = True
             run.truncated += 1
         for start in range(0, len(complete), batch_size):
-            yield complete[start : start + batch_size], False
+            yield complete[start : start + batch_size], False, first_cut if start == 0 else None
     if pending:
-        yield [pending.decode("utf-8", "replace")], True
+        yield [pending.decode("utf-8", "replace")], True, cut_at
+
+
+def _scrub_truncated(engine: Scrubber, line: str, cut: int, counts: Counter[str]) -> str:
+    """Scrub the first ``cut`` characters of ``line``, and all of a value the cut splits."""
+    try:
+        for finding in engine.find(line):
+            if finding.start < cut < finding.end:
+                cut = finding.end
+        return engine.scrub_text(line[:cut], counts) + _TRUNCATED
+    except Exception:
+        from scrubber._engine import FAILED_PLACEHOLDER
+
+        engine.stats.add_failure()
+        return FAILED_PLACEHOLDER + _TRUNCATED
 
 
 def _dump_like(obj: Any, original: str) -> str:
@@ -171,12 +193,20 @@ def _scrub_json(engine: Scrubber, line: str, counts: Counter[str]) -> str | None
     return None
 
 
-def _scrub_batch(engine: Scrubber, lines: list[str], counts: Counter[str]) -> list[str]:
-    """Scrub one batch in order: JSON lines as JSON, the others through scrub_texts."""
+def _scrub_batch(
+    engine: Scrubber, lines: list[str], counts: Counter[str], cut: int | None = None
+) -> list[str]:
+    """Scrub one batch in order: JSON lines as JSON, the others through scrub_texts.
+
+    ``cut`` is where ``lines[0]``, a truncated line, is cut (see ``_line_batches``).
+    """
     out: list[str] = [""] * len(lines)
     text_at: list[int] = []
     texts: list[str] = []
     for i, raw in enumerate(lines):
+        if i == 0 and cut is not None:
+            out[0] = _scrub_truncated(engine, raw, cut, counts)
+            continue
         line = raw[:-1] if raw.endswith("\r") else raw
         first = line.lstrip()[:1]
         scrubbed: str | None = None
@@ -232,9 +262,9 @@ def scrub_stream(
     queue = list(sources)
     for index, source in enumerate(queue):
         last = ends_output and index == len(queue) - 1
-        for lines, unterminated in _line_batches(source, batch_size, max_line_bytes, run):
+        for lines, unterminated, cut in _line_batches(source, batch_size, max_line_bytes, run):
             try:
-                scrubbed = _scrub_batch(engine, lines, run.counts)
+                scrubbed = _scrub_batch(engine, lines, run.counts, cut)
             except Exception:
                 from scrubber._engine import FAILED_PLACEHOLDER
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from logward.errors import KeyMaterialError, ParseError
+from logward.errors import ConfigError, KeyMaterialError, ParseError
 from logward.stream._quarantine import SealedEntry, open_entry, read_entry
 from logward.stream._record import CleanRecord, InRecord
 from scrubber._engine import Scrubber
@@ -67,6 +67,11 @@ def iter_quarantine(
         consumer.close(autocommit=False)
 
 
+def _shown(text: str) -> str:
+    """Header text as printable characters: no terminal escapes from the topic."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def inspect_quarantine(
     entries: list[SealedEntry],
     sealer: Sealer,
@@ -79,9 +84,14 @@ def inspect_quarantine(
 
     Returns:
         The number of entries that failed to authenticate with the key.
+
+    Raises:
+        ConfigError: ``reveal_reason`` without ``audit`` (no reveal without a trace).
     """
-    by_class: Counter[str] = Counter(e.error_class for e in entries)
-    by_topic: Counter[str] = Counter(e.topic for e in entries)
+    if reveal_reason is not None and audit is None:
+        raise ConfigError("revealing quarantined payloads needs an audit log")
+    by_class: Counter[str] = Counter(_shown(e.error_class) for e in entries)
+    by_topic: Counter[str] = Counter(_shown(e.topic) for e in entries)
     out(f"{len(entries)} quarantined records; key id {sealer.key_id}")
     for name, n in sorted(by_class.items()):
         out(f"  error class {name}: {n}")
@@ -91,7 +101,9 @@ def inspect_quarantine(
         audit(reveal_reason, {"records": len(entries), "key_id": sealer.key_id})
     bad = 0
     for e in entries:
-        line = f"{e.topic}-{e.partition}-{e.offset} {e.error_class} key={e.key_id} {e.error}"
+        line = _shown(
+            f"{e.topic}-{e.partition}-{e.offset} {e.error_class} key={e.key_id} {e.error}"
+        )
         try:
             record = open_entry(sealer, e)
         except KeyMaterialError as exc:

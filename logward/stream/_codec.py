@@ -61,6 +61,8 @@ def decode_value(data: bytes | None, max_bytes: int) -> Decoded:
             ) from None
         except RecursionError:
             raise ParseError("value is JSON nested too deeply") from None
+        except ValueError:  # an integer over Python's int_max_str_digits
+            raise ParseError("value is JSON with a number too long to convert") from None
     return ("text", text)
 
 
@@ -70,11 +72,22 @@ def decode_header(name: str, data: bytes | None) -> str:
 
 
 def encode_value(kind: str, value: Any) -> bytes | None:
-    """Encode a scrubbed value back to bytes in the form it came in."""
+    """Encode a scrubbed value back to bytes in the form it came in.
+
+    Raises:
+        ParseError: the JSON holds NaN/Infinity or an unpaired surrogate escape.
+    """
     if kind == "empty":
         return None
     if kind == "json":
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:
+            raise ParseError("value is JSON with NaN or an infinite number") from None
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError("value is JSON with an unpaired surrogate escape") from None
     return str(value).encode("utf-8")
 
 

@@ -164,7 +164,7 @@ def _coerce(opt: Option, value: Any, where: str) -> Any:
         if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
             raise ConfigError(f"{where}: expected a list of strings")
         return tuple(i.strip() for i in items if i.strip())
-    if not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int):  # YAML `on` is a bool
         raise ConfigError(f"{where}: expected a string")
     return str(value)
 
@@ -180,7 +180,8 @@ def _read_file(path: str) -> dict[str, Any]:
             data: Any = tomllib.loads(raw.decode("utf-8"))
         else:
             data = yaml.safe_load(raw)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
+    # ValueError: an integer over int_max_str_digits; RecursionError: deep nesting
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise ConfigError(f"{file}: not valid YAML/TOML ({type(exc).__name__})") from None
     if data is None:
         return {}

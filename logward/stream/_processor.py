@@ -36,6 +36,7 @@ __all__ = ["Processor", "safe_message"]
 
 _OURS = frozenset({REDACTIONS_HEADER, SOURCE_HEADER})
 _TOKEN = re.compile(r"<([A-Z][A-Z0-9_]*)>")
+_DEPTH_LIMIT = "DEPTH_LIMIT"  # the entity the engine counts when it cuts off deep JSON
 
 
 def safe_message(scrubber: Scrubber, exc: BaseException) -> str:
@@ -64,7 +65,7 @@ def _has_failure(value: Any) -> bool:
 class _Work:
     record: InRecord
     decoded: Decoded
-    texts: list[str]  # key (if any), header values, then the text value (if text)
+    texts: list[str]  # key (if any), header name/value pairs, then the text value (if text)
     has_key: bool
 
 
@@ -102,6 +103,7 @@ class Processor:
         for name, data in record.headers:
             if name in _OURS:
                 continue
+            texts.append(name)
             texts.append(decode_header(name, data))
         if decoded[0] == "text":
             texts.append(decoded[1])
@@ -116,6 +118,10 @@ class Processor:
                 work.append((i, self._prepare(record)))
             except ParseError as exc:
                 outcomes[i] = QuarantinedRecord(record, "ParseError", str(exc))
+            except Exception as exc:  # never let one record stop the batch
+                outcomes[i] = QuarantinedRecord(
+                    record, "ParseError", safe_message(self.scrubber, exc)
+                )
         if self.batch_texts and work:
             self._scrub_batched(work, outcomes)
         else:
@@ -172,20 +178,32 @@ class Processor:
             return QuarantinedRecord(
                 record, "ScrubFailed", "the scrubbing engine failed on part of this record"
             )
+        if counts.get(_DEPTH_LIMIT):
+            # the engine cut off content past max_depth: seal it whole rather than lose it
+            return QuarantinedRecord(
+                record,
+                "ParseError",
+                f"value is JSON nested deeper than max_depth ({self.scrubber.policy.max_depth})",
+            )
         it = iter(texts)
         key_text = next(it) if item.has_key else None
         headers: list[tuple[str, bytes]] = []
-        for name, _ in (h for h in record.headers if h[0] not in _OURS):
+        for _ in (h for h in record.headers if h[0] not in _OURS):
+            name = next(it)
             headers.append((name, next(it).encode("utf-8")))
         if kind == "text":
             value = next(it)
+        try:
+            encoded = encode_value(kind, value)
+        except ParseError as exc:
+            return QuarantinedRecord(record, "ParseError", str(exc))
         clean_counts = {k: v for k, v in counts.items() if v > 0}
         headers.append((REDACTIONS_HEADER, encode_counts(clean_counts)))
         headers.append((SOURCE_HEADER, record.source_id.encode("utf-8")))
         return CleanRecord(
             source=record,
             key=None if key_text is None else key_text.encode("utf-8"),
-            value=encode_value(kind, value),
+            value=encoded,
             headers=tuple(headers),
             document=(
                 to_document(record, kind, value, key_text, clean_counts) if self.documents else {}

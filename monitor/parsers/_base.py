@@ -52,6 +52,13 @@ DEFAULT_FAILURE_STATUSES: frozenset[int] = frozenset({401, 403})
 SCRUB_FAILED = "[scrub-failed]"
 
 _SCRUB_CACHE_MAX = 4096
+# What the event's consumers can hold: ``iso_time`` formats years 1-9999 and
+# SQLite INTEGER columns hold signed 64-bit values. Counts are summed (rates,
+# alert counts) before they are stored, so one event may weigh at most 2**31 - 1.
+_MIN_TS = -62135596800.0
+_MAX_TS = 253402300799.0
+_MAX_INT = 2**63 - 1
+_MAX_COUNT = 2**31 - 1
 _YEAR_RULES = ("reference", "mtime")
 
 
@@ -141,7 +148,9 @@ class ParserOptions:
         unknown = sorted(set(options) - known)
         if unknown:
             raise ConfigError(f"unknown parser option(s): {', '.join(unknown)}")
-        year_rule = options.get("year_rule") or "reference"
+        year_rule = options.get("year_rule")
+        if year_rule is None:
+            year_rule = "reference"
         if isinstance(year_rule, bool) or not isinstance(year_rule, int | str):
             raise ConfigError("parser option year_rule: expected 'reference', 'mtime' or a year")
         if isinstance(year_rule, str) and year_rule not in _YEAR_RULES:
@@ -231,6 +240,16 @@ def _field_map(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _storable(event: AccessEvent) -> bool:
+    """Whether the event's numbers can be formatted and stored (NaN fails every test)."""
+    status = event.status_code
+    return (
+        _MIN_TS <= event.timestamp <= _MAX_TS
+        and 0 <= event.count <= _MAX_COUNT
+        and (status is None or -_MAX_INT <= status <= _MAX_INT)
+    )
+
+
 class Parser(ABC):
     """Base of every parser: counts lines, never raises on data, scrubs free text.
 
@@ -277,8 +296,11 @@ class Parser(ABC):
             return None
         if event is None:
             stats.skipped += 1
-        else:
-            stats.parsed += 1
+            return None
+        if not _storable(event):
+            stats.unparseable += 1
+            return None
+        stats.parsed += 1
         return event
 
     @abstractmethod

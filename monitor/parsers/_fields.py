@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from monitor.parsers._base import ParserOptions
 
-__all__ = ["classify_http", "first_match", "split_host", "split_target"]
+__all__ = ["classify_http", "first_match", "loads_json", "split_host", "split_target"]
 
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}\Z")
 _IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?\Z")
 _DOMAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?\Z")
 
+# A \uD800-\uDFFF escape: json.loads turns an unpaired one into a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
 _WEB = "web"
 _AUTH = "authentication"
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads``, with unpaired surrogates (``"\\ud800"``) replaced by U+FFFD.
+
+    A lone surrogate cannot be encoded as UTF-8, so SQLite and stdout would
+    refuse the event later; it is replaced here, as invalid UTF-8 bytes are.
+
+    Raises:
+        ValueError: the text is not JSON.
+    """
+    value = json.loads(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        value = _fix_surrogates(value)
+    return value
+
+
+def _fix_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_fix_surrogates(k): _fix_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fix_surrogates(v) for v in value]
+    return value
 
 
 _HOSTS: dict[str, tuple[str | None, str | None]] = {}

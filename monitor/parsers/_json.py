@@ -18,12 +18,11 @@ Query strings, paths and user agents are scrubbed before they are kept.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from monitor._event import ECS_FIELDS, AccessEvent
 from monitor.parsers._base import Parser, Unparseable
-from monitor.parsers._fields import classify_http, split_host, split_target
+from monitor.parsers._fields import classify_http, loads_json, split_host, split_target
 from monitor.parsers._time import TimeConverter
 
 __all__ = ["JsonParser"]
@@ -99,7 +98,7 @@ class JsonParser(Parser):
         if not stripped:
             return None
         try:
-            record = json.loads(stripped)
+            record = loads_json(stripped)
         except ValueError as exc:
             raise Unparseable from exc
         if not isinstance(record, dict):

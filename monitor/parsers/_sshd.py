@@ -61,14 +61,13 @@ last seen for the same ``sshd[pid]``, like fail2ban's multi-line matching.
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import islice
 from typing import Any
 
 from monitor._event import AccessEvent
 from monitor.parsers._base import Parser, Unparseable
-from monitor.parsers._fields import split_host
+from monitor.parsers._fields import loads_json, split_host
 from monitor.parsers._sshd_messages import (
     ACCEPTED,
     CONNECT,
@@ -188,7 +187,7 @@ class SshdParser(Parser):
     def _journal_json(self, line: str) -> tuple[float, str | None, str | None, str] | None:
         """Read one ``journalctl -o json`` record: time, host, pid, message."""
         try:
-            record = json.loads(line)
+            record = loads_json(line)
         except ValueError as exc:
             raise Unparseable from exc
         if not isinstance(record, dict):

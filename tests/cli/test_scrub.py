@@ -130,6 +130,16 @@ def test_over_long_line_is_truncated_with_a_marker(engine):
     assert (2, 1) == (run.lines, run.truncated)
 
 
+@pytest.mark.parametrize("before", [b"", b"short\n"])
+def test_value_split_by_the_truncation_is_redacted_whole(engine, before):
+    """A value cut in two by max_line_bytes is found whole and redacted, not left in part."""
+    long_line = b"x" * 990 + b" " + EMAIL.encode() + b" " + b"y" * 100_000
+    out = scrub_bytes(engine, before + long_line + b"\n", max_line_bytes=1000)
+    expected = b"x" * 990 + b" <EMAIL_ADDRESS> [logward: line truncated]\n"
+    assert before + expected == out
+    assert b"jane" not in out
+
+
 def test_output_is_flushed_before_input_ends(engine):
     """Streaming: lines already read are written before more input arrives."""
 

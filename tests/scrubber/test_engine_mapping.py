@@ -154,3 +154,9 @@ def test_mapping_counts_are_reported(engine):
     counts: Counter[str] = Counter()
     engine.scrub_mapping({"password": "p", "msg": "ip 10.0.0.9"}, counts)
     assert {"PASSWORD": 1, "IP_ADDRESS": 1} == dict(counts)
+
+
+def test_large_integer_keys_holding_pii_are_redacted(engine):
+    """A card number used as an int key is redacted; ordinary int keys keep their type."""
+    out = engine.scrub_mapping({4111111111111111: "x", 1048576: "y", 7: "z"})
+    assert {"<CREDIT_CARD>": "x", 1048576: "y", 7: "z"} == out

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+import traceback
 from collections.abc import Iterable
 
 import ecs_logging
@@ -424,3 +425,57 @@ def test_exception_whose_str_raises_is_logged(engine):
     ScrubbingFilter(engine).filter(record)
     assert record.exc_info is not None
     assert "<exception str() failed: Weird>" == str(record.exc_info[1])
+
+
+def test_extra_attribute_names_holding_pii_are_scrubbed(engine):
+    """An ``extra`` key that is PII is renamed: JSON formatters print attribute names."""
+    handler, out = stream_handler(engine)
+    handler.setFormatter(ecs_logging.StdlibFormatter())
+    make_logger("t.extra_key", handler).info("hi", extra={EMAIL: "seen", "n": 1})
+    doc = json.loads(out.getvalue())
+    assert "seen" == doc["<EMAIL_ADDRESS>"]
+    assert 1 == doc["n"]
+    assert EMAIL not in out.getvalue()
+
+
+def test_broken_engine_drops_extra_names_that_may_be_pii():
+    """If the engine raises, an ``extra`` key that is not a plain identifier is dropped."""
+    engine = BrokenScrubber([])
+    handler = ListHandler()
+    handler.addFilter(ScrubbingFilter(engine))
+    make_logger("t.broken_key", handler).info("hi", extra={EMAIL: 1, "user": 2})
+    (record,) = handler.records
+    assert EMAIL not in vars(record)
+    assert FAILED_PLACEHOLDER == vars(record)["user"]
+    assert FAILED_PLACEHOLDER == vars(record)["scrub_failed"]
+
+
+class ListHandler(logging.Handler):
+    """A handler that keeps the records it emits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_surrogate_traceback_has_no_frame_variables(engine):
+    """Formatters printing frame locals see none: the surrogate's frames are stand-ins."""
+    try:
+        raise_with_pii()
+    except ValueError as exc:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "m", (), (ValueError, exc, exc.__traceback__)
+        )
+        original = traceback.extract_tb(exc.__traceback__)
+    ScrubbingFilter(engine).filter(record)
+    assert record.exc_info is not None
+    tb = record.exc_info[2]
+    assert [(f.filename, f.lineno, f.name) for f in original] == [
+        (f.filename, f.lineno, f.name) for f in traceback.extract_tb(tb)
+    ]
+    while tb is not None:
+        assert ({}, {}, None) == (tb.tb_frame.f_locals, tb.tb_frame.f_globals, tb.tb_frame.f_back)
+        tb = tb.tb_next

@@ -127,6 +127,12 @@ BAD_RULES = [
         "starts_with[1]",
         "invalid regex",
     ),
+    ("patterns:\n  - {regex: 'a{4294967296}', score: 0.5}\n", "patterns[0].regex", "invalid regex"),
+    (
+        "patterns:\n  - {regex: 'a', score: 0.5}\nprefilter: '" + "(" * 2000 + ")" * 2000 + "'\n",
+        "prefilter",
+        "invalid regex",
+    ),
     (
         "patterns:\n  - {regex: 'a', score: 0.5}\nscan_group: g\nfirst_chars: a\n"
         "starts_with: [1]\n",
@@ -176,6 +182,14 @@ def test_invalid_yaml_and_non_mapping(tmp_path):
     write(tmp_path / "b" / "pii", "list.yaml", "- 1\n- 2\n")
     with pytest.raises(RuleError, match="must be a YAML mapping"):
         load_rules(tmp_path / "b")
+
+
+def test_deeply_nested_yaml_is_a_rule_error(tmp_path):
+    """A rule file nested too deeply for the YAML parser is a RuleError naming the file."""
+    path = write(tmp_path / "a" / "pii", "deep.yaml", "name: " + "[" * 50_000 + "]" * 50_000)
+    with pytest.raises(RuleError, match="nested too deeply") as info:
+        load_rules(tmp_path / "a")
+    assert str(path) == info.value.file
 
 
 def test_missing_directories_are_errors(tmp_path):

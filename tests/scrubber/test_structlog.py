@@ -206,3 +206,41 @@ def test_default_engine_is_resolved_lazily(monkeypatch, engine):
     assert [] == calls
     assert {"event": "<EMAIL_ADDRESS>"} == processor(None, "info", {"event": EMAIL})
     assert [1] == calls
+
+
+def test_keys_holding_pii_are_scrubbed(engine):
+    """An event key that is PII is scrubbed like ``scrub_mapping`` keys; others stay."""
+    result = StructlogScrubber(engine)(None, "info", {"event": "seen", EMAIL: 1, "n": 2})
+    assert {"event": "seen", "<EMAIL_ADDRESS>": 1, "n": 2} == result
+
+
+def test_failing_closed_drops_keys_that_may_be_pii():
+    """If the engine raises, a key that is not a plain identifier is not kept either."""
+
+    class Raising(Scrubber):
+        def scrub_value(self, value, key=None, counts=None):
+            raise RuntimeError(value)
+
+    result = StructlogScrubber(Raising([]))(None, "info", {"event": "e", EMAIL: 1})
+    assert {"event": FAILED_PLACEHOLDER, "scrub_failed": FAILED_PLACEHOLDER} == result
+
+
+def test_dict_tracebacks_after_the_processor_show_no_locals(engine):
+    """Placed before dict_tracebacks, the surrogate's frames carry no raw locals."""
+    processors = [
+        StructlogScrubber(engine),
+        structlog.processors.dict_tracebacks,
+        structlog.processors.JSONRenderer(),
+    ]
+
+    def emit(log):
+        try:
+            fail_with_pii()
+        except ValueError:
+            log.exception("failed")
+
+    text = render(processors, emit)
+    (exc,) = json.loads(text)["exception"]
+    assert EMAIL not in text
+    frame = next(f for f in exc["frames"] if f["name"] == "fail_with_pii")
+    assert {} == frame["locals"]

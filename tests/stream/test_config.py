@@ -140,3 +140,29 @@ def test_sasl_without_password_refused():
     """SASL without a password in the environment is a clear error."""
     with pytest.raises(ConfigError, match="LOGWARD_SASL_PASSWORD"):
         load_config({**BASE, "sasl_mechanism": "PLAIN"}, env={})
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("big.yaml", "batch_size: " + "9" * 5000 + "\n"),
+        ("big.toml", "batch_size = " + "9" * 5000 + "\n"),
+        ("deep.yaml", "[" * 20_000 + "\n"),
+        ("deep.toml", "a = " + "[" * 20_000 + "\n"),
+    ],
+)
+def test_hostile_config_file_is_a_config_error_naming_the_file(tmp_path, name, text):
+    """Huge numbers or deep nesting in a config file give a ConfigError naming it."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=name) as info:
+        load_config({**BASE, "config": str(path)}, env={})
+    assert "9999" not in str(info.value)
+
+
+def test_yaml_boolean_for_a_string_setting_refused(tmp_path):
+    """`output_topic: off` (a YAML boolean) is an error, not a topic named "False"."""
+    path = tmp_path / "s.yaml"
+    path.write_text("output_topic: off\n")
+    with pytest.raises(ConfigError, match=r"s\.yaml: field 'output_topic': expected a string"):
+        load_config({**BASE, "output_topic": None, "config": str(path)}, env={})
