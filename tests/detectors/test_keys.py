@@ -98,3 +98,27 @@ def test_long_bare_value_under_pii_key_is_removed_whole(matcher):
     text = "token=" + "x" * 5000 + " next"
     found = list(det.detect(text))
     assert [(6, 5006)] == [(f.start, f.end) for f in found]
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_long_quoted_value_under_pii_key_is_removed_whole(matcher, quote):
+    """A quoted value longer than the scan cap is still redacted to its closing quote."""
+    det = KeyValueDetector(matcher)
+    text = f"token={quote}{'x' * 5000}{quote} next"
+    found = list(det.detect(text))
+    assert [(7, 5007)] == [(f.start, f.end) for f in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('token="abc123', "abc123"),
+        ("token='abc123", "abc123"),
+        ('{"token": "abc123', "abc123"),
+        ('token="abc\nnext=1', "abc"),
+    ],
+)
+def test_unterminated_quoted_value_is_redacted_to_the_line_end(matcher, text, value):
+    """A quoted value missing its closing quote (a cut line) is still found."""
+    det = KeyValueDetector(matcher)
+    assert [value] == [text[f.start : f.end] for f in det.detect(text)]
