@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 FAILED_PLACEHOLDER = "<SCRUB_FAILED>"
+_SPACE = re.compile(r"\s")
 DEPTH_PLACEHOLDER = "<SCRUB_DEPTH_LIMIT>"
 # Texts longer than this are scanned in chunks overlapping by CHUNK_OVERLAP, so a
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
@@ -299,14 +300,23 @@ class Scrubber:
         if len(text) <= self._chunk:
             return [f for d in detectors for f in d.detect(text)]
         found: list[Finding] = []
+        space_at = -1  # the first whitespace at or after the last position looked from
         for offset in range(0, len(text), self._step):
             chunk = text[offset : offset + self._chunk]
+            last = offset + self._chunk >= len(text)
             for d in detectors:
-                found.extend(
-                    Finding(f.entity, f.start + offset, f.end + offset, f.score, f.detector)
-                    for f in d.detect(chunk)
-                )
-            if offset + self._chunk >= len(text):
+                for f in d.detect(chunk):
+                    end = f.end + offset
+                    if not last and f.end == len(chunk):
+                        # A value reaching the chunk's end may go on (a long token
+                        # after its key): the next chunk cannot tell, so it is
+                        # redacted up to the next whitespace (fail closed).
+                        if space_at < end:
+                            space = _SPACE.search(text, end)
+                            space_at = len(text) if space is None else space.start()
+                        end = space_at
+                    found.append(Finding(f.entity, f.start + offset, end, f.score, f.detector))
+            if last:
                 break
         return found
 

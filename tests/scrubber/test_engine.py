@@ -169,6 +169,16 @@ def test_long_text_is_chunked_without_losing_boundary_findings():
     assert "x" * 95 + "<S>" + "y" * 300 + "<S>" == out
 
 
+def test_value_running_past_its_chunk_is_redacted_to_its_end():
+    """A value found up to a chunk's end is not left to leak in the next chunks."""
+    from detectors import KeyNameMatcher, KeyValueDetector
+
+    detector = KeyValueDetector(KeyNameMatcher({"token": "SECRET"}))
+    engine = Scrubber([detector], chunk_chars=100, chunk_overlap=20)
+    out = engine.scrub_text("a token=" + "x" * 500 + " end token=" + "y" * 30 + " z")
+    assert "a token=<SECRET> end token=<SECRET> z" == out
+
+
 def test_chunk_settings_are_checked():
     """An overlap as large as the chunk is refused at construction."""
     with pytest.raises(ValueError):
