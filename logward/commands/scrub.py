@@ -283,7 +283,8 @@ def _run(args: argparse.Namespace) -> int:
     """Run ``logward scrub`` with parsed arguments; returns the exit status."""
     names: list[str] = list(args.files) or ["-"]
     for name in names:
-        if name != "-" and not Path(name).is_file():
+        # Regular files, named pipes and process substitution (``<(cmd)``) are all fine.
+        if name != "-" and (not Path(name).exists() or Path(name).is_dir()):
             raise ConfigError(f"cannot read input file {name!r}: not a readable file")
     if args.rules is not None and not args.rules.is_dir():
         raise ConfigError(f"--rules {str(args.rules)!r} is not a directory")
@@ -308,7 +309,13 @@ def _run(args: argparse.Namespace) -> int:
             if name == "-":
                 scrub_stream(engine, [sys.stdin.buffer], stdout, **options)
             else:
-                with Path(name).open("rb") as source:
+                try:
+                    source = Path(name).open("rb")  # noqa: SIM115 - closed below
+                except OSError as exc:
+                    raise ConfigError(
+                        f"cannot read input file {name!r}: {exc.strerror or type(exc).__name__}"
+                    ) from None
+                with source:
                     scrub_stream(engine, [source], stdout, **options)
     except BrokenPipeError:
         # The reader went away (``| head``): stop quietly, with no flush error at exit.

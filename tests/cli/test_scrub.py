@@ -214,6 +214,38 @@ def test_cli_missing_file_is_a_usage_error(tmp_path):
     assert b"missing.log" in result.stderr
 
 
+def test_cli_reads_a_named_pipe(tmp_path):
+    """A FIFO (as from process substitution ``<(cmd)``) is read like a file."""
+    import os
+    import threading
+
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with fifo.open("wb") as writer:
+            writer.write(f"piped {EMAIL}\n".encode())
+
+    thread = threading.Thread(target=feed)
+    thread.start()
+    result = run_cli(str(fifo))
+    thread.join(10)
+    assert (0, b"piped <EMAIL_ADDRESS>\n") == (result.returncode, result.stdout)
+
+
+def test_cli_unopenable_input_is_a_usage_error(tmp_path):
+    """An input that exists but cannot be opened (a UNIX socket) exits 2 naming it."""
+    import socket
+
+    path = tmp_path / "app.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        result = run_cli(str(path))
+    assert (2, b"") == (result.returncode, result.stdout)
+    assert b"app.sock" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [
