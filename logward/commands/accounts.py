@@ -59,7 +59,10 @@ def register(subparsers: Any) -> None:
 
 def _actor(args: argparse.Namespace) -> str:
     if args.actor:
-        return str(args.actor)
+        # Free text typed by a person goes into the audit log: scrub it like any other.
+        from monitor._respond_record import default_scrub
+
+        return default_scrub(str(args.actor))
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):

@@ -93,6 +93,21 @@ def test_reinstate_default_actor_is_os_user(data_dir, capsys, monkeypatch):
     conn.close()
 
 
+def test_reinstate_actor_free_text_is_scrubbed(data_dir, capsys):
+    """PII typed into --actor never reaches the audit log or the revocations table."""
+    run(
+        capsys,
+        "accounts", "reinstate", "bob", "--reason", "ok",
+        "--actor", "alice.jones@example.com", "--data-dir", str(data_dir),
+    )  # fmt: skip
+    conn = open_store(data_dir)
+    stored = conn.execute("SELECT reinstated_by FROM revocations").fetchone()[0]
+    last = list(AuditLog(conn).entries())[-1]
+    conn.close()
+    assert "<EMAIL_ADDRESS>" == stored
+    assert "<EMAIL_ADDRESS>" == last.actor
+
+
 def test_reinstate_unrevoked_account_is_an_error(data_dir, capsys):
     """Reinstating an account that is not revoked exits 2 with a clear message."""
     code, _, err = run(
