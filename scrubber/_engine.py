@@ -37,6 +37,7 @@ from typing import Any
 from detectors import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher
 from detectors._pattern import lower
+from scrubber._fold import fold_for_detection
 from scrubber._overlap import resolve_overlaps
 from scrubber._policy import ScrubPolicy
 from scrubber._structured import StructuredScrubber
@@ -172,8 +173,9 @@ class Scrubber:
             Exception: whatever a detector raises (``scrub_text`` fails closed instead).
         """
         found = self._raw_findings(text, self._plain)
+        probe = fold_for_detection(text)
         for detector in self._batch:
-            found.extend(detector.detect(text))
+            found.extend(detector.detect(probe))
         return self._resolve(found, text)
 
     def find_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
@@ -218,7 +220,8 @@ class Scrubber:
             if self._batch or len(text) > self._chunk:
                 kept = self.find(text)
             else:
-                found = [f for d in self._active(text) for f in d.detect(text)]
+                probe = fold_for_detection(text)
+                found = [f for d in self._active(probe) for f in d.detect(probe)]
                 if not found:
                     return text, None
                 kept = self._resolve(found, text)
@@ -295,6 +298,7 @@ class Scrubber:
                     counts[entity] += count
 
     def _raw_findings(self, text: str, detectors: Sequence[Detector]) -> list[Finding]:
+        text = fold_for_detection(text)  # same length: offsets hold for the original
         if detectors is self._plain:
             detectors = self._active(text)
         if len(text) <= self._chunk:
@@ -337,6 +341,7 @@ class Scrubber:
         return active
 
     def _batch_findings(self, texts: list[str]) -> list[list[Finding] | None]:
+        texts = [fold_for_detection(t) for t in texts]
         merged: list[list[Finding] | None] = [[] for _ in texts]
         for detector in self._batch:
             try:
