@@ -76,6 +76,26 @@ def _order_sql(sorts: Mapping[str, str], sort: str, order: str) -> str:
     return ", ".join(rendered)
 
 
+def _equals(where: list[str], params: list[Any], pairs: Sequence[tuple[str, Any]]) -> None:
+    """Add ``column = ?`` for each given (non-empty) filter value."""
+    for column, value in pairs:
+        if value is not None and value != "":
+            where.append(f"{column} = ?")
+            params.append(value)
+
+
+def _between(
+    where: list[str], params: list[Any], column: str, since: float | None, until: float | None
+) -> None:
+    """Add the time bounds that are given."""
+    if since is not None:
+        where.append(f"{column} >= ?")
+        params.append(since)
+    if until is not None:
+        where.append(f"{column} <= ?")
+        params.append(until)
+
+
 def _page(
     conn: sqlite3.Connection,
     table: str,
@@ -111,10 +131,7 @@ def alert_list(
     """Alerts filtered by rule/severity/status and a substring of the key, sorted and paged."""
     where: list[str] = []
     params: list[Any] = []
-    for column, value in (("rule", rule), ("severity", severity), ("status", status)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    _equals(where, params, (("rule", rule), ("severity", severity), ("status", status)))
     if key:
         where.append("key_text LIKE ? ESCAPE '\\'")
         params.append(f"%{like_escape(key)}%")
@@ -152,23 +169,9 @@ def event_list(
     """Scrubbed events filtered by account, address, outcome, category, time and source line."""
     where: list[str] = []
     params: list[Any] = []
-    for column, value in (
-        ("user_name", user),
-        ("source_ip", ip),
-        ("outcome", outcome),
-        ("category", category),
-        ("file", file),
-        ("line", line),
-    ):
-        if value is not None and value != "":
-            where.append(f"{column} = ?")
-            params.append(value)
-    if since is not None:
-        where.append("ts >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("ts <= ?")
-        params.append(until)
+    pairs = (("user_name", user), ("source_ip", ip), ("outcome", outcome))
+    _equals(where, params, (*pairs, ("category", category), ("file", file), ("line", line)))
+    _between(where, params, "ts", since, until)
     rows, total, page, pages = _page(
         conn,
         "events",
@@ -198,18 +201,8 @@ def _audit_where(
 ) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
-    if actor:
-        where.append("actor = ?")
-        params.append(actor)
-    if action:
-        where.append("action = ?")
-        params.append(action)
-    if since is not None:
-        where.append("ts >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("ts <= ?")
-        params.append(until)
+    _equals(where, params, (("actor", actor), ("action", action)))
+    _between(where, params, "ts", since, until)
     return where, params
 
 
