@@ -137,6 +137,14 @@ def _wait(predicate, timeout: float) -> bool:
     return False
 
 
+def _follow_argv(log: Path, data: Path, *extra: str) -> list[str]:
+    """``logward monitor run --follow`` on an sshd log (2024) with a data directory."""
+    return [
+        sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
+        "--year", "2024", "--follow", str(log), "--data-dir", str(data), *extra,
+    ]  # fmt: skip
+
+
 @pytest.mark.integration
 def test_run_follow_alerts_live_and_stops_on_sigterm(tmp_path):
     """run --follow raises an alert for lines appended live and checkpoints on SIGTERM."""
@@ -146,21 +154,7 @@ def test_run_follow_alerts_live_and_stops_on_sigterm(tmp_path):
     out = (tmp_path / "out.jsonl").open("w")
     err = (tmp_path / "err.txt").open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "logward",
-            "monitor",
-            "run",
-            "--format",
-            "sshd",
-            "--year",
-            "2024",
-            "--follow",
-            str(log),
-            "--data-dir",
-            str(data),
-        ],
+        _follow_argv(log, data),
         stdout=out,
         stderr=err,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -246,22 +240,7 @@ class _Monitor:
         self.err = tmp_path / f"{tag}.err"
         self._handles = [self.out.open("w"), self.err.open("w")]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "logward",
-                "monitor",
-                "run",
-                "--format",
-                "sshd",
-                "--year",
-                "2024",
-                "--follow",
-                str(log),
-                "--data-dir",
-                str(data),
-                "--dry-run",
-            ],
+            _follow_argv(log, data, "--dry-run"),
             stdout=self._handles[0],
             stderr=self._handles[1],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
