@@ -260,8 +260,10 @@ SHAPES: tuple[Shape, ...] = (
 
 
 def _row(head: str, value: str, tail: str, entity: str, source: str, shape: str) -> dict[str, Any]:
-    span = {"start": len(head), "end": len(head) + len(value), "entity_type": entity}
-    return {"text": head + value + tail, "spans": [span], "source": source, "shape": shape}
+    spans = [{"start": len(head), "end": len(head) + len(value), "entity_type": entity}]
+    if shape == "access":  # the client address that starts an access line is PII too
+        spans.insert(0, {"start": 0, "end": head.index(" "), "entity_type": "IP_ADDRESS"})
+    return {"text": head + value + tail, "spans": spans, "source": source, "shape": shape}
 
 
 def generate(split: str, seed: int = 20261204) -> list[dict[str, Any]]:

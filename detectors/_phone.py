@@ -29,6 +29,8 @@ _DATE = re.compile(
     r"|\d\d?[-/.]\d\d?[-/.](?:1[89]|20)\d\d"
 )
 _IPV4ISH = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# An access line's status and size ("200 28643") look like a two-part number.
+_STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}")
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
 VALID = 0.9
@@ -60,6 +62,8 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
     separators = sum(1 for c in core if not c.isdigit() and c != "+")
     if separators == 1 and "." in core:
         return None  # a decimal number
+    if "/" in core and n < 7:
+        return None  # a fraction or a counter (12/100)
     pn = _pn()
     if core.startswith(("+", "00")):
         try:
@@ -69,13 +73,15 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         if pn.is_possible_number(number):
             return VALID
         return SEPARATED if 8 <= n <= 15 else BARE
+    if not separators and n < 10:
+        return BARE
     for region in regions:
         try:
             number = pn.parse(core, region)
         except pn.NumberParseException:
             continue
         if pn.is_valid_number(number):
-            return VALID if separators or n >= 10 else SEPARATED
-    if separators and 7 <= n <= 13:
+            return VALID if separators and n >= 7 else SEPARATED if n >= 10 else BARE
+    if separators and 7 <= n <= 13 and not _STATUS_SIZE.fullmatch(core):
         return SEPARATED
     return BARE
