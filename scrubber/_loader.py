@@ -20,6 +20,7 @@ One rule per file. A ``pattern`` rule::
     first_chars: '\\d(+'            # ... then every match must start with one of these
     word_start: true                # ... and never right after an ASCII letter or digit
     starts_with: ['\\d{3}']         # ... optional: regexes all matching where valid matches start
+    regions: [US, GB]               # phone rules: libphonenumber decides the base score
     keys: [email, e_mail]           # key names whose values are this entity
     exclude_keys: [email_verified]  # key names that are never PII
 
@@ -67,11 +68,13 @@ _PATTERN_ONLY = frozenset(
         "first_chars",
         "word_start",
         "starts_with",
+        "regions",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
 _CONTEXT_FIELDS = frozenset({"words", "boost", "negative", "penalty", "window"})
 _ENTITY = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+_REGION = re.compile(r"[A-Z]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +311,10 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
     for i, shape in enumerate(starts_with):
         _compile(f"(?<=(?=(?:{shape})).)", 0, file, name, f"starts_with[{i}]")
+    regions = _strings(data.get("regions", []), file, name, "regions")
+    for i, region in enumerate(regions):
+        if not _REGION.fullmatch(region):
+            raise RuleError(file, name, f"regions[{i}]", "must be an ISO 3166 alpha-2 code")
     return PatternRule(
         name=name,
         entity=entity,
@@ -321,6 +328,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         first_chars=first_chars,
         word_start=word_start,
         starts_with=tuple(starts_with),
+        regions=tuple(regions),
     )
 
 
