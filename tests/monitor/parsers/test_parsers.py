@@ -104,6 +104,7 @@ def test_stats_count_parsed_skipped_and_unparseable():
         "skipped": 2,
         "unparseable": 1,
         "scrub_failures": 0,
+        "suspicious": 0,
     } == stats.as_dict()
 
 
