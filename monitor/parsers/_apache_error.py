@@ -96,6 +96,8 @@ class ApacheErrorParser(Parser):
     """Parse Apache error-log auth failures (see the module docstring)."""
 
     format = "apache-error"
+    free_text = ("source_domain",)
+    modes = ("aggressive", "normal")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

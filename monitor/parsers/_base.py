@@ -18,6 +18,7 @@ addresses are evidence and are kept as written. If ``scrub`` fails the text is r
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from monitor.parsers._paths import normalise_login_path
 __all__ = [
     "DEFAULT_FAILURE_STATUSES",
     "DEFAULT_LOGIN_PATHS",
+    "FREE_TEXT",
     "SCRUB_FAILED",
     "ParseStats",
     "Parser",
@@ -69,7 +71,7 @@ _YEAR_RULES = ("reference", "mtime")
 
 # Free-text fields of an event, scrubbed before it is kept (issue 9): all but the
 # evidence (user.name, source.ip), the validated outcome and our own file path.
-_FREE_TEXT = (
+FREE_TEXT: tuple[str, ...] = (
     "category",
     "action",
     "user_id",
@@ -80,6 +82,12 @@ _FREE_TEXT = (
     "url_query",
     "service_name",
     "host_name",
+)
+
+
+# A user name (client-written) that carries an address or a forged log tail.
+_FORGED_USER = re.compile(
+    r" from | port \d|client: |server: |rhost=|\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*::?[0-9a-fA-F]*:"
 )
 
 
@@ -309,6 +317,11 @@ class Parser(ABC):
     """
 
     format: ClassVar[str]
+    # Event attributes holding text a client or a log writer chose (scrubbed);
+    # parsers that set some of them from constants leave those out.
+    free_text: ClassVar[tuple[str, ...]] = FREE_TEXT
+    # fail2ban-style modes this parser knows, the widest (default) first.
+    modes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **options: Any) -> None:
         """Build a parser.
@@ -320,6 +333,11 @@ class Parser(ABC):
             ConfigError: an option is invalid.
         """
         self.options = ParserOptions.from_kwargs(options)
+        mode = self.options.mode
+        if mode is not None and mode not in self.modes:
+            known = ", ".join(self.modes) or "none"
+            raise ConfigError(f"parser option mode: {mode!r} unknown for {self.format} ({known})")
+        self.mode = mode or (self.modes[0] if self.modes else "")
         self.stats = ParseStats(self.format)
         self._scrub_cache: dict[str, str] = {}
 
@@ -353,6 +371,9 @@ class Parser(ABC):
             stats.unparseable += 1
             return None
         stats.parsed += 1
+        user = event.user_name
+        if user and _FORGED_USER.search(user):
+            stats.suspicious += 1  # attributed from the anchored address all the same
         if self.options.scrub is not None:
             event = self._scrub_event(event)
         return event
@@ -360,7 +381,7 @@ class Parser(ABC):
     def _scrub_event(self, event: AccessEvent) -> AccessEvent:
         """Scrub every free-text field; only the evidence (user.name, source.ip) stays."""
         changes: dict[str, str | None] = {}
-        for attr in _FREE_TEXT:
+        for attr in self.free_text:
             value = getattr(event, attr)
             if value:
                 scrubbed = self._scrub(value)

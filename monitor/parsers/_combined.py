@@ -49,6 +49,7 @@ class CombinedParser(Parser):
     """Parse common/combined access-log lines (see the module docstring)."""
 
     format = "combined"
+    free_text = ("source_domain", "user_agent", "url_path", "url_query")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)

@@ -14,9 +14,9 @@ a syslog header ``... nginx[pid]: ``). The time has no offset: it is in
 * ``limiting requests`` -> ``web``/``http_rate_limited``/``failure``.
 
 Other messages are not events. The request's path and query are scrubbed.
-The client address is nginx's own ``, client: ..., server:`` part, found from
-the end of the line so that neither a user name nor a request line can smuggle
-in a fake address.
+The client address is nginx's own ``, client: ..., server:`` part: the first
+one after the header (see :meth:`NginxErrorParser._client`), so that neither a
+request line, a Host nor a Referer can smuggle in a fake address.
 """
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ __all__ = ["NginxErrorParser"]
 _HEAD = re.compile(
     r"(?P<time>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(?P<level>\w+)\] \d+#\d+: (?:\*\d+ )?"
 )
-_CLIENT = re.compile(r", client: (?P<client>[^,\s]+), server: [^,\s\"]*(?P<tail>.*)$")
-# nginx's own tail after the server name: only `, key: "quoted"` pairs.
-_STRICT_TAIL = re.compile(r'(?:, [a-z_]+: "[^"\\]*(?:\\.[^"\\]*)*")*\s*\Z')
+_CLIENT = re.compile(r", client: (?P<client>[^,\s]+)(?:, server: [^,\s\"]*)?(?P<tail>.*)$")
 _REQUEST = re.compile(r', request: "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)"')
 _AUTH = "authentication"
 _WEB = "web"
@@ -59,31 +57,33 @@ class NginxErrorParser(Parser):
     """Parse nginx error-log auth failures (see the module docstring)."""
 
     format = "nginx-error"
+    free_text = ("source_domain", "url_path", "url_query")
+    modes = ("aggressive", "normal", "ddos", "fallback")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         opts = self.options
         self._time = TimeConverter(opts.year_rule, opts.reference_time, opts.tz)
 
-    @staticmethod
-    def _client(line: str, start: int) -> re.Match[str] | None:
-        """Find nginx's own ``, client: A, server: S`` part.
+    def _client(self, line: str, start: int) -> re.Match[str] | None:
+        """Find nginx's own ``, client: A, server: S`` part: the FIRST one.
 
-        From the end, the first candidate followed only by nginx's quoted
-        ``, key: "..."`` pairs wins, so neither a user name (before it) nor a
-        request line (after it) can smuggle in a fake address; if none is
-        strict, the last candidate is used.
+        Before it nginx writes only its own message, whose one client-written
+        part is a basic-auth user name - and that cannot hold a ``:`` (the
+        credentials are split at the first colon), so it cannot hold a forged
+        ``, client: ``. After it come the request line, Host and Referer,
+        which a client writes freely: a later ``, client: `` is forged. A
+        line with several candidates is counted as suspicious.
         """
-        loose = None
-        cut = line.rfind(", client: ")
-        while cut >= start:
+        cut = line.find(", client: ", start)
+        while cut >= 0:
             m = _CLIENT.match(line, cut)
             if m is not None:
-                if _STRICT_TAIL.match(m.group("tail")):
-                    return m
-                loose = loose or m
-            cut = line.rfind(", client: ", start, cut)
-        return loose
+                if line.find(", client: ", m.end("client")) >= 0:
+                    self.stats.suspicious += 1  # attributed to this one all the same
+                return m
+            cut = line.find(", client: ", cut + 1)
+        return None
 
     def _parse(self, line: str, line_no: int, file: str | None) -> AccessEvent | None:
         if ", client: " not in line:

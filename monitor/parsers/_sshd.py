@@ -137,6 +137,8 @@ class SshdParser(Parser):
     """Parse OpenSSH authentication lines (see the module docstring for the mapping)."""
 
     format = "sshd"
+    free_text = ("source_domain", "host_name")
+    modes = ("aggressive", "normal", "ddos", "extra")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
