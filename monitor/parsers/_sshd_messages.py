@@ -159,7 +159,7 @@ TABLE: dict[str, list[tuple[re.Pattern[str], str]]] = {
     "Disconnecting": _rules(
         (
             r"Disconnecting(?: from)? (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*) "
-            r"(?P<host>\S+)(?: port \d+)?: (?P<why>Change of username or service not allowed: "
+            r"(?P<host>\S+) port \d+: (?P<why>Change of username or service not allowed: "
             r"\(.*\) -> \(.*\)|[^:]*?)(?: \[preauth\])?\s*$",
             DISCONNECTING,
         )
