@@ -127,6 +127,8 @@ class ApacheErrorParser(Parser):
         except (ValueError, KeyError) as exc:
             raise Unparseable from exc
         ip, domain = split_host(_client(m.group("client")))
+        if ip is None and domain is None:
+            self.stats.suspicious += 1  # not one address: no attribution
         return AccessEvent(
             timestamp=ts,
             category=category,

@@ -20,7 +20,9 @@ __all__ = [
 ]
 
 # One IPv4 address, octets 0-255 (leading zeros kept as written, as fail2ban does).
-_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)){3}\Z")
+_IPV4 = re.compile(
+    r"(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)){3}\Z"
+)
 _DOMAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?\Z")
 
 # A \uD800-\uDFFF escape: json.loads turns an unpaired one into a lone surrogate.

@@ -108,6 +108,8 @@ class NginxErrorParser(Parser):
         except ValueError as exc:
             raise Unparseable from exc
         ip, domain = split_host(m.group("client"))
+        if ip is None and domain is None:
+            self.stats.suspicious += 1  # not one address: no attribution
         user = found.groupdict().get("user")
         method = path = query = None
         request = _REQUEST.match(m.group("tail"))

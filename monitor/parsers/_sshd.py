@@ -327,8 +327,12 @@ class SshdParser(Parser):
         ip = domain = None
         if host:
             ip, domain = split_host(host)
+            if ip is None and domain is None:
+                self.stats.suspicious += 1  # not one address: no attribution
         elif state is not None:
             ip, domain = state.ip, state.domain
+        if kind == PAM and msg.count(" rhost=") > 1:
+            self.stats.suspicious += 1  # a user name carrying a forged rhost=
         user = groups.get("user")
         if kind == PAM:
             if user is None or user == "":

@@ -113,7 +113,7 @@ TABLE: dict[str, list[tuple[re.Pattern[str], str]]] = {
             r"Failed (?P<method>\S+) for (?P<inv>invalid user )?(?P<user>.*) from (?P<host>\S+)"
             + _TAIL,
             FAILED,
-        )
+        ),
     ),
     "Accepted": _rules(
         (r"Accepted (?P<method>\S+) for (?P<user>.*) from (?P<host>\S+)" + _TAIL, ACCEPTED)
