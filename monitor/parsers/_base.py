@@ -380,7 +380,7 @@ class Parser(ABC):
 
     def _scrub_event(self, event: AccessEvent) -> AccessEvent:
         """Scrub every free-text field; only the evidence (user.name, source.ip) stays."""
-        changes: dict[str, str | None] = {}
+        changes: dict[str, Any] = {}
         for attr in self.free_text:
             value = getattr(event, attr)
             if value:

@@ -11,7 +11,14 @@ a syslog header ``... nginx[pid]: ``). The time has no offset: it is in
 * ``no user/password was provided for basic authentication`` (the first 401
   of every browser login) -> ``web``/``http_basic_auth``/``failure``;
 * ``access forbidden by rule`` -> ``web``/``http_access_denied``/``failure``;
-* ``limiting requests`` -> ``web``/``http_rate_limited``/``failure``.
+* ``limiting requests`` -> ``web``/``http_rate_limited``/``failure``;
+* ``SSL_do_handshake() failed`` / ``SSL_read() failed`` (TLS scanners, fail2ban's
+  ``fallback`` mode) -> ``network``/``tls_handshake``/``failure``.
+
+Modes (``mode``, as fail2ban's ``nginx-http-auth``): ``aggressive`` (default,
+everything above), ``normal``/``auth`` (all but the TLS failures), ``fallback``
+(the TLS failures only). Headers: nginx's own, or behind syslog/journal
+prefixes (``host nginx[1]: host nginx: 2025/09/07 ...``).
 
 Other messages are not events. The request's path and query are scrubbed.
 The client address is nginx's own ``, client: ..., server:`` part: the first
@@ -38,6 +45,7 @@ _CLIENT = re.compile(r", client: (?P<client>[^,\s]+)(?:, server: [^,\s\"]*)?(?P<
 _REQUEST = re.compile(r', request: "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)"')
 _AUTH = "authentication"
 _WEB = "web"
+_NET = "network"
 _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r'user "(?P<user>.*)":? password mismatch\Z'), _AUTH, "login"),
     (re.compile(r'user "(?P<user>.*)" was not found in "[^"]*"\Z'), _AUTH, "login"),
@@ -51,6 +59,25 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"access forbidden by rule\Z"), _WEB, "http_access_denied"),
     (re.compile(r"(?:limiting|delaying) (?:request|connection)s?\b"), _WEB, "http_rate_limited"),
 )
+# fail2ban's ``fallback`` mode: TLS scanners failing the handshake.
+_TLS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(
+            r"SSL_(?:do_handshake|read)\(\) failed \(SSL: error:\S+(?: \S+){1,3}[^)]*\)[^,]*\Z"
+        ),
+        _NET,
+        "tls_handshake",
+    ),
+)
+_MODE_MESSAGES = {
+    "aggressive": _MESSAGES + _TLS,
+    "normal": _MESSAGES,
+    "auth": _MESSAGES,
+    "fallback": _TLS,
+}
+# Where the nginx header starts: at the line start, or after one or more
+# syslog/journal prefixes ("host nginx[1]: host nginx: 2025/09/07 ...").
+_START = re.compile(r"(?:^|: )(?=\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[)")
 
 
 class NginxErrorParser(Parser):
@@ -58,12 +85,13 @@ class NginxErrorParser(Parser):
 
     format = "nginx-error"
     free_text = ("source_domain", "url_path", "url_query")
-    modes = ("aggressive", "normal", "ddos", "fallback")
+    modes = ("aggressive", "normal", "auth", "fallback")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         opts = self.options
         self._time = TimeConverter(opts.year_rule, opts.reference_time, opts.tz)
+        self._messages = _MODE_MESSAGES[self.mode]
 
     def _client(self, line: str, start: int) -> re.Match[str] | None:
         """Find nginx's own ``, client: A, server: S`` part: the FIRST one.
@@ -88,9 +116,13 @@ class NginxErrorParser(Parser):
     def _parse(self, line: str, line_no: int, file: str | None) -> AccessEvent | None:
         if ", client: " not in line:
             return None
-        start = 0 if line[:1].isdigit() else line.find(": ") + 2
-        if start == 1:
-            return None
+        if line[:1].isdigit():
+            start = 0
+        else:
+            found = _START.search(line, 0, 512)
+            if found is None:
+                return None
+            start = found.end()
         head = _HEAD.match(line, start)
         if head is None:
             return None
@@ -99,7 +131,7 @@ class NginxErrorParser(Parser):
             return None
         cut = m.start()
         msg = line[head.end() : cut]
-        hit = first_match(_MESSAGES, msg)
+        hit = first_match(self._messages, msg)
         if hit is None:
             return None
         found, category, action = hit
