@@ -384,7 +384,7 @@ class Parser(ABC):
         for attr in self.free_text:
             value = getattr(event, attr)
             if value:
-                scrubbed = self._scrub(value)
+                scrubbed = self._scrub_path(value) if attr == "url_path" else self._scrub(value)
                 if scrubbed != value:
                     changes[attr] = scrubbed
         return event._replace(**changes) if changes else event
@@ -392,6 +392,13 @@ class Parser(ABC):
     @abstractmethod
     def _parse(self, line: str, line_no: int, file: str | None) -> AccessEvent | None:
         """Parse one line without its newline; raise :class:`Unparseable` if malformed."""
+
+    def _scrub_path(self, path: str) -> str | None:
+        """Scrub a URL path segment by segment (a value is often a whole segment)."""
+        if "/" not in path[1:]:
+            return self._scrub(path)
+        parts = [self._scrub(segment) or "" for segment in path.split("/")]
+        return SCRUB_FAILED if SCRUB_FAILED in parts else "/".join(parts)
 
     def _scrub(self, text: str | None) -> str | None:
         """Return ``text`` scrubbed by the configured scrubber (cached), failing closed."""
