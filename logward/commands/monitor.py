@@ -294,6 +294,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.follow:
         saved = FollowSource.load_positions(StateStore(conn).get_meta, args.follow)
         source = FollowSource(args.follow, stop, from_start=args.from_start, positions=saved)
+        source.start()  # positions fixed before "monitoring" is announced
         meta, after = source.positions, None
     else:
         source = KafkaSource(
