@@ -3,7 +3,7 @@
 from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
-from monitor._detect import DetectionEngine
+from monitor.detect._engine import DetectionEngine
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._pipeline import Pipeline
 from monitor._respond import Responder

@@ -22,7 +22,7 @@ from typing import Any
 
 from logward.errors import StoreError
 from monitor._alert import Alert
-from monitor._detect import DetectionEngine
+from monitor.detect._engine import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._state import StateStore
 

@@ -18,7 +18,7 @@ CrowdSec scenarios::
     reset_on: {event.outcome: success}   # optional: clears the key's window
     labels: {mitre: T1110.001}
 
-Match conditions per field (see ``monitor._detect_match``): a scalar
+Match conditions per field (see ``monitor.detect._match``): a scalar
 (equality), a list (any of), or a mapping of operators ``cidr``, ``regex``,
 ``not``, ``gte``/``gt``/``lte``/``lt``, ``exists``.
 
@@ -56,7 +56,7 @@ from typing import Any
 import yaml
 
 from logward.errors import RuleError
-from monitor._detect_match import Condition, compile_match
+from monitor.detect._match import Condition, compile_match
 from monitor._event import ECS_FIELDS
 
 __all__ = [

@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any
 
 from logward.errors import StoreError
-from monitor._detect import DetectionEngine
+from monitor.detect._engine import DetectionEngine
 
 __all__ = ["StateStore"]
 

@@ -164,7 +164,7 @@ def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
 
 def _engine(args: argparse.Namespace, *, track: bool) -> Any:
     from logward.paths import rules_dir
-    from monitor._detect import DetectionEngine
+    from monitor.detect._engine import DetectionEngine
     from monitor._rules import load_rules
 
     root = Path(args.rules) if args.rules else rules_dir()

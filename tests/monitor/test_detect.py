@@ -1,4 +1,4 @@
-"""Detection engine: threshold and rate evaluators in event time (monitor._detect*)."""
+"""Detection engine: threshold and rate evaluators in event time (monitor.detect._engine*)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from logward.paths import rules_dir
-from monitor._detect import DetectionEngine
+from monitor.detect._engine import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._rules import load_rule_file, load_rules
 

@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from monitor._alert import Alert
-from monitor._detect_match import Condition
-from monitor._detect_rate import RateEvaluator
-from monitor._detect_threshold import ThresholdEvaluator
 from monitor._event import AccessEvent
 from monitor._rules import Rule
+from monitor.detect._match import Condition
+from monitor.detect._rate import RateEvaluator
+from monitor.detect._threshold import ThresholdEvaluator
 
 __all__ = ["DetectionEngine", "Evaluator"]
 

@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from monitor._alert import Alert
-from monitor._detect_threshold import Key, key_from_json, key_getter, key_to_json
 from monitor._event import AccessEvent
 from monitor._rules import Baseline, Rule
+from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
 __all__ = ["RateEvaluator", "RateState", "spread_limit"]
 
