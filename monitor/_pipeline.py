@@ -22,9 +22,9 @@ from typing import Any
 
 from logward.errors import StoreError
 from monitor._alert import Alert
-from monitor.detect._engine import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._state import StateStore
+from monitor.detect._engine import DetectionEngine
 
 __all__ = ["Pipeline", "Responder", "Sink", "merge_by_time", "record_alert"]
 

@@ -164,8 +164,8 @@ def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
 
 def _engine(args: argparse.Namespace, *, track: bool) -> Any:
     from logward.paths import rules_dir
-    from monitor.detect._engine import DetectionEngine
     from monitor._rules import load_rules
+    from monitor.detect._engine import DetectionEngine
 
     root = Path(args.rules) if args.rules else rules_dir()
     return DetectionEngine(load_rules(root), key_field=args.key_field, track_dirty=track), root

@@ -18,14 +18,23 @@ from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import ECS_FIELDS, AccessEvent
-from monitor._rules import Rule
 from monitor.detect._distinct import DistinctWindow
 from monitor.detect._match import Condition
+from monitor.detect._rule import Rule, RuleChecker
 
-__all__ = ["Key", "ThresholdEvaluator", "key_from_json", "key_getter", "key_to_json"]
+__all__ = [
+    "THRESHOLD_KEYS",
+    "Key",
+    "ThresholdEvaluator",
+    "key_from_json",
+    "key_getter",
+    "key_to_json",
+    "parse_threshold",
+]
 
 Key = Any  # one group_by value, or a tuple of them
 MAX_ENTRIES = 2048  # per key; beyond it the oldest entries are dropped (counts saturate)
+THRESHOLD_KEYS = frozenset({"distinct", "threshold", "reset_on", "then", "max_per_value"})
 RESOLUTION = 1024  # events less than window/RESOLUTION apart share one entry
 
 
@@ -373,3 +382,40 @@ class ThresholdEvaluator:
         fired = state.get("f")
         if isinstance(fired, int | float):
             self._fired[key] = float(fired)
+
+
+def parse_threshold(c: RuleChecker, common: dict[str, Any]) -> Rule:
+    """Validate a ``threshold`` rule's own keys."""
+    threshold = c.positive_int("threshold", c.data.get("threshold"))
+    distinct = None
+    if "distinct" in c.data:
+        distinct = c.ecs_field("distinct", c.data["distinct"])
+        if distinct in common["group_by"]:
+            raise c.fail("distinct", "cannot also be a group_by field")
+    max_per_value = None
+    if "max_per_value" in c.data:
+        max_per_value = c.positive_int("max_per_value", c.data["max_per_value"])
+        if distinct is None:
+            raise c.fail("max_per_value", "needs 'distinct'")
+    reset_on = None
+    if "reset_on" in c.data:
+        reset_on = c.condition("reset_on", c.get("reset_on", dict))
+    then = None
+    if "then" in c.data:
+        then_raw = c.get("then", dict)
+        for key in then_raw:
+            if key != "match":
+                raise c.fail(f"then.{key}", "unknown key (only 'match')")
+        if "match" not in then_raw or not isinstance(then_raw["match"], dict):
+            raise c.fail("then.match", "is required and must be a mapping")
+        then = c.condition("then.match", then_raw["match"])
+        if distinct is not None:
+            raise c.fail("then", "cannot be combined with 'distinct'")
+    return Rule(
+        **common,
+        threshold=threshold,
+        distinct=distinct,
+        max_per_value=max_per_value,
+        reset_on=reset_on,
+        then=then,
+    )

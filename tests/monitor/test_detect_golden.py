@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from logward.paths import rules_dir
-from monitor.detect._engine import DetectionEngine
+from monitor import DetectionEngine
 from monitor._rules import load_rules
 from monitor._sources import replay_file
 from monitor.parsers import get_parser

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from logward.paths import rules_dir
-from monitor.detect._engine import DetectionEngine
+from monitor import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._pipeline import Pipeline, merge_by_time, record_alert
 from monitor._rules import load_rules
