@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from logward.errors import RuleError
@@ -127,7 +128,7 @@ class RuleChecker:
 
     def condition(self, key: str, value: Any) -> Condition:
         try:
-            return compile_match(value)
+            return compile_match(value, Path(self.file).parent)
         except ValueError as exc:
             # compile_match reports "<field>: <problem>"; prefix the rule key.
             sub, _, problem = str(exc).partition(": ")
