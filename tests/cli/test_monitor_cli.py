@@ -34,7 +34,7 @@ def test_parse_prints_ecs_objects_with_line_numbers(capsys):
         capsys, "monitor", "parse", "--format", "sshd", "--year", "2024", str(BRUTE)
     )
     assert 0 == code
-    assert 31 == len(docs)
+    assert 26 == len(docs)
     assert 2 == docs[0]["line"]
     assert ("203.0.113.10", "failure") == (docs[0]["source.ip"], docs[0]["event.outcome"])
     assert "2024-11-27T10:00:00.000Z" == docs[0]["@timestamp"]
@@ -110,12 +110,14 @@ def test_unknown_format_and_missing_file(capsys, tmp_path):
 
 
 def test_baseline_stores_per_key_state(capsys, tmp_path):
-    """baseline fits per-account rates with pandas and stores them for the rate rule."""
+    """baseline fits per-account and per-address rates with pandas and stores them."""
     code, docs, _ = run_cli(
         capsys, "monitor", "baseline", "--data-dir", str(tmp_path), "--format", "combined", str(API)
     )
     assert 0 == code
-    assert [("api-rate-per-account", 3)] == [(d["rule"], d["keys"]) for d in docs]
+    assert [("api-rate-per-account", 3), ("request-rate-per-ip", 3)] == [
+        (d["rule"], d["keys"]) for d in docs
+    ]
     conn = open_store(tmp_path)
     rows = dict(
         conn.execute(
@@ -313,17 +315,17 @@ def test_run_restart_resumes_window_and_position(tmp_path):
     attack = [x for x in BRUTE.read_text().splitlines() if "203.0.113.10 " in x]
     first = _Monitor(tmp_path, log, data, "first")
     with log.open("a") as fh:
-        fh.write("\n".join(attack[:6]) + "\n")
+        fh.write("\n".join(attack[:3]) + "\n")
     conn = open_store(data)
-    assert _wait(lambda: 6 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0], 10)
+    assert _wait(lambda: 3 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0], 10)
     assert 0 == first.stop()
     assert [] == first.alerts()
     with log.open("a") as fh:
-        fh.write("\n".join(attack[6:]) + "\n")
+        fh.write("\n".join(attack[3:]) + "\n")
     second = _Monitor(tmp_path, log, data, "second")
     assert _wait(lambda: 12 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0], 10)
     assert 0 == second.stop()
     brute = [a for a in second.alerts() if a["rule"] == "brute-force-ip"]
-    assert [(10, "2024-11-27T10:00:00.000Z")] == [(a["count"], a["first_seen"]) for a in brute]
+    assert [(5, "2024-11-27T10:00:00.000Z")] == [(a["count"], a["first_seen"]) for a in brute]
     assert 12 == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     conn.close()
