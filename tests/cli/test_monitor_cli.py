@@ -85,6 +85,40 @@ def test_replay_with_data_dir_persists_and_does_not_refire(capsys, tmp_path):
     conn.close()
 
 
+def test_replay_keeps_progress_per_source_and_reports_skips(capsys, tmp_path):
+    """A second host's older log replayed into the same store is stored; repeats are counted."""
+    data = tmp_path / "data"
+    argv = ["monitor", "replay", "--data-dir", str(data), "--format", "sshd", "--year", "2024"]
+    lines = [x for x in BRUTE.read_text().splitlines() if not x.startswith("#")]
+    later = [x.replace("Nov 27 10:", "Nov 27 12:") for x in lines]
+    (tmp_path / "a.log").write_text("\n".join(later) + "\n")
+    (tmp_path / "b.log").write_text("\n".join(lines) + "\n")  # two hours older
+    assert 0 == run_cli(capsys, *argv, str(tmp_path / "a.log"))[0]
+    code, _, err = run_cli(capsys, *argv, str(tmp_path / "b.log"))
+    assert 0 == code
+    assert '"skipped_seen": 0, "skipped_late": 0' in err
+    code, docs, err = run_cli(capsys, *argv, str(tmp_path / "b.log"))
+    assert (0, []) == (code, docs)
+    assert f'"skipped_seen": {len(lines)}, "skipped_late": 0' in err
+    conn = open_store(data)
+    assert 2 * len(lines) == conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    conn.close()
+
+
+def test_replay_drops_events_older_than_the_lateness(capsys, tmp_path):
+    """With --lateness 1h, a log two hours older than the store's newest event is skipped, counted."""
+    data = tmp_path / "data"
+    argv = ["monitor", "replay", "--data-dir", str(data), "--format", "sshd", "--year", "2024"]
+    lines = [x for x in BRUTE.read_text().splitlines() if not x.startswith("#")]
+    later = [x.replace("Nov 27 10:", "Nov 27 12:") for x in lines]
+    (tmp_path / "a.log").write_text("\n".join(later) + "\n")
+    (tmp_path / "b.log").write_text("\n".join(lines) + "\n")
+    assert 0 == run_cli(capsys, *argv, str(tmp_path / "a.log"))[0]
+    code, docs, err = run_cli(capsys, *argv, "--lateness", "1h", str(tmp_path / "b.log"))
+    assert (0, []) == (code, docs)
+    assert f'"skipped_seen": 0, "skipped_late": {len(lines)}' in err
+
+
 def test_bad_rule_file_is_a_clear_error(capsys, tmp_path):
     """An invalid rule exits 2 with file, rule and field named."""
     (tmp_path / "bad.yaml").write_text(
