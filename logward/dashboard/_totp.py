@@ -39,6 +39,7 @@ __all__ = [
     "match_recovery_code",
     "new_secret",
     "provisioning_uri",
+    "qr_png",
     "qr_text",
     "totp_step",
     "verify_code",
@@ -171,3 +172,32 @@ def qr_text(uri: str) -> str:
     out = io.StringIO()
     qr.print_ascii(out=out, invert=True)
     return out.getvalue()
+
+
+def qr_png(uri: str, scale: int = 8) -> bytes:
+    """The URI as a black-on-white QR code PNG (written with zlib; no imaging library)."""
+    import struct
+    import zlib
+
+    import qrcode
+
+    qr = qrcode.QRCode(border=4)
+    qr.add_data(uri)
+    qr.make(fit=True)
+    rows = []
+    for cells in qr.get_matrix():
+        line = bytes(0 if dark else 255 for dark in cells for _ in range(scale))
+        rows.extend([b"\x00" + line] * scale)
+    size = len(qr.get_matrix()) * scale
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
