@@ -38,7 +38,7 @@ def password_hashes() -> dict[str, str]:
 @pytest.fixture
 def totp_key_file(tmp_path_factory) -> Path:
     """An owner-only AES-256 key file sealing the test users' TOTP secrets."""
-    path = tmp_path_factory.mktemp("keys") / "dashboard-totp.key"
+    path: Path = tmp_path_factory.mktemp("keys") / "dashboard-totp.key"
     create_key_file(path)
     return path
 

@@ -69,22 +69,25 @@ def test_adduser_totp_enrols_and_reset_2fa_replaces_it(monkeypatch, tmp_path, ca
     argv = ["dashboard", "adduser", "dora", "--role", "admin", "--totp", "--config", str(path)]
     assert 0 == main([*argv, "--data-dir", str(data)])
     out = capsys.readouterr().out
-    uri = re.search(r"otpauth://\S+", out).group(0)
+    found = re.search(r"otpauth://\S+", out)
+    assert found is not None
+    uri = found.group(0)
     secret = pyotp.parse_uri(uri).secret
     assert 10 == len(re.findall(r"^  [a-z2-9]{5}-[a-z2-9]{5}$", out, re.M))
     assert "█" in out
     config = load_config(path)
     user = config.users["dora"]
+    key_file = str(config.totp_key_file)
     assert secret not in path.read_text()
     assert 0o600 == stat.S_IMODE((tmp_path / "dashboard-totp.key").stat().st_mode)
-    assert secret == TotpBox(config.totp_key_file).open(user.totp_secret, "dora")
+    assert secret == TotpBox(key_file).open(str(user.totp_secret), "dora")
     assert 10 == len(user.recovery_hashes)
     png = tmp_path / "qr.png"
     args = ["dashboard", "reset-2fa", "dora", "--config", str(path), "--data-dir", str(data)]
     assert 0 == main([*args, "--qr-png", str(png)])
     assert png.read_bytes().startswith(b"\x89PNG")
     renewed = load_config(path).users["dora"]
-    assert secret != TotpBox(config.totp_key_file).open(renewed.totp_secret, "dora")
+    assert secret != TotpBox(key_file).open(str(renewed.totp_secret), "dora")
     conn = open_store(data)
     actions = [r[0] for r in conn.execute("SELECT action FROM audit ORDER BY seq")]
     conn.close()

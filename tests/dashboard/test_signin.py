@@ -100,7 +100,7 @@ def test_recovery_code_works_once(tmp_path, filled, dash_config, clock):
     assert ["login", "login"] == _audit_actions(tmp_path, "login")
 
 
-def _fields(obj) -> dict:
+def _fields(obj) -> dict[str, object]:
     return {name: getattr(obj, name) for name in obj.__slots__}
 
 
@@ -114,7 +114,7 @@ def test_logout_survives_a_restart(tmp_path, filled, dash_config, clock):
     app = create_app(tmp_path, dash_config, clock=clock)
     with TestClient(app) as client:
         assert 303 == login(client, "alice").status_code
-        cookie = client.cookies.get("logward_session")
+        cookie = str(client.cookies.get("logward_session"))
         assert 200 == client.get("/").status_code
         client.post("/logout", headers={"x-csrf-token": _csrf(client)})
     restarted = create_app(tmp_path, dash_config, clock=clock)
@@ -130,7 +130,7 @@ def test_sessions_are_shared_between_instances(tmp_path, filled, dash_config, cl
     second = create_app(tmp_path, dash_config, clock=clock)
     with TestClient(first) as a, TestClient(second) as b:
         login(a, "rob")
-        b.cookies.set("logward_session", a.cookies.get("logward_session"))
+        b.cookies.set("logward_session", str(a.cookies.get("logward_session")))
         assert 200 == b.get("/").status_code
         a.post("/logout", headers={"x-csrf-token": _csrf(a)})
         assert 303 == b.get("/", follow_redirects=False).status_code

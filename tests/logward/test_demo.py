@@ -96,17 +96,23 @@ def test_demo_dashboard_user_signs_in_with_the_printed_totp_uri(tmp_path):
     app = create_app(tmp_path, load_config(path))
     token = re.compile(r'name="csrf_token" value="([^"]+)"')
     with TestClient(app) as client:
-        csrf = token.search(client.get("/login").text).group(1)
+        csrf = _first(token, client.get("/login").text)
         first = client.post(
             "/login",
             data={"username": "demo", "password": password, "csrf_token": csrf},
             follow_redirects=False,
         )
         assert first.headers["location"].startswith("/login/2fa")
-        csrf = token.search(client.get("/login/2fa").text).group(1)
-        code = pyotp.parse_uri(uri).now()
+        csrf = _first(token, client.get("/login/2fa").text)
+        code = pyotp.TOTP(pyotp.parse_uri(uri).secret).now()
         done = client.post(
             "/login/2fa", data={"code": code, "csrf_token": csrf}, follow_redirects=False
         )
         assert "/" == done.headers["location"]
         assert 200 == client.get("/").status_code
+
+
+def _first(pattern, text: str) -> str:
+    match = pattern.search(text)
+    assert match is not None
+    return str(match.group(1))
