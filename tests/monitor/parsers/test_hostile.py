@@ -43,5 +43,5 @@ def test_hostile_file(path: Path):
 
 
 def test_hostile_files_cover_the_attributed_formats():
-    """Hostile golden data exists for sshd, nginx-error, combined and json."""
-    assert ["combined", "json", "nginx-error", "sshd"] == [p.stem for p in HOSTILE]
+    """Hostile golden data exists for every format that attributes failures."""
+    assert ["apache-error", "combined", "json", "nginx-error", "sshd"] == [p.stem for p in HOSTILE]
