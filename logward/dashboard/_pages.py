@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
+from logward._csv import SafeCsvWriter
 from logward.dashboard import _overview as ov
 from logward.dashboard import _queries as q
 from logward.dashboard._actions import (
@@ -345,23 +345,16 @@ EXPORT_COLUMNS = ("seq", "ts", "time", "actor", "action", "subject", "detail", "
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)  # neutralises spreadsheet formulas
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        # Neutralise spreadsheet formulas in exported text cells.
         row["time"] = iso_time(float(row["ts"]))
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
+        writer.writerow([row[c] for c in EXPORT_COLUMNS])
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _json_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
