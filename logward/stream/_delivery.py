@@ -178,7 +178,7 @@ class Deliverer:
         """Wait for sends; remember the acknowledged ones; return the first failure."""
         failed: Exception | None = None
         try:
-            self.producer.flush(timeout=30)
+            self.producer.flush()
         except Exception as exc:
             failed = exc
         for sent, f in futures:
