@@ -62,3 +62,43 @@ def test_truncated_record_is_never_replayed():
     )
     assert (1, 0, 1) == (report.total, report.sent, report.still_failing)
     assert [] == sent
+
+
+def test_scrubbed_record_too_large_for_the_producer_is_quarantined():
+    """A clean record that grew past the producer limit goes to quarantine, not a retry loop."""
+    from logward.stream._delivery import Deliverer
+    from logward.stream._metrics import Metrics
+    from logward.stream._record import CleanRecord
+
+    class Producer:
+        def __init__(self):
+            self.topics: list[str] = []
+
+        def send(self, topic, **_):
+            from concurrent.futures import Future
+
+            self.topics.append(topic)
+            done: Future[None] = Future()
+            done.set_result(None)
+
+            class Ok:
+                def get(self, timeout=None):
+                    return done.result()
+
+            return Ok()
+
+        def flush(self):
+            pass
+
+    src = InRecord("raw", 0, 1, None, b"x")
+    big = CleanRecord(src, None, b"<EMAIL_ADDRESS>" * 20_000, (), {})
+    small = CleanRecord(InRecord("raw", 0, 2, None, b"y"), None, b"ok", (), {})
+    producer = Producer()
+    deliverer = Deliverer(
+        producer, "clean", "quar", SEALER, None, exactly_once=False, metrics=Metrics(),
+        scrubber=make_scrubber(), max_message_bytes=100_000,
+    )  # fmt: skip
+    result = deliverer.deliver([big, small])
+    assert (1, 1) == (result.clean, result.quarantined)
+    assert {"OutputTooLarge": 1} == result.reasons
+    assert ["clean", "quar"] == producer.topics
