@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -30,7 +30,7 @@ from logward.dashboard._throttle import DeviceCookies, Throttle
 from monitor import AuditLog, ChainStatus, iso_time, open_store
 from monitor._respond_record import default_scrub
 
-__all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "client_ip"]
+__all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "audited_query", "client_ip"]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
@@ -79,6 +79,20 @@ def _fmt_duration(value: Any) -> str:
 def _qs(filters: dict[str, Any], **overrides: Any) -> str:
     merged = {**filters, **overrides}
     return urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
+
+
+def audited_query(raw: str, limit: int = 300) -> str:
+    """A query string as the audit chain may keep it: decoded, then scrubbed.
+
+    Filters are free text a user typed, and ``4111+1111+1111+1111`` or
+    ``a%40example.com`` hide their data from a scrubber that reads them raw:
+    each name and value is percent- and ``+``-decoded first, then scrubbed.
+    """
+    if not raw:
+        return ""
+    pairs = parse_qsl(raw, keep_blank_values=True, errors="replace")
+    text = "&".join(f"{default_scrub(k)}={default_scrub(v)}" for k, v in pairs)
+    return text[:limit]
 
 
 @dataclass
@@ -158,8 +172,7 @@ class Context:
                 )
                 raise Forbidden(f"this needs the {role.name.lower()} role")
             if request.method == "GET":
-                # Filters are free text a user typed: scrub before it reaches the audit chain.
-                query = default_scrub(str(request.url.query)[:300]) if request.url.query else ""
+                query = audited_query(request.url.query)
                 self.audit().append(
                     actor_of(user),
                     "page_view",

@@ -142,6 +142,7 @@ class Deliverer:
         """
         clean = [o for o in outcomes if isinstance(o, CleanRecord)]
         quarantined = [o for o in outcomes if isinstance(o, QuarantinedRecord)]
+        clean = self._fits(clean, quarantined)
         if self.es is not None and clean:
             rejected = self.es.write(clean)
             if rejected:
@@ -178,7 +179,7 @@ class Deliverer:
         """Wait for sends; remember the acknowledged ones; return the first failure."""
         failed: Exception | None = None
         try:
-            self.producer.flush(timeout=30)
+            self.producer.flush()
         except Exception as exc:
             failed = exc
         for sent, f in futures:
@@ -189,6 +190,31 @@ class Deliverer:
             else:
                 self._sent.add(sent)
         return failed
+
+    def _fits(
+        self, clean: list[CleanRecord], quarantined: list[QuarantinedRecord]
+    ) -> list[CleanRecord]:
+        """Quarantine clean records the producer would refuse (scrubbing can grow a value)."""
+        if self.max_message_bytes is None or not self.output_topic:
+            return clean
+        kept = []
+        for c in clean:
+            size = (
+                len(c.value or b"")
+                + len(c.key or b"")
+                + sum(len(n) + len(d) + 8 for n, d in c.headers)
+            )
+            if size <= self.max_message_bytes:
+                kept.append(c)
+            else:
+                quarantined.append(
+                    QuarantinedRecord(
+                        c.source,
+                        "OutputTooLarge",
+                        f"scrubbed record of {size} bytes exceeds the producer limit",
+                    )
+                )
+        return kept
 
     def _seal_all(
         self, quarantined: Sequence[QuarantinedRecord]

@@ -37,7 +37,7 @@ def _routes(app):
 def _concrete(path: str, alert_id: str) -> str:
     if path == "/static/{name}":
         return "/static/dashboard.js"
-    concrete = path.replace("{alert_id}", alert_id).replace("{name}", "admin")
+    concrete = path.replace("{alert_id}", alert_id).replace("{name:path}", "admin")
     concrete = concrete.replace("{event_id}", "1")
     assert "{" not in concrete, f"add a sample value for {path}"
     return concrete
@@ -46,7 +46,7 @@ def _concrete(path: str, alert_id: str) -> str:
 def test_app_has_the_expected_routes(app):
     """The enumeration sees pages, API, actions and static files (guards the guard)."""
     paths = {path for _, path in _routes(app)}
-    assert {"/", "/alerts", "/api/charts/overview", "/accounts/{name}/reinstate"} <= paths
+    assert {"/", "/alerts", "/api/charts/overview", "/accounts/{name:path}/reinstate"} <= paths
     assert len(paths) >= 15
 
 

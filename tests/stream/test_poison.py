@@ -52,7 +52,8 @@ def _committed(bootstrap: str, group: str, topic: str) -> int | None:
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
     try:
-        return consumer.committed(TopicPartition(topic, 0))
+        offset: int | None = consumer.committed(TopicPartition(topic, 0))
+        return offset
     finally:
         consumer.close(autocommit=False)
 
