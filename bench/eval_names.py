@@ -56,12 +56,18 @@ def detector_words() -> frozenset[str]:
 
 def make_lists(out_dir: Path) -> tuple[int, int]:
     """Write half 0 of Faker's given names and surnames as the detector's lists."""
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    from detectors._names import _LOG_WORDS
+
+    # Common English words are no evidence of a name: leave them out of the lists.
+    common = {w.lower() for w in Lorem.word_list} | {w.lower() for w in _LOG_WORDS}
     given: set[str] = set()
     last: set[str] = set()
     for loc in LOCALES:
         g, s = locale_names(loc)
-        given |= {w for w in g if half(w) == 0 and len(w) > 1}
-        last |= {w for w in s if half(w) == 0 and len(w) > 1}
+        given |= {w for w in g if half(w) == 0 and len(w) > 2 and w.lower() not in common}
+        last |= {w for w in s if half(w) == 0 and len(w) > 2 and w.lower() not in common}
     head = "# Half 0 of Faker's {} lists, {} locales (bench/_faker_names.py); half 1 is held out.\n"
     for name, words in (("given_names.txt", given), ("surnames.txt", last)):
         kind = "given-name" if name.startswith("given") else "surname"
@@ -95,6 +101,8 @@ def _row(kind: str, parts: list[tuple[str, str | None]], source: str) -> Row:
         if entity is not None:
             spans.append({"start": len(text), "end": len(text) + len(piece), "entity_type": entity})
         text += piece
+    if len(text.splitlines()) != 1:
+        raise ValueError(f"not one line: {text!r}")
     return {"text": text, "spans": spans, "kind": kind, "source": source, "split": split_of(text)}
 
 
@@ -114,7 +122,7 @@ _NAME_TEMPLATES: list[_NameTpl] = [
     lambda n, s, o, r: [("Posted by ", None), (n, P), (" on 2024-03-02", None)],
     lambda n, s, o, r: [(n, P), (": can you check the deploy before lunch?", None)],
     lambda n, s, o, r: [("<", None), (n, P), ("> restarting the worker now", None)],
-    lambda n, s, o, r: [("attendees: ", None), (n, P), (", ", None), (o, P), (" and Li Wei", P)],
+    lambda n, s, o, r: [("attendees: ", None), (n, P), (", ", None), (o, P), (" and ", None), ("Li Wei", P)],
     lambda n, s, o, r: [("ALERT: ", None), (n.upper(), P), (" FLAGGED FOR MANUAL REVIEW", None)],
     lambda n, s, o, r: [(n, P), (" opened case 5512; ", None), (s, P), (" later closed it", None)],
     lambda n, s, o, r: [("Dear ", None), (n, P), (", your refund has been processed.", None)],
@@ -167,7 +175,7 @@ _ADDR_LOCALES = (
 
 
 def _address(fake: Any, loc: str, rng: random.Random) -> str:
-    street = fake.street_address()
+    street = fake.street_address().replace("\n", ", ")
     if rng.random() < 0.2 and loc in {"en_US", "en_GB", "en_IN"}:
         street += f", {fake.secondary_address()}" if hasattr(fake, "secondary_address") else ""
     elif rng.random() < 0.2:

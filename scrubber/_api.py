@@ -77,6 +77,10 @@ def load_scrubber(
     detectors.extend(ScanGroupDetector(name, members) for name, members in groups.items())
     if policy.key_value and len(matcher):
         detectors.append(KeyValueDetector(matcher, score=policy.key_value_score))
+    # The no-model PERSON tier (rules/names/), on by default, with or without NER.
+    from scrubber._names_config import load_name_detectors
+
+    detectors.extend(load_name_detectors(root))
     if ner or ner_model is not None:
         detectors.append(_load_ner(ner_model))
     return Scrubber(
