@@ -18,7 +18,8 @@ from importlib import resources
 
 __all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
 
-_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+# Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
 _TOKEN = (
@@ -30,18 +31,6 @@ _RUN = re.compile(
     rf"(?<![\w.@/\\-]){_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
     r"(?![\w@/\\]|\.\w)"
 )
-_TITLE = re.compile(
-    r"(?<!\w)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Herr|Frau|Dott|Dottssa|Ing"
-    r"|Sig|Sra|Srta|Sr|Mme|Mlle|Dhr|Mevr|Shri|Smt)\.?[ \t]+$",
-    re.IGNORECASE,
-)
-_STRONG_CUE = re.compile(
-    r"(?<![\w-])(?:user|username|user_name|customer|name|full_?name|first_?name|last_?name"
-    r"|contact|patient|employee|owner|recipient|sender|author|assignee|member|client|guest"
-    r"|holder|applicant|dear|hi|hello|requester|reviewer|approver|tenant|passenger|buyer"
-    r"|driver|signed|cardholder|beneficiary|agent|person)[\"']?[ \t]*[:=]?[ \t]*[\"']?$",
-    re.IGNORECASE,
-)
 # Names in capitals (card holder "JOHN SMITH"): only with a known first name.
 _CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 _CAPS_HINT = re.compile(rf"[{_CAPS}]{{2,}}[ \t]+[{_CAPS}]{{2,}}")
@@ -49,13 +38,115 @@ _CAPS_RUN = re.compile(
     rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
     rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
 )
-_WEAK_CUE = re.compile(r"(?<![\w-])(?:for|to|by|from|with|cc|and|of)[ \t]+$", re.IGNORECASE)
 # After a capitalised pair: a possessive, a past-tense verb, or "and Name" (a subject).
 _AFTER = re.compile(
     r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
-    r"|[ \t]+and[ \t]+[A-Z])"
+    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
+_MEMO_SIZE = 8192
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "rev",
+        "herr",
+        "frau",
+        "dott",
+        "dottssa",
+        "ing",
+        "sig",
+        "sra",
+        "srta",
+        "sr",
+        "mme",
+        "mlle",
+        "dhr",
+        "mevr",
+        "shri",
+        "smt",
+    ]
+)
+_STRONG = frozenset(
+    [
+        "user",
+        "username",
+        "user_name",
+        "customer",
+        "name",
+        "fullname",
+        "full_name",
+        "firstname",
+        "first_name",
+        "lastname",
+        "last_name",
+        "contact",
+        "patient",
+        "employee",
+        "owner",
+        "recipient",
+        "sender",
+        "author",
+        "assignee",
+        "member",
+        "client",
+        "guest",
+        "holder",
+        "applicant",
+        "dear",
+        "hi",
+        "hello",
+        "requester",
+        "reviewer",
+        "approver",
+        "tenant",
+        "passenger",
+        "buyer",
+        "driver",
+        "signed",
+        "cardholder",
+        "beneficiary",
+        "agent",
+        "person",
+    ]
+)
+_WEAK = frozenset(["for", "to", "by", "from", "with", "cc", "and", "of"])
+_MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
+
+
+def _mid(before: str, word: str, sep: str) -> bool:
+    """Say whether a run starts mid-sentence: after a lower-case word or a separator."""
+    stripped = before.rstrip(" \t")
+    if stripped and stripped[-1] in _MID_CHARS:
+        return True
+    return len(word) >= 2 and word.isalpha() and word.islower() and bool(sep) and not sep.strip()
+
+
+def _tail(before: str) -> tuple[str, str, int]:
+    """The word right before a run: ``(word, what separates it from the run, its offset)``.
+
+    Scans back from the end instead of a ``$``-anchored regex search (which tries
+    every start position): this is the hot path of the no-model tier.
+    """
+    j = len(before)
+    while j and before[j - 1] in " \t\"':=":
+        j -= 1
+    i = j
+    while i and (before[i - 1].isalnum() or before[i - 1] in "_."):
+        i -= 1
+    if i and before[i - 1] == "-":
+        return "", before[j:], j
+    return before[i:j], before[j:], i
+
 
 # Capitalised words common in log text that are not names on their own.
 _LOG_WORDS_TEXT = """
@@ -92,17 +183,170 @@ _LOG_WORDS = frozenset(_LOG_WORDS_TEXT.split())
 
 # Given names that are also common English words: a list hit alone is not enough.
 AMBIGUOUS_NAMES = frozenset(
-    """May Will Bill Rose Mark Grant Summer Hunter Sunny Dawn Faith Hope Joy Grace Autumn
-    April June August Art Frank Guy Jack Pat Sue Rich Major Miles Chase Chance Cash Case
-    Page Lane Drew Bob Sky Storm River Ray Penny Ruby Amber Crystal Iris Ivy Lily Daisy
-    Holly Jade Pearl Star Angel Destiny Heaven Harmony Melody Precious Royal King Prince
-    Duke Earl Baron Bishop Noble Price Young Long Little Short Strong West North South
-    Van Don Ben Lou Sol Tad Val Wes Ward Will Wood Worth Deal Dean Early Gay Fay Bliss
-    Honor Justice Liberty Trinity Unique Marine Golden Green Brown Black White Gray Grey
-    Sterling Tanner Cook Baker Carter Parker Mason Porter Fisher Hunter Turner Walker
-    Reed Rush Glen Dale Cliff Rod Russell Stone Marsh Heath Forest Sage Clay Field Bond
-    Jean Lee Can Else Ana Asia Eden Nova Avery Emery Harley Ford Chevy Mercedes Lexus
-    Kia Jaguar Porsche Tesla Dell Apple Amazon Oracle Cisco Ok Tom Max Min Rex Nike""".split()
+    [
+        "May",
+        "Will",
+        "Bill",
+        "Rose",
+        "Mark",
+        "Grant",
+        "Summer",
+        "Hunter",
+        "Sunny",
+        "Dawn",
+        "Faith",
+        "Hope",
+        "Joy",
+        "Grace",
+        "Autumn",
+        "April",
+        "June",
+        "August",
+        "Art",
+        "Frank",
+        "Guy",
+        "Jack",
+        "Pat",
+        "Sue",
+        "Rich",
+        "Major",
+        "Miles",
+        "Chase",
+        "Chance",
+        "Cash",
+        "Case",
+        "Page",
+        "Lane",
+        "Drew",
+        "Bob",
+        "Sky",
+        "Storm",
+        "River",
+        "Ray",
+        "Penny",
+        "Ruby",
+        "Amber",
+        "Crystal",
+        "Iris",
+        "Ivy",
+        "Lily",
+        "Daisy",
+        "Holly",
+        "Jade",
+        "Pearl",
+        "Star",
+        "Angel",
+        "Destiny",
+        "Heaven",
+        "Harmony",
+        "Melody",
+        "Precious",
+        "Royal",
+        "King",
+        "Prince",
+        "Duke",
+        "Earl",
+        "Baron",
+        "Bishop",
+        "Noble",
+        "Price",
+        "Young",
+        "Long",
+        "Little",
+        "Short",
+        "Strong",
+        "West",
+        "North",
+        "South",
+        "Van",
+        "Don",
+        "Ben",
+        "Lou",
+        "Sol",
+        "Tad",
+        "Val",
+        "Wes",
+        "Ward",
+        "Will",
+        "Wood",
+        "Worth",
+        "Deal",
+        "Dean",
+        "Early",
+        "Gay",
+        "Fay",
+        "Bliss",
+        "Honor",
+        "Justice",
+        "Liberty",
+        "Trinity",
+        "Unique",
+        "Marine",
+        "Golden",
+        "Green",
+        "Brown",
+        "Black",
+        "White",
+        "Gray",
+        "Grey",
+        "Sterling",
+        "Tanner",
+        "Cook",
+        "Baker",
+        "Carter",
+        "Parker",
+        "Mason",
+        "Porter",
+        "Fisher",
+        "Hunter",
+        "Turner",
+        "Walker",
+        "Reed",
+        "Rush",
+        "Glen",
+        "Dale",
+        "Cliff",
+        "Rod",
+        "Russell",
+        "Stone",
+        "Marsh",
+        "Heath",
+        "Forest",
+        "Sage",
+        "Clay",
+        "Field",
+        "Bond",
+        "Jean",
+        "Lee",
+        "Can",
+        "Else",
+        "Ana",
+        "Asia",
+        "Eden",
+        "Nova",
+        "Avery",
+        "Emery",
+        "Harley",
+        "Ford",
+        "Chevy",
+        "Mercedes",
+        "Lexus",
+        "Kia",
+        "Jaguar",
+        "Porsche",
+        "Tesla",
+        "Dell",
+        "Apple",
+        "Amazon",
+        "Oracle",
+        "Cisco",
+        "Ok",
+        "Tom",
+        "Max",
+        "Min",
+        "Rex",
+        "Nike",
+    ]
 )
 
 
@@ -172,22 +416,15 @@ class NameRules:
     ) -> None:
         self._first = first_names() if given is None else given
         self._last = surnames() if family is None else family
-        self._stop = _LOG_WORDS | {w.capitalize() for w in stop_words}
+        english = _read_list("stop_words.txt")
+        self._stop = _LOG_WORDS | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
-        self._cue = (
-            re.compile(
-                r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in sorted(cues)) + r")"
-                r"[\"']?[ \t]*[:=]?[ \t]*[\"']?$",
-                re.IGNORECASE,
-            )
-            if cues
-            else None
-        )
+        self._cues = cues
+        self._memo: dict[tuple[str, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
 
     def _cued(self, before: str) -> bool:
-        return _STRONG_CUE.search(before) is not None or (
-            self._cue is not None and self._cue.search(before) is not None
-        )
+        word = _tail(before)[0].lower()
+        return word in _STRONG or word in self._cues
 
     def is_stop(self, word: str) -> bool:
         """Say whether ``word`` is a common non-name word.
@@ -210,8 +447,26 @@ class NameRules:
             The runs in order, each marked person / candidate.
         """
         found: list[NameRun] = []
+        memo = self._memo
         for match in _RUN.finditer(text):
-            found.extend(self._classify(text, match.start(), match.end()))
+            s, e = match.span()
+            # A run's verdict depends on its words, the word and separator before it
+            # and a little text after it: remembered by those, so a name logged
+            # again in the same context costs a dict lookup.
+            before = text[max(0, s - 40) : s]
+            word, sep, at = _tail(before)
+            key = (match.group(), word, sep, before[at - 1 : at], before.rstrip(" \t")[-1:])
+            key += (text[e : e + 32],)
+            hit = memo.get(key)
+            if hit is None:
+                hit = tuple(
+                    (r.start - s, r.end - s, r.person, r.candidate, r.likely)
+                    for r in self._classify(text, s, e)
+                )
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = hit
+            found.extend(NameRun(s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
         if _CAPS_HINT.search(text):
             for match in _CAPS_RUN.finditer(text):
                 found.extend(self._caps(text, match))
@@ -258,24 +513,48 @@ class NameRules:
             return []
         start, end = words[0][0], words[-1][1]
         before = text[max(0, start - 40) : start]
+        word, sep, at = _tail(before)
+        low = word.lower()
         first = text[words[0][0] : words[0][1]]
         tokens = [text[a:b] for a, b in words if text[a].isupper()]
         suffix = _SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
         person = False
-        if _TITLE.search(before):
+        if low.rstrip(".") in _TITLES and not sep.strip() and word[:1].isalpha():
             person = True
-            title = _TITLE.search(before)
-            start = start - len(before) + title.start() if title else start
-        elif first in self._first and len(tokens) >= 2:
+            start = start - len(before) + at
+        elif (first in self._first and len(tokens) >= 2) or (
+            len(tokens) >= 2 and tokens[-1] in self._last and not self.is_stop(first)
+        ):
             person = True
-        elif len(tokens) >= 2 and tokens[-1] in self._last and not self.is_stop(first):
-            person = True
-        elif self._cued(before):
+        elif low in _STRONG or low in self._cues:
             person = len(tokens) >= 2 or first in self._first
-        elif len(tokens) >= 2 and _WEAK_CUE.search(before):
+        elif len(tokens) >= 2 and low in _WEAK and sep and not sep.strip():
             person = all(not self.is_stop(t) for t in tokens)
+        elif (
+            len(word) == 2
+            and word[0].isupper()
+            and word[1] == "."
+            and len(sep) <= 1
+            and not self.is_stop(first)
+            and not (at and (before[at - 1].isalnum() or before[at - 1] == "."))
+        ):
+            person = True  # "A. Kumble", "K. Curran"
+            start = start - len(before) + at
+        elif (
+            self._subject
+            and 2 <= len(tokens) <= 3
+            and _mid(before, word, sep)
+            and all(not self.is_stop(t) for t in tokens)
+        ):
+            person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
+        if not person and len(words) >= 3:
+            # "Prime Minister Benjamin Netanyahu": a known given name inside the run.
+            for a, _ in words[1:-1]:
+                if text[a:].split(None, 1)[0] in self._first:
+                    person, start = True, a
+                    break
         candidate = not person and any(not self.is_stop(t) for t in tokens)
         likely = (
             candidate

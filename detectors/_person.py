@@ -20,15 +20,11 @@ from detectors._names import NameRules
 
 __all__ = ["PersonNameDetector"]
 
-_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
-# Matches in every text the rules can find a name in: two capitalised words (either
-# case style), or a title / greeting before one.
-TRIGGER = (
-    rf"[{_UP}][{_LOW}'\u2019-]*[{_LOW}][ \t]+(?:[a-z]{{1,3}}[ \t]+){{0,2}}[{_UP}]"
-    rf"|[{_UP}]{{2,}}[ \t]+[{_UP}]{{2,}}"
-    r"|(?i:\b(?:mr|mrs|ms|miss|dr|prof|dear|hi|hello)\b\.?[ \t]+)[A-Z]"
-)
+# Matches in every text the rules can find a name in: a capitalised word (or a
+# title "Mr.") followed by another, in Title case or capitals. A C-level scan.
+TRIGGER = rf"[{_UP}][{_UP}{_LOW}]+\.?[ \t]+[{_UP}]"
 _SURNAME_MIN = 3
 
 
@@ -106,6 +102,8 @@ def lone_surnames(text: str, names: Iterable[tuple[int, int]]) -> list[tuple[int
                 surnames.add(last)
                 surnames.update(p for p in last.split("-") if len(p) >= _SURNAME_MIN)
     for surname in surnames:
+        if text.count(surname) < 2:
+            continue
         for m in re.finditer(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", text):
             if not any(a <= m.start() < b for a, b in spans + found):
                 found.append((m.start(), m.end()))

@@ -55,7 +55,9 @@ def _word_files(file: Path, rule: str, field: str, value: Any) -> frozenset[str]
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(str(file), rule, f"{field}[{i}]", f"cannot read word file ({type(exc).__name__})") from None
+            raise RuleError(
+                str(file), rule, f"{field}[{i}]", f"cannot read word file ({type(exc).__name__})"
+            ) from None
         words.update(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
     return frozenset(words)
 
