@@ -173,7 +173,7 @@ def romanise(word: str) -> str:
 
 def half(word: str) -> int:
     """The half (0 = detector lists, 1 = evaluation) that ``word`` belongs to."""
-    return hashlib.sha1(word.lower().encode("utf-8")).digest()[0] & 1
+    return hashlib.sha1(word.lower().encode("utf-8"), usedforsecurity=False).digest()[0] & 1
 
 
 def _provider(fake: Any) -> Any:

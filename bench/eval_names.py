@@ -38,7 +38,11 @@ Row = dict[str, Any]
 
 def split_of(text: str) -> str:
     """``dev`` or ``test``, by a hash of the text."""
-    return "dev" if hashlib.sha1(text.encode("utf-8")).digest()[1] & 1 else "test"
+    return (
+        "dev"
+        if hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).digest()[1] & 1
+        else "test"
+    )
 
 
 @cache
