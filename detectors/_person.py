@@ -26,6 +26,9 @@ _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # title "Mr.") followed by another, in Title case or capitals. A C-level scan.
 TRIGGER = rf"[{_UP}][{_UP}{_LOW}]+\.?[ \t]+[{_UP}]"
 _SURNAME_MIN = 3
+_FOLD_DIGITS = str.maketrans("123456789", "000000000")
+_MEMO_SIZE = 4096
+_MEMO_TEXT = 512
 
 
 class PersonNameDetector:
@@ -46,6 +49,7 @@ class PersonNameDetector:
         self._lock = threading.Lock()
         self._score = score
         self._name = name
+        self._memo: dict[str, tuple[Finding, ...]] = {}
 
     @property
     def name(self) -> str:
@@ -75,10 +79,22 @@ class PersonNameDetector:
         Returns:
             The findings, in order.
         """
+        # Log lines that differ only in their digits (ids, counts, times) hold the
+        # same names at the same offsets: remembered by the text with digits folded.
+        key = text.translate(_FOLD_DIGITS) if len(text) <= _MEMO_TEXT else None
+        if key is not None:
+            hit = self._memo.get(key)
+            if hit is not None:
+                return list(hit)
         spans = [(r.start, r.end) for r in self._get_rules().runs(text) if r.person]
         spans.extend(lone_surnames(text, spans))
         spans.sort()
-        return [Finding("PERSON", a, b, self._score, self._name) for a, b in spans]
+        found = [Finding("PERSON", a, b, self._score, self._name) for a, b in spans]
+        if key is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = tuple(found)
+        return found
 
 
 def lone_surnames(text: str, names: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
