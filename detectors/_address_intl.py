@@ -23,7 +23,10 @@ __all__ = ["intl_spans"]
 _U = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _L = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 _CAP = rf"[{_U}][{_L}{_U}'\u2019.-]*"  # Capitalised word
-_LINK = r"(?:de|da|das|do|dos|del|della|di|du|des|la|le|las|los|el|van|von|der|den|am|an|im|sur|nad|pod|na|i|y|e)"
+_LINK = (
+    r"(?:de|da|das|do|dos|del|della|di|du|des|la|le|las|los|el|van|von|der|den|am|an|im"
+    r"|sur|nad|pod|na|i|y|e)"
+)
 _NAME = rf"{_CAP}(?:[ \t]+(?:{_LINK}[ \t]+)?{_CAP}){{0,4}}"
 _NUM = r"\d{1,5}[A-Za-z]?(?:[/-]\d{1,5}[A-Za-z]?)?\.?"
 _GLUED = (
@@ -69,7 +72,8 @@ def _pattern() -> re.Pattern[str]:
         # Rua das Flores 1634 / Via Roma, 12 / Calle Mayor 5 / Gg. Rungkut No. 91
         rf"(?i:{_TYPE_BEFORE})[ \t]+(?:{_LINK}[ \t]+)*{_NAME},?[ \t]+(?:No\.?[ \t]*)?{_NUM}",
         # 682, avenue de Toussaint / 8 rue de la Paix
-        rf"\d{{1,5}}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?i:{_TYPE_BEFORE})[ \t]+(?:{_LINK}[ \t]+)*{_NAME}",
+        rf"\d{{1,5}}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?i:{_TYPE_BEFORE})[ \t]+"
+        rf"(?:{_LINK}[ \t]+)*{_NAME}",
         # Průjezdná 825, 731 70 Lázně Kynžvart: any street + number, with postcode + town after
         rf"(?:{_CAP}[ \t]+){{0,3}}{_CAP}[ \t]+{_NUM}(?={_UNIT}?{_SEP}{_POST}[ \t]+[{_U}])",
     ]

@@ -413,13 +413,16 @@ class NameRules:
         family: frozenset[str] | None = None,
         subject_is_person: bool = False,
         cues: frozenset[str] = frozenset(),
+        single_names: bool = True,
     ) -> None:
         self._first = first_names() if given is None else given
         self._last = surnames() if family is None else family
         english = _read_list("stop_words.txt")
-        self._stop = _LOG_WORDS | {w.capitalize() for w in stop_words | english}
+        not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
+        self._stop = _LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues
+        self._single = single_names
         self._memo: dict[tuple[str, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
 
     def _cued(self, before: str) -> bool:
@@ -481,6 +484,8 @@ class NameRules:
             words.pop(0)
         while words and self.is_stop(words[-1][2]):
             words.pop()
+        if len(words) == 1 and self._single and words[0][2] in self._last:
+            return [NameRun(match.start() + words[0][0], match.start() + words[0][1], True, False)]
         if len(words) < 2:
             return []
         # "JOHN SMITH FLAGGED FOR REVIEW": a name is two or three words; keep the
@@ -549,6 +554,14 @@ class NameRules:
             and all(not self.is_stop(t) for t in tokens)
         ):
             person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
+        if (
+            not person
+            and self._single
+            and len(words) == 1
+            and (first in self._last or first in self._first)
+            and not self.is_stop(first)
+        ):
+            person = True  # a lone known surname or given name: "Daschle was ...", "Sarah"
         if not person and len(words) >= 3:
             # "Prime Minister Benjamin Netanyahu": a known given name inside the run.
             for a, _ in words[1:-1]:
