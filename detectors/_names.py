@@ -43,6 +43,11 @@ _AFTER = re.compile(
     r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
     r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
 )
+# After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
+_SAID = re.compile(
+    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|the|a|an)[ \t]|[ \t]+(?:said|says|told|added"
+    r"|noted|asked|replied|wrote|was|is|has|had|will|would|scored|won|beat|led|gave|made)(?!\w))"
+)
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
 _TITLES = frozenset(
@@ -574,6 +579,12 @@ class NameRules:
             and len(tokens) >= 2
             and _AFTER.match(text, end) is not None
             and all(not self.is_stop(t) for t in tokens)
+        ) or (
+            candidate
+            and len(words) == 1
+            and len(first) >= 3
+            and not self.is_stop(first)
+            and _SAID.match(text, end) is not None
         )
         if likely and self._subject:
             person, candidate = True, False
