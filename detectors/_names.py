@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES, TITLES, WEAK_CUES
+
 __all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
 
 # Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
@@ -50,81 +52,6 @@ _SAID = re.compile(
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
-_TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "dame",
-        "lady",
-        "lord",
-        "rev",
-        "herr",
-        "frau",
-        "dott",
-        "dottssa",
-        "ing",
-        "sig",
-        "sra",
-        "srta",
-        "sr",
-        "mme",
-        "mlle",
-        "dhr",
-        "mevr",
-        "shri",
-        "smt",
-    ]
-)
-_STRONG = frozenset(
-    [
-        "user",
-        "username",
-        "user_name",
-        "customer",
-        "name",
-        "fullname",
-        "full_name",
-        "firstname",
-        "first_name",
-        "lastname",
-        "last_name",
-        "contact",
-        "patient",
-        "employee",
-        "owner",
-        "recipient",
-        "sender",
-        "author",
-        "assignee",
-        "member",
-        "client",
-        "guest",
-        "holder",
-        "applicant",
-        "dear",
-        "hi",
-        "hello",
-        "requester",
-        "reviewer",
-        "approver",
-        "tenant",
-        "passenger",
-        "buyer",
-        "driver",
-        "signed",
-        "cardholder",
-        "beneficiary",
-        "agent",
-        "person",
-    ]
-)
-_WEAK = frozenset(["for", "to", "by", "from", "with", "cc", "and", "of"])
 _MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
 
 
@@ -154,205 +81,9 @@ def _tail(before: str) -> tuple[str, str, int]:
 
 
 # Capitalised words common in log text that are not names on their own.
-_LOG_WORDS_TEXT = """
-    Traceback File Error Exception Warning Info Debug Critical Fatal Notice Trace Failed
-    Failure Success Successful Started Starting Stopped Stopping Finished Completed Received
-    Sent Sending Request Response Retry Retrying Timeout Connection Connected Disconnected
-    Closed Opened Created Updated Deleted Removed Added Loaded Saving Saved Processing
-    Processed Invalid Unknown Missing Found Not New Old User Users Customer Order Orders
-    Payment Invoice Account Session Token Login Logout Password Email Phone Address Name
-    Service Server Client Worker Job Task Queue Cache Database Table Index Shard Node Cluster
-    Pod Container Host Port Path Url Api Http Https Get Post Put Patch Delete Head Options
-    Mozilla Windows Linux Macintosh Intel Mac Chrome Safari Firefox Gecko Edge Android Ubuntu
-    Debian Python Java Kafka Redis Postgres Elasticsearch Nginx Apache Docker Kubernetes
-    Version Build Release Config Configuration Settings Health Check Ok Ready Running Pending
-    Scheduled Queued Accepted Rejected Denied Allowed Granted Revoked Expired Valid Total
-    Count Size Duration Elapsed Time Date Day Week Month Year Monday Tuesday Wednesday
-    Thursday Friday Saturday Sunday January February March July September October November
-    December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun
-    Value Key Type Attribute Runtime System Os Io Module Line Most Recent Call Last During
-    Handling Above Direct Cause The This That These Those There Here When Where Which While
-    After Before Because Could Would Should Cannot Unable Please See Use Using Set Reset
-    Shipped Shipping Delivered Delivery Refund Refunded Cart Checkout Product Item Items
-    Upload Uploaded Download Downloaded Report Export Import Sync Backup Restore Migration
-    Message Event Events Alert Alerts Metric Metrics Log Logs Audit Admin Root Guest Default
-    True False None Null Yes No Gateway Proxy Balancer Load Rate Limit Limited Exceeded
-    Too Many Bad Forbidden Unauthorized Internal Unavailable Conflict Gone Moved Created
-    Welcome Thanks Thank Hello Hi Dear Regards Team Support Billing Sales Notification
-    Reminder Subject Profile Settings Dashboard Home Page Signup Register Registered Verify
-    Verified Confirmation Confirmed Password Reset Changed Changing Assigned Ticket Issue
-    Customer Mr Mrs Ms Dr Street Road Avenue Lane Drive
-"""
-_LOG_WORDS = frozenset(_LOG_WORDS_TEXT.split())
 
 
 # Given names that are also common English words: a list hit alone is not enough.
-AMBIGUOUS_NAMES = frozenset(
-    [
-        "May",
-        "Will",
-        "Bill",
-        "Rose",
-        "Mark",
-        "Grant",
-        "Summer",
-        "Hunter",
-        "Sunny",
-        "Dawn",
-        "Faith",
-        "Hope",
-        "Joy",
-        "Grace",
-        "Autumn",
-        "April",
-        "June",
-        "August",
-        "Art",
-        "Frank",
-        "Guy",
-        "Jack",
-        "Pat",
-        "Sue",
-        "Rich",
-        "Major",
-        "Miles",
-        "Chase",
-        "Chance",
-        "Cash",
-        "Case",
-        "Page",
-        "Lane",
-        "Drew",
-        "Bob",
-        "Sky",
-        "Storm",
-        "River",
-        "Ray",
-        "Penny",
-        "Ruby",
-        "Amber",
-        "Crystal",
-        "Iris",
-        "Ivy",
-        "Lily",
-        "Daisy",
-        "Holly",
-        "Jade",
-        "Pearl",
-        "Star",
-        "Angel",
-        "Destiny",
-        "Heaven",
-        "Harmony",
-        "Melody",
-        "Precious",
-        "Royal",
-        "King",
-        "Prince",
-        "Duke",
-        "Earl",
-        "Baron",
-        "Bishop",
-        "Noble",
-        "Price",
-        "Young",
-        "Long",
-        "Little",
-        "Short",
-        "Strong",
-        "West",
-        "North",
-        "South",
-        "Van",
-        "Don",
-        "Ben",
-        "Lou",
-        "Sol",
-        "Tad",
-        "Val",
-        "Wes",
-        "Ward",
-        "Will",
-        "Wood",
-        "Worth",
-        "Deal",
-        "Dean",
-        "Early",
-        "Gay",
-        "Fay",
-        "Bliss",
-        "Honor",
-        "Justice",
-        "Liberty",
-        "Trinity",
-        "Unique",
-        "Marine",
-        "Golden",
-        "Green",
-        "Brown",
-        "Black",
-        "White",
-        "Gray",
-        "Grey",
-        "Sterling",
-        "Tanner",
-        "Cook",
-        "Baker",
-        "Carter",
-        "Parker",
-        "Mason",
-        "Porter",
-        "Fisher",
-        "Hunter",
-        "Turner",
-        "Walker",
-        "Reed",
-        "Rush",
-        "Glen",
-        "Dale",
-        "Cliff",
-        "Rod",
-        "Russell",
-        "Stone",
-        "Marsh",
-        "Heath",
-        "Forest",
-        "Sage",
-        "Clay",
-        "Field",
-        "Bond",
-        "Jean",
-        "Lee",
-        "Can",
-        "Else",
-        "Ana",
-        "Asia",
-        "Eden",
-        "Nova",
-        "Avery",
-        "Emery",
-        "Harley",
-        "Ford",
-        "Chevy",
-        "Mercedes",
-        "Lexus",
-        "Kia",
-        "Jaguar",
-        "Porsche",
-        "Tesla",
-        "Dell",
-        "Apple",
-        "Amazon",
-        "Oracle",
-        "Cisco",
-        "Ok",
-        "Tom",
-        "Max",
-        "Min",
-        "Rex",
-        "Nike",
-    ]
-)
 
 
 def _read_list(name: str) -> frozenset[str]:
@@ -424,7 +155,7 @@ class NameRules:
         self._last = surnames() if family is None else family
         english = _read_list("stop_words.txt")
         not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
-        self._stop = _LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
+        self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues
         self._single = single_names
@@ -432,7 +163,7 @@ class NameRules:
 
     def _cued(self, before: str) -> bool:
         word = _tail(before)[0].lower()
-        return word in _STRONG or word in self._cues
+        return word in STRONG_CUES or word in self._cues
 
     def is_stop(self, word: str) -> bool:
         """Say whether ``word`` is a common non-name word.
@@ -511,8 +242,11 @@ class NameRules:
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
         words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-        # Drop leading log words ("Failed John Smith" -> "John Smith").
+        # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
+        # among them ("General Anatoly Shkirko") marks what follows as a name.
+        role = False
         while words and self.is_stop(text[words[0][0] : words[0][1]]):
+            role = role or text[words[0][0] : words[0][1]].lower() in ROLES
             words.pop(0)
         if not words:
             return []
@@ -531,16 +265,18 @@ class NameRules:
         if suffix is not None:
             end = suffix.end()
         person = False
-        if low.rstrip(".") in _TITLES and not sep.strip() and word[:1].isalpha():
+        if low.rstrip(".") in TITLES and not sep.strip() and word[:1].isalpha():
             person = True
             start = start - len(before) + at
-        elif (first in self._first and len(tokens) >= 2) or (
-            len(tokens) >= 2 and tokens[-1] in self._last and not self.is_stop(first)
+        elif (
+            (first in self._first and len(tokens) >= 2)
+            or (len(tokens) >= 2 and tokens[-1] in self._last and not self.is_stop(first))
+            or (role and not self.is_stop(first))
         ):
             person = True
-        elif low in _STRONG or low in self._cues:
+        elif low in STRONG_CUES or low in ROLES or low in self._cues:
             person = len(tokens) >= 2 or first in self._first
-        elif len(tokens) >= 2 and low in _WEAK and sep and not sep.strip():
+        elif len(tokens) >= 2 and low in WEAK_CUES and sep and not sep.strip():
             person = all(not self.is_stop(t) for t in tokens)
         elif (
             len(word) == 2

@@ -197,9 +197,24 @@ class SpacyNerDetector:
                 )
                 if likely and not vetoed:
                     found.append(Finding("PERSON", start, end, 0.6, self._name))
+            found = [self._widen(f, plan.candidates) for f in found]
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
+
+    @staticmethod
+    def _widen(finding: Finding, runs: tuple[tuple[int, int, bool], ...]) -> Finding:
+        """Widen a model PERSON span to the capitalised run it lies in ("Magnus
+        <PERSON>" would leave the given name)."""
+        if finding.entity != "PERSON":
+            return finding
+        start, end = finding.start, finding.end
+        for a, b, _ in runs:
+            if a < end and start < b:
+                start, end = min(start, a), max(end, b)
+        if (start, end) == (finding.start, finding.end):
+            return finding
+        return Finding("PERSON", start, end, finding.score, finding.detector)
 
     def _run_model(self, nlp: Any, keys: set[str]) -> dict[str, tuple[_Span, ...]]:
         results: dict[str, tuple[_Span, ...]] = {}
