@@ -194,8 +194,14 @@ class NameRules:
             # again in the same context costs a dict lookup.
             before = text[max(0, s - 40) : s]
             word, sep, at = _tail(before)
-            key = (match.group(), word, sep, before[at - 1 : at], before.rstrip(" \t")[-1:])
-            key += (text[e : e + 32],)
+            key = (
+                match.group(),
+                word,
+                sep,
+                before[at - 1 : at],
+                before.rstrip(" \t")[-1:],
+                text[e : e + 32],
+            )
             hit = memo.get(key)
             if hit is None:
                 hit = tuple(
@@ -246,7 +252,14 @@ class NameRules:
         # among them ("General Anatoly Shkirko") marks what follows as a name.
         role = False
         while words and self.is_stop(text[words[0][0] : words[0][1]]):
-            role = role or text[words[0][0] : words[0][1]].lower() in ROLES
+            head = text[words[0][0] : words[0][1]]
+            if (
+                head in AMBIGUOUS_NAMES
+                and len(words) >= 2
+                and text[words[1][0] : words[1][1]] in self._last
+            ):
+                break  # "Will Smith": a name-word before a known surname
+            role = role or head.lower() in ROLES
             words.pop(0)
         if not words:
             return []
@@ -270,12 +283,16 @@ class NameRules:
             start = start - len(before) + at
         elif (
             (first in self._first and len(tokens) >= 2)
-            or (len(tokens) >= 2 and tokens[-1] in self._last and not self.is_stop(first))
+            or (
+                len(tokens) >= 2
+                and tokens[-1] in self._last
+                and (first in AMBIGUOUS_NAMES or not self.is_stop(first))
+            )
             or (role and not self.is_stop(first))
         ):
             person = True
         elif low in STRONG_CUES or low in ROLES or low in self._cues:
-            person = len(tokens) >= 2 or first in self._first
+            person = len(tokens) >= 2 or first in self._first or not self.is_stop(first)
         elif len(tokens) >= 2 and low in WEAK_CUES and sep and not sep.strip():
             person = all(not self.is_stop(t) for t in tokens)
         elif (

@@ -197,7 +197,7 @@ class SpacyNerDetector:
                 )
                 if likely and not vetoed:
                     found.append(Finding("PERSON", start, end, 0.6, self._name))
-            found = [self._widen(f, plan.candidates) for f in found]
+            found = list(dict.fromkeys(self._widen(f, plan.candidates) for f in found))
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
