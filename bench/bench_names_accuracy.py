@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import _address_parsers as A
 from bench import _baselines as B
 from bench._pii_score import score
 from bench.eval_names import build
@@ -38,6 +39,8 @@ def _scrubbers(only: Sequence[str] | None) -> dict[str, Any]:
         "logward": lambda: B.logward_cli(),
         "logward --ner": lambda: B.logward_cli("--ner"),
         "presidio": B.presidio_analyzer,
+        "pyap2 (addresses)": lambda: A.pyap2_scrub,
+        "usaddress (addresses)": lambda: A.usaddress_scrub,
     }
     return {k: v for k, v in makers.items() if not only or k in only}
 
