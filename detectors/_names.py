@@ -24,13 +24,17 @@ __all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
+# Starts with a plain character class, so the regex engine skips ahead to capitals
+# in C (a leading look-behind or optional group would try every position).
 _TOKEN = (
-    rf"(?:[{_UPPER}]['\u2019])?(?:Mc|Mac)?[{_UPPER}][{_LOWER}]+"
+    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
     rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
 )
+_WORDS = re.compile(r"\S+")
 _PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
 _RUN = re.compile(
-    rf"(?<![\w.@/\\-]){_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
+    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
     r"(?![\w@/\\]|\.\w)"
 )
 # Names in capitals (card holder "JOHN SMITH"): only with a known first name.
@@ -95,6 +99,12 @@ def _read_list(name: str) -> frozenset[str]:
 
 
 @functools.cache
+def _street_words() -> frozenset[str]:
+    """Street-type words (``Trail``, ``Bridge``, ``Port``): part of addresses, not names."""
+    return frozenset(w.capitalize() for w in _read_list("street_suffixes.txt") if len(w) > 2)
+
+
+@functools.cache
 def first_names() -> frozenset[str]:
     """Return the shipped given-name lists (Title case).
 
@@ -155,11 +165,12 @@ class NameRules:
         self._last = surnames() if family is None else family
         english = _read_list("stop_words.txt")
         not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
+        not_names |= _street_words()
         self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues
         self._single = single_names
-        self._memo: dict[tuple[str, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
+        self._memo: dict[tuple[object, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
 
     def _cued(self, before: str) -> bool:
         word = _tail(before)[0].lower()
@@ -187,7 +198,13 @@ class NameRules:
         """
         found: list[NameRun] = []
         memo = self._memo
+        stop = self._stop
         for match in _RUN.finditer(text):
+            group = match.group()
+            if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
+                continue
+            if " " in group and all(w in stop for w in group.split()):
+                continue  # only common words ("Bad Gateway", "Internal Server Error")
             s, e = match.span()
             # A run's verdict depends on its words, the word and separator before it
             # and a little text after it: remembered by those, so a name logged
@@ -195,12 +212,14 @@ class NameRules:
             before = text[max(0, s - 40) : s]
             word, sep, at = _tail(before)
             key = (
-                match.group(),
+                group,
                 word,
                 sep,
                 before[at - 1 : at],
                 before.rstrip(" \t")[-1:],
-                text[e : e + 32],
+                _AFTER.match(text, e) is not None,
+                _SAID.match(text, e) is not None,
+                _SUFFIX.match(text, e) is not None and text[e : e + 8],
             )
             hit = memo.get(key)
             if hit is None:
@@ -219,9 +238,7 @@ class NameRules:
         return found
 
     def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
-        words = [
-            (m.start(), m.end(), m.group().capitalize()) for m in re.finditer(r"\S+", match[0])
-        ]
+        words = [(m.start(), m.end(), m.group().capitalize()) for m in _WORDS.finditer(match[0])]
         while words and self.is_stop(words[0][2]):
             words.pop(0)
         while words and self.is_stop(words[-1][2]):
@@ -247,7 +264,7 @@ class NameRules:
         return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
-        words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+        words = [(m.start() + start, m.end() + start) for m in _WORDS.finditer(text[start:end])]
         # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
         # among them ("General Anatoly Shkirko") marks what follows as a name.
         role = False
