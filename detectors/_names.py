@@ -56,6 +56,10 @@ _SAID = re.compile(
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
+# Before a lone capitalised word, these introduce places and organisations, not people.
+_AFTER_WORDS = frozenset(
+    "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
+)
 _MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
 
 
@@ -265,6 +269,7 @@ class NameRules:
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
         words = [(m.start() + start, m.end() + start) for m in _WORDS.finditer(text[start:end])]
+        lone = len(words) == 1
         # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
         # among them ("General Anatoly Shkirko") marks what follows as a name.
         role = False
@@ -337,6 +342,18 @@ class NameRules:
             and not self.is_stop(first)
         ):
             person = True  # a lone known surname or given name: "Daschle was ...", "Sarah"
+        elif (
+            not person
+            and self._subject
+            and self._single
+            and len(words) == 1
+            and len(first) >= 4
+            and not self.is_stop(first)
+            and lone
+            and _mid(before, word, sep)
+            and word.lower() not in _AFTER_WORDS
+        ):
+            person = True  # a lone proper noun mid-sentence: "keep Graf from", "beat Rios"
         if not person and len(words) >= 3:
             # "Prime Minister Benjamin Netanyahu": a known given name inside the run.
             for a, _ in words[1:-1]:

@@ -42,6 +42,7 @@ def test_readme_example_is_scrubbed_by_default(shipped: Scrubber) -> None:
         ("Prime Minister Benjamin Netanyahu said", ["Benjamin Netanyahu"]),
         ("Did not bat : A. Kumble , N. Mongia", ["A. Kumble", "N. Mongia"]),
         ("General Anatoly Shkirko told reporters", ["Anatoly Shkirko"]),
+        ("the coach was keeping Grobbelaar from the match", ["Grobbelaar"]),
     ],
 )
 def test_names_in_log_shapes(names: PersonNameDetector, text: str, expected: list[str]) -> None:
