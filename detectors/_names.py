@@ -164,12 +164,15 @@ class NameRules:
         subject_is_person: bool = False,
         cues: frozenset[str] = frozenset(),
         single_names: bool = True,
+        place_words: bool = True,
     ) -> None:
         self._first = first_names() if given is None else given
         self._last = surnames() if family is None else family
         english = _read_list("stop_words.txt")
-        not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
-        not_names |= _street_words()
+        not_names: set[str] = set()
+        if place_words:
+            not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
+            not_names |= _street_words()
         self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues

@@ -146,7 +146,7 @@ class SpacyNerDetector:
                 tok2vec: Any = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
                 if tok2vec is not None and not tok2vec.listening_components:
                     nlp.remove_pipe("tok2vec")
-                self._rules = NameRules(frozenset(STOP_WORDS))
+                self._rules = NameRules(frozenset(STOP_WORDS), place_words=False)
                 self._nlp = nlp
             return self._nlp, self._rules
 
