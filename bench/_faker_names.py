@@ -205,4 +205,5 @@ def locale_names(locale: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 seen.setdefault(w, None)
         return tuple(seen)
 
-    return clean(given), clean(last)
+    # Sorted: some providers keep names in sets, whose order changes between runs.
+    return tuple(sorted(clean(given))), tuple(sorted(clean(last)))

@@ -209,6 +209,7 @@ def address_rows(per_locale: int = 30, seed: int = 11) -> list[Row]:
     for loc in _ADDR_LOCALES:
         fake = faker.Faker(loc)
         fake.seed_instance(seed)
+        _sort_sets(fake)
         for _ in range(per_locale):
             tpl = rng.choice(_ADDR_TEMPLATES)
             rows.append(_row("faker_addresses", tpl(romanise_all(_address(fake, loc, rng))), loc))
@@ -225,6 +226,23 @@ def address_rows(per_locale: int = 30, seed: int = 11) -> list[Row]:
             a = f"{us.military_ship()} {us.last_name()}, FPO AP {us.postcode()}"
         rows.append(_row("faker_addresses", rng.choice(_ADDR_TEMPLATES)(a), "en_US-po-military"))
     return rows
+
+
+def _sort_sets(fake: Any) -> None:
+    """Some providers (it_IT) draw from sets, whose order changes between runs."""
+    for provider in fake.providers:
+        for cls in type(provider).__mro__:
+            for name, value in vars(cls).items():
+                if isinstance(value, set | frozenset) and not name.startswith("__"):
+                    setattr(provider, name, tuple(sorted(value, key=str)))
+        cities = getattr(provider, "cities", None)
+        if isinstance(cities, list) and loc_of(provider) == "it_IT":  # a list made from a set
+            provider.cities = sorted(cities)
+
+
+def loc_of(provider: Any) -> str:
+    """The locale a Faker provider class belongs to (from its module name)."""
+    return str(type(provider).__module__).rsplit(".", 1)[-1]
 
 
 def romanise_all(text: str) -> str:
