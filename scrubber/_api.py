@@ -81,6 +81,10 @@ def load_scrubber(
     detectors.extend(ScanGroupDetector(name, members) for name, members in groups.items())
     if policy.key_value and len(matcher):
         detectors.append(KeyValueDetector(matcher, score=policy.key_value_score))
+    # The no-model PERSON tier (rules/names/), on by default, with or without NER.
+    from scrubber._names_config import load_name_detectors
+
+    detectors.extend(load_name_detectors(root))
     presidio = list(loaded.presidio)
     extra_presidio = tuple(Path(p) for p in presidio_recognizers)
     if extra_presidio:
