@@ -31,6 +31,7 @@ _DATE = re.compile(
 _IPV4ISH = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # An access line's status and size ("200 28643") look like a two-part number.
 _STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}")
+_SSN = re.compile(r"\d{3}-\d{2}-\d{4}")  # us_ssn's rules decide these
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
 VALID = 0.9
@@ -57,7 +58,7 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
     n = len(digits)
     if n < 5 or n > 16 or len(set(digits)) <= 2:
         return None
-    if _DATE.search(core) or _IPV4ISH.fullmatch(core):
+    if _DATE.search(core) or _IPV4ISH.fullmatch(core) or _SSN.fullmatch(core):
         return None
     separators = sum(1 for c in core if not c.isdigit() and c != "+")
     if separators == 1 and "." in core:
@@ -81,7 +82,9 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         except pn.NumberParseException:
             continue
         if pn.is_valid_number(number):
-            return VALID if separators and n >= 7 else SEPARATED if n >= 10 else BARE
-    if separators and 7 <= n <= 13 and not _STATUS_SIZE.fullmatch(core):
+            return VALID if separators and n >= 7 else BARE
+    if _STATUS_SIZE.fullmatch(core):
+        return None
+    if separators and 7 <= n <= 13:
         return SEPARATED
     return BARE
