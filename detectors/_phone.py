@@ -74,17 +74,17 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         if pn.is_possible_number(number):
             return VALID
         return SEPARATED if 8 <= n <= 15 else BARE
-    if not separators and n < 10:
+    if not separators:
         return BARE
-    for region in regions:
+    if _STATUS_SIZE.fullmatch(core):
+        return None
+    if 7 <= n <= 13:
+        return SEPARATED
+    for region in regions:  # short or long separated groups: the metadata decides
         try:
             number = pn.parse(core, region)
         except pn.NumberParseException:
             continue
         if pn.is_valid_number(number):
-            return VALID if separators and n >= 7 else BARE
-    if _STATUS_SIZE.fullmatch(core):
-        return None
-    if separators and 7 <= n <= 13:
-        return SEPARATED
+            return VALID
     return BARE
