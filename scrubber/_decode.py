@@ -25,7 +25,8 @@ from detectors import Finding
 __all__ = ["MAYBE_ENCODED", "encoded_findings"]
 
 MAYBE_ENCODED = re.compile(
-    r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
+    r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
+    r"|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
 )
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")

@@ -46,7 +46,8 @@ def test_regions_are_validated_in_rules(tmp_path):
     from logward.errors import RuleError
 
     (tmp_path / "p.yaml").write_text(
-        "name: p\ntype: pattern\nentity: PHONE_NUMBER\nregions: [usa]\npatterns:\n  - {regex: '\\d+', score: 0.5}\n",
+        "name: p\ntype: pattern\nentity: PHONE_NUMBER\nregions: [usa]\n"
+        "patterns:\n  - {regex: '\\d+', score: 0.5}\n",
         encoding="utf-8",
     )
     with pytest.raises(RuleError, match="regions"):
