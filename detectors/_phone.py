@@ -30,7 +30,7 @@ _DATE = re.compile(
 )
 _IPV4ISH = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # An access line's status and size ("200 28643") look like a two-part number.
-_STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}")
+_STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}(?: [\d.]+)?")
 _SSN = re.compile(r"\d{3}-\d{2}-\d{4}")  # us_ssn's rules decide these
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
@@ -62,7 +62,9 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         return None
     separators = sum(1 for c in core if not c.isdigit() and c != "+")
     if separators == 1 and "." in core:
-        return None  # a decimal number
+        whole, _, fraction = core.partition(".")
+        # a decimal number; 240.1234 may be a phone, after a context word
+        return BARE if len(whole) >= 3 and len(fraction) >= 4 else None
     if "/" in core and n < 7:
         return None  # a fraction or a counter (12/100)
     pn = _pn()
@@ -75,16 +77,25 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
             return VALID
         return SEPARATED if 8 <= n <= 15 else BARE
     if not separators:
+        # A bare run: only national forms with a trunk 0, or 11-12 digits (10-digit
+        # NANP runs are phone_us_bare's), validated at home, count without context.
+        if (core[0] == "0" and 9 <= n <= 12) or 11 <= n <= 12:
+            for region in regions:
+                if _valid(pn, core, region):
+                    return SEPARATED  # a bare run valid at home: dropped by "order_id="
         return BARE
     if _STATUS_SIZE.fullmatch(core):
         return None
     if 7 <= n <= 13:
         return SEPARATED
     for region in regions:  # short or long separated groups: the metadata decides
-        try:
-            number = pn.parse(core, region)
-        except pn.NumberParseException:
-            continue
-        if pn.is_valid_number(number):
+        if _valid(pn, core, region):
             return VALID
     return BARE
+
+
+def _valid(pn: Any, text: str, region: str) -> bool:
+    try:
+        return bool(pn.is_valid_number(pn.parse(text, region)))
+    except pn.NumberParseException:
+        return False
