@@ -30,7 +30,9 @@ _DATE = re.compile(
 )
 _IPV4ISH = re.compile(r"(?:[1-9]?\d|1\d\d|2[0-5]\d)(?:\.(?:[1-9]?\d|1\d\d|2[0-5]\d)){3}")
 # An access line's status and size ("200 28643") look like a two-part number.
-_STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}(?: \d+\.\d+)?")
+_STATUS_SIZE = re.compile(
+    r"(?:20[0-6]|30[0-478]|40[0-9]|41[0-8]|42[2-9]|431|451|50[0-8]) \d{1,10}(?: \d+\.\d+)?"
+)
 _SSN = re.compile(r"\d{3}-\d{2}-\d{4}")  # us_ssn's rules decide these
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
