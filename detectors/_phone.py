@@ -69,35 +69,54 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         return BARE if len(whole) >= 3 and len(fraction) >= 4 else None
     if "/" in core and n < 7:
         return None  # a fraction or a counter (12/100)
-    pn = _pn()
     if core.startswith(("+", "00")):
+        if 8 <= n <= 15:
+            return VALID  # E.164 length: no need to ask the metadata
+        pn = _pn()
         try:
             number = pn.parse("+" + core.lstrip("+")[2:] if core.startswith("00") else core, None)
         except pn.NumberParseException:
             return BARE
-        if pn.is_possible_number(number):
-            return VALID
-        return SEPARATED if 8 <= n <= 15 else BARE
+        return VALID if pn.is_possible_number(number) else BARE
     if not separators:
         # A bare run: only national forms with a trunk 0, or 11-12 digits (10-digit
         # NANP runs are phone_us_bare's), validated at home, count without context.
-        if (core[0] == "0" and 9 <= n <= 12) or 11 <= n <= 12:
-            for region in regions:
-                if _valid(pn, core, region):
-                    return SEPARATED  # a bare run valid at home: dropped by "order_id="
+        home = (core[0] == "0" and 9 <= n <= 12) or 11 <= n <= 12
+        if home and _valid_at_home(digits, tuple(regions)):
+            return SEPARATED  # a bare run valid at home: dropped by "order_id="
         return BARE
     if _STATUS_SIZE.fullmatch(core):
         return None
     if 7 <= n <= 13:
         return SEPARATED
-    for region in regions:  # short or long separated groups: the metadata decides
-        if _valid(pn, core, region):
-            return VALID
-    return BARE
+    # short or long separated groups: the metadata decides
+    return VALID if _valid_at_home(digits, tuple(regions)) else BARE
 
 
-def _valid(pn: Any, text: str, region: str) -> bool:
-    try:
-        return bool(pn.is_valid_number(pn.parse(text, region)))
-    except pn.NumberParseException:
-        return False
+def _valid_at_home(digits: str, regions: tuple[str, ...]) -> bool:
+    """Whether ``digits`` (national form, trunk prefix optional) is a fixed-line or
+    mobile number of one of ``regions``, by the metadata's patterns (C-level matches)."""
+    for prefix, pattern in _home_patterns(regions):
+        national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
+        if pattern.fullmatch(national):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8)
+def _home_patterns(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    pn = _pn()
+    out: list[tuple[str, re.Pattern[str]]] = []
+    for region in regions:
+        meta = pn.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        parts = [
+            desc.national_number_pattern
+            for desc in (meta.fixed_line, meta.mobile)
+            if desc is not None and desc.national_number_pattern
+        ]
+        if parts:
+            joined = "|".join(f"(?:{p})" for p in parts)
+            out.append((meta.national_prefix or "", re.compile(joined)))
+    return tuple(out)
