@@ -53,3 +53,11 @@ def test_encoded_pii_in_mapping_values_is_redacted(shipped):
     """scrub_mapping decodes too (it runs through the same engine)."""
     out = shipped.scrub_mapping({"path": "/s?q=4111+1111+1111+1111"})
     assert "4111" not in out["path"]
+
+
+@pytest.mark.timeout(30)
+def test_long_encoded_line_is_scrubbed_whole(shipped):
+    """A 128 kB line of encoded cards is redacted everywhere (bounded work; no timing assert)."""
+    line = "q=4111+1111+1111+1111%2540&" * (128 * 1024 // 27)
+    out = shipped.scrub_text(line)
+    assert "4111" not in out
