@@ -84,6 +84,30 @@ def _ablation(texts: list[str]) -> dict[str, float]:
     return out
 
 
+ADVERSARIAL = {
+    "repeated PEM headers": "-----BEGIN PRIVATE KEY-----.",
+    "digit groups": "call 0612 34 56 78 / ",
+    "encoded query": "q=4111+1111+1111+1111%2540&",
+}
+
+
+def _adversarial() -> dict[str, dict[str, float]]:
+    """CPU ms per 10 kB of hostile lines at 16, 64 and 128 kB (flat means linear work)."""
+    import scrubber
+
+    engine = scrubber.load_scrubber()
+    out: dict[str, dict[str, float]] = {}
+    for name, unit in ADVERSARIAL.items():
+        row: dict[str, float] = {}
+        for kb in (16, 64, 128):
+            line = unit * (kb * 1024 // len(unit))
+            start = time.process_time()
+            engine.scrub_text(line)
+            row[f"{kb} kB"] = (time.process_time() - start) * 1000 / (len(line) / 10240)
+        out[name] = row
+    return out
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_scrub_speed", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for smoke runs")
@@ -106,6 +130,7 @@ def main(argv: list[str]) -> int:
     results["presidio analyze per line"] = _rate(presidio_line, texts[: n_presidio // 2])[0]
     results["presidio BatchAnalyzerEngine"] = _rate(presidio_batch, texts[:n_presidio])[0]
     results["ablation"] = ablation
+    results["adversarial ms per 10 kB"] = adversarial = _adversarial()
 
     print(f"one core ({pinned}); corpus seed {args.seed}")
     for name in ("logward scrub", "logward scrub --ner"):
@@ -123,6 +148,11 @@ def main(argv: list[str]) -> int:
     for name, value in ablation.items():
         shown = f"{value:.0%}" if name.startswith("share") else f"{value:,.0f} lines/s"
         print(f"  {name:<40} {shown}")
+    print(
+        "hostile lines, CPU ms per 10 kB at 16 / 64 / 128 kB (flat = linear; was 65 ms at 128 kB):"
+    )
+    for name, row in adversarial.items():
+        print(f"  {name:<40} " + " / ".join(f"{v:.2f}" for v in row.values()))
     print(BASELINE_NOTE)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -74,6 +74,9 @@ class ContextRule:
         negative: whole words that make the entity less likely (``version``).
         penalty: subtracted when one of ``negative`` is within ``window``.
         window: characters looked at before and after the match.
+        negative_before: when > 0, ``negative`` words count only in this many
+            characters right before the match (``order_id=``, ``took``), not
+            in what follows it, which belongs to other values.
     """
 
     words: tuple[str, ...] = ()
@@ -81,6 +84,7 @@ class ContextRule:
     negative: tuple[str, ...] = ()
     penalty: float = 0.5
     window: int = 40
+    negative_before: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +273,8 @@ class PatternDetector:
         score = base
         if self._positive is not None and self._positive.search(around):
             score += ctx.boost
+        if ctx.negative_before:
+            around = text[max(0, start - ctx.negative_before) : start]
         if self._negative is not None and self._negative.search(around):
             score -= ctx.penalty
         return min(1.0, max(0.0, score))

@@ -28,9 +28,12 @@ _DATE = re.compile(
     r"(?:1[89]|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.]\d\d?"
     r"|\d\d?[-/.]\d\d?[-/.](?:1[89]|20)\d\d"
 )
-_IPV4ISH = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IPV4ISH = re.compile(r"(?:[1-9]?\d|1\d\d|2[0-5]\d)(?:\.(?:[1-9]?\d|1\d\d|2[0-5]\d)){3}")
 # An access line's status and size ("200 28643") look like a two-part number.
-_STATUS_SIZE = re.compile(r"[1-5]\d\d \d{1,10}")
+_STATUS_SIZE = re.compile(
+    r"(?:20[0-6]|30[0-478]|40[0-9]|41[0-8]|42[2-9]|431|451|50[0-8]) \d{1,10}(?: \d+\.\d+)?"
+)
+_SSN = re.compile(r"\d{3}-\d{2}-\d{4}")  # us_ssn's rules decide these
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
 VALID = 0.9
@@ -57,31 +60,63 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
     n = len(digits)
     if n < 5 or n > 16 or len(set(digits)) <= 2:
         return None
-    if _DATE.search(core) or _IPV4ISH.fullmatch(core):
+    if _DATE.search(core) or _IPV4ISH.fullmatch(core) or _SSN.fullmatch(core):
         return None
     separators = sum(1 for c in core if not c.isdigit() and c != "+")
     if separators == 1 and "." in core:
-        return None  # a decimal number
+        whole, _, fraction = core.partition(".")
+        # a decimal number; 240.1234 may be a phone, after a context word
+        return BARE if len(whole) >= 3 and len(fraction) >= 4 else None
     if "/" in core and n < 7:
         return None  # a fraction or a counter (12/100)
-    pn = _pn()
     if core.startswith(("+", "00")):
+        if 8 <= n <= 15:
+            return VALID  # E.164 length: no need to ask the metadata
+        pn = _pn()
         try:
             number = pn.parse("+" + core.lstrip("+")[2:] if core.startswith("00") else core, None)
         except pn.NumberParseException:
             return BARE
-        if pn.is_possible_number(number):
-            return VALID
-        return SEPARATED if 8 <= n <= 15 else BARE
-    if not separators and n < 10:
+        return VALID if pn.is_possible_number(number) else BARE
+    if not separators:
+        # A bare run: only national forms with a trunk 0, or 11-12 digits (10-digit
+        # NANP runs are phone_us_bare's), validated at home, count without context.
+        home = (core[0] == "0" and 9 <= n <= 12) or 11 <= n <= 12
+        if home and _valid_at_home(digits, tuple(regions)):
+            return SEPARATED  # a bare run valid at home: dropped by "order_id="
         return BARE
-    for region in regions:
-        try:
-            number = pn.parse(core, region)
-        except pn.NumberParseException:
-            continue
-        if pn.is_valid_number(number):
-            return VALID if separators and n >= 7 else SEPARATED if n >= 10 else BARE
-    if separators and 7 <= n <= 13 and not _STATUS_SIZE.fullmatch(core):
+    if _STATUS_SIZE.fullmatch(core):
+        return None
+    if 7 <= n <= 13:
         return SEPARATED
-    return BARE
+    # short or long separated groups: the metadata decides
+    return VALID if _valid_at_home(digits, tuple(regions)) else BARE
+
+
+def _valid_at_home(digits: str, regions: tuple[str, ...]) -> bool:
+    """Whether ``digits`` (national form, trunk prefix optional) is a fixed-line or
+    mobile number of one of ``regions``, by the metadata's patterns (C-level matches)."""
+    for prefix, pattern in _home_patterns(regions):
+        national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
+        if pattern.fullmatch(national):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8)
+def _home_patterns(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    pn = _pn()
+    out: list[tuple[str, re.Pattern[str]]] = []
+    for region in regions:
+        meta = pn.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        parts = [
+            desc.national_number_pattern
+            for desc in (meta.fixed_line, meta.mobile)
+            if desc is not None and desc.national_number_pattern
+        ]
+        if parts:
+            joined = "|".join(f"(?:{p})" for p in parts)
+            out.append((meta.national_prefix or "", re.compile(joined)))
+    return tuple(out)

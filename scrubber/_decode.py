@@ -17,6 +17,7 @@ import base64
 import binascii
 import html
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from urllib.parse import unquote, unquote_plus
 
@@ -25,7 +26,8 @@ from detectors import Finding
 __all__ = ["MAYBE_ENCODED", "encoded_findings"]
 
 MAYBE_ENCODED = re.compile(
-    r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
+    r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
+    r"|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
 )
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")
@@ -71,7 +73,8 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
                 tokens.append((m.start(), m.end(), decoded))
     for m in _BASIC.finditer(text):
         decoded = _basic(m.group())
-        if decoded != m.group() and not any(s <= m.start() < e for s, e, _ in tokens):
+        if decoded != m.group():  # base64 wins over a '+'-decoding of the same token
+            tokens = [t for t in tokens if t[0] != m.start()]
             tokens.append((m.start(), m.end(), decoded))
     if not tokens:
         return []
@@ -92,22 +95,27 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
         cursor = end
     pieces.append(text[cursor:])
     view = "".join(pieces)
+    starts = [ds for ds, _, _, _ in spans]
     out: list[Finding] = []
     for f in detect(view):
-        start = _to_original(f.start, spans, True)
-        end = _to_original(f.end, spans, False)
-        if not any(f.start < de and f.end > ds for ds, de, _, _ in spans):
-            continue  # the plain text's own scan finds it already
+        # spans[first:last] are the decoded tokens the finding touches
+        first = max(0, bisect_right(starts, f.start) - 1)
+        if spans[first][1] <= f.start:
+            first += 1
+        last = bisect_left(starts, f.end)
+        if first >= last:
+            continue  # no decoded token in it: the plain text's own scan finds it
+        ds, _, os_, _ = spans[first]
+        start = os_ if f.start >= ds else _shifted(f.start, spans, first)
+        _, de, _, oe = spans[last - 1]
+        end = oe if f.end <= de else f.end + oe - de
         out.append(Finding(f.entity, start, max(end, start + 1), f.score, f.detector))
     return out
 
 
-def _to_original(pos: int, spans: list[tuple[int, int, int, int]], is_start: bool) -> int:
-    shift = 0
-    for ds, de, os_, oe in spans:
-        if pos < ds or (not is_start and pos == ds):
-            break
-        if pos < de or (not is_start and pos == de):
-            return os_ if is_start else oe
-        shift = oe - de
-    return pos + shift
+def _shifted(pos: int, spans: list[tuple[int, int, int, int]], after: int) -> int:
+    """``pos`` (before ``spans[after]``, in no token) as an offset of the original text."""
+    if after == 0:
+        return pos
+    _, de, _, oe = spans[after - 1]
+    return pos + oe - de

@@ -16,6 +16,8 @@ One rule per file. A ``pattern`` rule::
                                     # numbered backreferences are not allowed
     validators: [luhn]              # names from detectors.VALIDATORS
     context: {words: [email], boost: 0.35, negative: [], penalty: 0.5, window: 40}
+                                    # negative_before: N looks for negative words only
+                                    # in the N characters before a match (0: the window)
     scan_group: digits              # rules of one group are located by one shared scan;
     first_chars: '\\d(+'            # ... then every match must start with one of these
     word_start: true                # ... and never right after an ASCII letter or digit
@@ -72,7 +74,7 @@ _PATTERN_ONLY = frozenset(
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
-_CONTEXT_FIELDS = frozenset({"words", "boost", "negative", "penalty", "window"})
+_CONTEXT_FIELDS = frozenset({"words", "boost", "negative", "penalty", "window", "negative_before"})
 _ENTITY = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _REGION = re.compile(r"[A-Z]{2}")
 
@@ -341,7 +343,11 @@ def _context(raw: Any, file: str, name: str) -> ContextRule:
     window = raw.get("window", 40)
     if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 200:
         raise RuleError(file, name, "context.window", "must be an integer from 1 to 200")
+    before = raw.get("negative_before", 0)
+    if isinstance(before, bool) or not isinstance(before, int) or not 0 <= before <= 200:
+        raise RuleError(file, name, "context.negative_before", "must be an integer from 0 to 200")
     return ContextRule(
+        negative_before=before,
         words=tuple(_strings(raw.get("words", []), file, name, "context.words")),
         boost=_score(raw.get("boost", 0.35), file, name, "context.boost"),
         negative=tuple(_strings(raw.get("negative", []), file, name, "context.negative")),
