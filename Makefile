@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./logward-data
 
-.PHONY: help venv run test lint types unit pytest bench browser clean
+.PHONY: help venv run test lint types unit pytest bench browser fail2ban clean
 
 help:
 	@echo "make run    - the end-to-end demo on the embedded default"
@@ -49,9 +49,14 @@ pytest: $(STAMP) browser
 
 test: lint types pytest
 
-bench: $(STAMP)
+bench: $(STAMP) fail2ban
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
+
+# fail2ban-regex (Debian's fail2ban) is bench_monitor's side-by-side baseline.
+fail2ban:
+	@command -v fail2ban-regex >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq fail2ban)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov
