@@ -11,8 +11,11 @@ in quick succession fire, while one attempt every 10 s never does.
 (CrowdSec's ``distinct``). The bucket remembers at most ``capacity + 1``
 values, the newest, trimmed to the level as it leaks, so memory per key is
 bounded whatever an attacker sends. A key whose bucket has drained is
-forgotten by ``evict``; ``window`` (default ``capacity * leakspeed``, the time
-a full bucket takes to drain) sets how often the engine sweeps.
+forgotten by ``evict``, which the engine runs once per ``leakspeed`` (at
+least every second of event time), so open buckets are at most the keys seen
+in the last ``leakspeed`` plus one second, plus those still draining.
+``window`` defaults to ``capacity * leakspeed``, the time a full bucket takes
+to drain.
 
 Rule keys::
 
@@ -83,6 +86,8 @@ class LeakyEvaluator:
         self._fired: dict[Key, float] = {}
         self._dirty: set[Key] | None = set() if track_dirty else None
         self.conditions = [rule.match]
+        # Swept once per leak (at least every second): a one-event bucket has drained by then.
+        self.sweep_every = max(self._leak, 1.0)
 
     def __len__(self) -> int:
         """Number of keys with a bucket."""
