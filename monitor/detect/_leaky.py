@@ -11,9 +11,9 @@ in quick succession fire, while one attempt every 10 s never does.
 (CrowdSec's ``distinct``). The bucket remembers at most ``capacity + 1``
 values, the newest, trimmed to the level as it leaks, so memory per key is
 bounded whatever an attacker sends. A key whose bucket has drained is
-forgotten by ``evict``, which the engine runs once per ``leakspeed`` (at
-least every second of event time), so open buckets are at most the keys seen
-in the last ``leakspeed`` plus one second, plus those still draining.
+forgotten by ``evict``, which the engine runs once per ``leakspeed`` (but at
+most every 10 s of event time), so open buckets are at most the keys seen in
+the last ``max(leakspeed, 10 s)`` plus those still draining.
 ``window`` defaults to ``capacity * leakspeed``, the time a full bucket takes
 to drain.
 
@@ -86,8 +86,8 @@ class LeakyEvaluator:
         self._fired: dict[Key, float] = {}
         self._dirty: set[Key] | None = set() if track_dirty else None
         self.conditions = [rule.match]
-        # Swept once per leak (at least every second): a one-event bucket has drained by then.
-        self.sweep_every = max(self._leak, 1.0)
+        # Swept once per leak, at least 10 s apart: a one-event bucket has drained by then.
+        self.sweep_every = max(self._leak, 10.0)
 
     def __len__(self) -> int:
         """Number of keys with a bucket."""
