@@ -34,9 +34,9 @@ from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import ECS_FIELDS, AccessEvent
+from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._match import Condition
 from monitor.detect._rule import Rule, RuleChecker
-from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
 __all__ = ["LEAKY_KEYS", "LeakyEvaluator", "parse_leaky"]
 

@@ -28,8 +28,8 @@ from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import AccessEvent
+from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._rule import Baseline, Rule, RuleChecker
-from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
 __all__ = [
     "BASELINE_KEYS",
