@@ -30,6 +30,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's fail2ban: the baseline bench_parse measures side by side (fail2ban-regex).
+fail2ban:
+	@if [ ! -x /usr/bin/fail2ban-regex ]; then \
+	  echo "installing Debian fail2ban for the parse benchmark baseline"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fail2ban >/dev/null; \
+	fi
+
 run: $(STAMP)
 	$(VENV)/bin/logward demo --data-dir $(DATA_DIR)
 

@@ -1,4 +1,5 @@
-"""Street addresses by pattern: house number + street name + street suffix, UK and US styles.
+"""Street addresses by pattern: house number + street name + street suffix, UK and US styles,
+plus international layouts (:mod:`detectors._address_intl`).
 
 spaCy has no street-address label, so the NER tier finds the street part with
 this pattern (suffixes from USPS Publication 28 and common UK thoroughfare types,
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 
+from detectors._address_intl import intl_spans
 from detectors._base import Finding
 
 __all__ = ["StreetAddressDetector", "street_suffixes"]
@@ -86,11 +88,24 @@ class StreetAddressDetector:
         Returns:
             An iterator of offsets, in order.
         """
+        spans = []
         for match in _pattern().finditer(text):
             end = match.end()
             while end > match.start() and text[end - 1] in " \t,":
                 end -= 1
-            yield match.start(), end
+            spans.append((match.start(), end))
+        spans.extend(intl_spans(text))
+        spans.sort()
+        last = -1
+        for start, end in spans:  # merged: overlapping or touching spans become one
+            if start < last:
+                continue
+            merged = end
+            for s2, e2 in spans:
+                if start <= s2 < merged:
+                    merged = max(merged, e2)
+            last = merged
+            yield start, merged
 
     def detect(self, text: str) -> list[Finding]:
         """Return a STREET_ADDRESS finding per street address in ``text``.

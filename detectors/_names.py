@@ -16,31 +16,26 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["NameRules", "NameRun", "first_names"]
+from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES, TITLES, WEAK_CUES
 
-_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+__all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
+
+# Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
+# Starts with a plain character class, so the regex engine skips ahead to capitals
+# in C (a leading look-behind or optional group would try every position).
 _TOKEN = (
-    rf"(?:[{_UPPER}]['\u2019])?(?:Mc|Mac)?[{_UPPER}][{_LOWER}]+"
+    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
     rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
 )
+_WORDS = re.compile(r"\S+")
 _PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
 _RUN = re.compile(
-    rf"(?<![\w.@/\\-]){_TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
+    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
     r"(?![\w@/\\]|\.\w)"
-)
-_TITLE = re.compile(
-    r"(?<!\w)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Herr|Frau|Dott|Dottssa|Ing"
-    r"|Sig|Sra|Srta|Sr|Mme|Mlle|Dhr|Mevr|Shri|Smt)\.?[ \t]+$",
-    re.IGNORECASE,
-)
-_STRONG_CUE = re.compile(
-    r"(?<![\w-])(?:user|username|user_name|customer|name|full_?name|first_?name|last_?name"
-    r"|contact|patient|employee|owner|recipient|sender|author|assignee|member|client|guest"
-    r"|holder|applicant|dear|hi|hello|requester|reviewer|approver|tenant|passenger|buyer"
-    r"|driver|signed|cardholder|beneficiary|agent|person)[\"']?[ \t]*[:=]?[ \t]*[\"']?$",
-    re.IGNORECASE,
 )
 # Names in capitals (card holder "JOHN SMITH"): only with a known first name.
 _CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
@@ -49,58 +44,87 @@ _CAPS_RUN = re.compile(
     rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
     rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
 )
-_WEAK_CUE = re.compile(r"(?<![\w-])(?:for|to|by|from|with|cc|and|of)[ \t]+$", re.IGNORECASE)
 # After a capitalised pair: a possessive, a past-tense verb, or "and Name" (a subject).
 _AFTER = re.compile(
     r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
-    r"|[ \t]+and[ \t]+[A-Z])"
+    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
+)
+# After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
+_SAID = re.compile(
+    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|the|a|an)[ \t]|[ \t]+(?:said|says|told|added"
+    r"|noted|asked|replied|wrote|was|is|has|had|will|would|scored|won|beat|led|gave|made)(?!\w))"
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
+_MEMO_SIZE = 8192
+# Before a lone capitalised word, these introduce places and organisations, not people.
+_AFTER_WORDS = frozenset(
+    "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
+)
+_MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
+
+
+def _mid(before: str, word: str, sep: str) -> bool:
+    """Say whether a run starts mid-sentence: after a lower-case word or a separator."""
+    stripped = before.rstrip(" \t")
+    if stripped and stripped[-1] in _MID_CHARS:
+        return True
+    return len(word) >= 2 and word.isalpha() and word.islower() and bool(sep) and not sep.strip()
+
+
+def _tail(before: str) -> tuple[str, str, int]:
+    """The word right before a run: ``(word, what separates it from the run, its offset)``.
+
+    Scans back from the end instead of a ``$``-anchored regex search (which tries
+    every start position): this is the hot path of the no-model tier.
+    """
+    j = len(before)
+    while j and before[j - 1] in " \t\"':=":
+        j -= 1
+    i = j
+    while i and (before[i - 1].isalnum() or before[i - 1] in "_."):
+        i -= 1
+    if i and before[i - 1] == "-":
+        return "", before[j:], j
+    return before[i:j], before[j:], i
+
 
 # Capitalised words common in log text that are not names on their own.
-_LOG_WORDS_TEXT = """
-    Traceback File Error Exception Warning Info Debug Critical Fatal Notice Trace Failed
-    Failure Success Successful Started Starting Stopped Stopping Finished Completed Received
-    Sent Sending Request Response Retry Retrying Timeout Connection Connected Disconnected
-    Closed Opened Created Updated Deleted Removed Added Loaded Saving Saved Processing
-    Processed Invalid Unknown Missing Found Not New Old User Users Customer Order Orders
-    Payment Invoice Account Session Token Login Logout Password Email Phone Address Name
-    Service Server Client Worker Job Task Queue Cache Database Table Index Shard Node Cluster
-    Pod Container Host Port Path Url Api Http Https Get Post Put Patch Delete Head Options
-    Mozilla Windows Linux Macintosh Intel Mac Chrome Safari Firefox Gecko Edge Android Ubuntu
-    Debian Python Java Kafka Redis Postgres Elasticsearch Nginx Apache Docker Kubernetes
-    Version Build Release Config Configuration Settings Health Check Ok Ready Running Pending
-    Scheduled Queued Accepted Rejected Denied Allowed Granted Revoked Expired Valid Total
-    Count Size Duration Elapsed Time Date Day Week Month Year Monday Tuesday Wednesday
-    Thursday Friday Saturday Sunday January February March July September October November
-    December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun
-    Value Key Type Attribute Runtime System Os Io Module Line Most Recent Call Last During
-    Handling Above Direct Cause The This That These Those There Here When Where Which While
-    After Before Because Could Would Should Cannot Unable Please See Use Using Set Reset
-    Shipped Shipping Delivered Delivery Refund Refunded Cart Checkout Product Item Items
-    Upload Uploaded Download Downloaded Report Export Import Sync Backup Restore Migration
-    Message Event Events Alert Alerts Metric Metrics Log Logs Audit Admin Root Guest Default
-    True False None Null Yes No Gateway Proxy Balancer Load Rate Limit Limited Exceeded
-    Too Many Bad Forbidden Unauthorized Internal Unavailable Conflict Gone Moved Created
-    Welcome Thanks Thank Hello Hi Dear Regards Team Support Billing Sales Notification
-    Reminder Subject Profile Settings Dashboard Home Page Signup Register Registered Verify
-    Verified Confirmation Confirmed Password Reset Changed Changing Assigned Ticket Issue
-    Customer Mr Mrs Ms Dr Street Road Avenue Lane Drive
-"""
-_LOG_WORDS = frozenset(_LOG_WORDS_TEXT.split())
+
+
+# Given names that are also common English words: a list hit alone is not enough.
+
+
+def _read_list(name: str) -> frozenset[str]:
+    path = resources.files("detectors").joinpath("_data").joinpath(name)
+    text = path.read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@functools.cache
+def _street_words() -> frozenset[str]:
+    """Street-type words (``Trail``, ``Bridge``, ``Port``): part of addresses, not names."""
+    return frozenset(w.capitalize() for w in _read_list("street_suffixes.txt") if len(w) > 2)
 
 
 @functools.cache
 def first_names() -> frozenset[str]:
-    """Return the shipped first-name list (Title case).
+    """Return the shipped given-name lists (Title case).
 
     Returns:
-        About 5,100 first names from the US Census 1990 files.
+        About 5,100 first names from the US Census 1990 files, and half of
+        Faker's given names of 28 locales (``given_names.txt``; the other half
+        is held out for the evaluation).
     """
-    text = resources.files("detectors").joinpath("_data/first_names.txt").read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    return (_read_list("first_names.txt") | _read_list("given_names.txt")) - AMBIGUOUS_NAMES
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """Return the shipped surname list (Title case): half of Faker's surnames of 28
+    locales (``surnames.txt``; the other half is held out for the evaluation)."""
+    return _read_list("surnames.txt") - AMBIGUOUS_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +155,33 @@ class NameRules:
             to the built-in log words (spaCy's English stop words are passed in).
     """
 
-    def __init__(self, stop_words: frozenset[str] = frozenset()) -> None:
-        self._first = first_names()
-        self._stop = _LOG_WORDS | {w.capitalize() for w in stop_words}
+    def __init__(
+        self,
+        stop_words: frozenset[str] = frozenset(),
+        *,
+        given: frozenset[str] | None = None,
+        family: frozenset[str] | None = None,
+        subject_is_person: bool = False,
+        cues: frozenset[str] = frozenset(),
+        single_names: bool = True,
+        place_words: bool = True,
+    ) -> None:
+        self._first = first_names() if given is None else given
+        self._last = surnames() if family is None else family
+        english = _read_list("stop_words.txt")
+        not_names: set[str] = set()
+        if place_words:
+            not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
+            not_names |= _street_words()
+        self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
+        self._subject = subject_is_person
+        self._cues = cues
+        self._single = single_names
+        self._memo: dict[tuple[object, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
+
+    def _cued(self, before: str) -> bool:
+        word = _tail(before)[0].lower()
+        return word in STRONG_CUES or word in self._cues
 
     def is_stop(self, word: str) -> bool:
         """Say whether ``word`` is a common non-name word.
@@ -156,8 +204,40 @@ class NameRules:
             The runs in order, each marked person / candidate.
         """
         found: list[NameRun] = []
+        memo = self._memo
+        stop = self._stop
         for match in _RUN.finditer(text):
-            found.extend(self._classify(text, match.start(), match.end()))
+            group = match.group()
+            if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
+                continue
+            if " " in group and all(w in stop for w in group.split()):
+                continue  # only common words ("Bad Gateway", "Internal Server Error")
+            s, e = match.span()
+            # A run's verdict depends on its words, the word and separator before it
+            # and a little text after it: remembered by those, so a name logged
+            # again in the same context costs a dict lookup.
+            before = text[max(0, s - 40) : s]
+            word, sep, at = _tail(before)
+            key = (
+                group,
+                word,
+                sep,
+                before[at - 1 : at],
+                before.rstrip(" \t")[-1:],
+                _AFTER.match(text, e) is not None,
+                _SAID.match(text, e) is not None,
+                _SUFFIX.match(text, e) is not None and text[e : e + 8],
+            )
+            hit = memo.get(key)
+            if hit is None:
+                hit = tuple(
+                    (r.start - s, r.end - s, r.person, r.candidate, r.likely)
+                    for r in self._classify(text, s, e)
+                )
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = hit
+            found.extend(NameRun(s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
         if _CAPS_HINT.search(text):
             for match in _CAPS_RUN.finditer(text):
                 found.extend(self._caps(text, match))
@@ -165,18 +245,25 @@ class NameRules:
         return found
 
     def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
-        words = [
-            (m.start(), m.end(), m.group().capitalize()) for m in re.finditer(r"\S+", match[0])
-        ]
+        words = [(m.start(), m.end(), m.group().capitalize()) for m in _WORDS.finditer(match[0])]
         while words and self.is_stop(words[0][2]):
             words.pop(0)
         while words and self.is_stop(words[-1][2]):
             words.pop()
+        if len(words) == 1 and self._single and words[0][2] in self._last:
+            return [NameRun(match.start() + words[0][0], match.start() + words[0][1], True, False)]
         if len(words) < 2:
             return []
+        # "JOHN SMITH FLAGGED FOR REVIEW": a name is two or three words; keep the
+        # third only when a list knows it.
+        words = words[:3]
+        if len(words) == 3 and words[2][2] not in self._last and words[2][2] not in self._first:
+            words = words[:2]
         start = match.start() + words[0][0]
-        if words[0][2] not in self._first and not _STRONG_CUE.search(
-            text[max(0, start - 40) : start]
+        if (
+            words[0][2] not in self._first
+            and words[-1][2] not in self._last
+            and not self._cued(text[max(0, start - 40) : start])
         ):
             return []
         if any(self.is_stop(w) and len(w) > 2 for _, _, w in words):
@@ -184,9 +271,20 @@ class NameRules:
         return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
-        words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-        # Drop leading log words ("Failed John Smith" -> "John Smith").
+        words = [(m.start() + start, m.end() + start) for m in _WORDS.finditer(text[start:end])]
+        lone = len(words) == 1
+        # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
+        # among them ("General Anatoly Shkirko") marks what follows as a name.
+        role = False
         while words and self.is_stop(text[words[0][0] : words[0][1]]):
+            head = text[words[0][0] : words[0][1]]
+            if (
+                head in AMBIGUOUS_NAMES
+                and len(words) >= 2
+                and text[words[1][0] : words[1][1]] in self._last
+            ):
+                break  # "Will Smith": a name-word before a known surname
+            role = role or head.lower() in ROLES
             words.pop(0)
         if not words:
             return []
@@ -197,29 +295,89 @@ class NameRules:
             return []
         start, end = words[0][0], words[-1][1]
         before = text[max(0, start - 40) : start]
+        word, sep, at = _tail(before)
+        low = word.lower()
         first = text[words[0][0] : words[0][1]]
         tokens = [text[a:b] for a, b in words if text[a].isupper()]
         suffix = _SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
         person = False
-        if _TITLE.search(before):
+        if low.rstrip(".") in TITLES and not sep.strip() and word[:1].isalpha():
             person = True
-            title = _TITLE.search(before)
-            start = start - len(before) + title.start() if title else start
-        elif first in self._first and len(tokens) >= 2:
+            start = start - len(before) + at
+        elif (
+            (first in self._first and len(tokens) >= 2)
+            or (
+                len(tokens) >= 2
+                and tokens[-1] in self._last
+                and (first in AMBIGUOUS_NAMES or not self.is_stop(first))
+            )
+            or (role and not self.is_stop(first))
+        ):
             person = True
-        elif _STRONG_CUE.search(before):
-            person = len(tokens) >= 2 or first in self._first
-        elif len(tokens) >= 2 and _WEAK_CUE.search(before):
+        elif low in STRONG_CUES or low in ROLES or low in self._cues:
+            person = len(tokens) >= 2 or first in self._first or not self.is_stop(first)
+        elif len(tokens) >= 2 and low in WEAK_CUES and sep and not sep.strip():
             person = all(not self.is_stop(t) for t in tokens)
+        elif (
+            len(word) == 2
+            and word[0].isupper()
+            and word[1] == "."
+            and len(sep) <= 1
+            and not self.is_stop(first)
+            and not (at and (before[at - 1].isalnum() or before[at - 1] == "."))
+        ):
+            person = True  # "A. Kumble", "K. Curran"
+            start = start - len(before) + at
+        elif (
+            self._subject
+            and 2 <= len(tokens) <= 3
+            and _mid(before, word, sep)
+            and all(not self.is_stop(t) for t in tokens)
+        ):
+            person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
+        if (
+            not person
+            and self._single
+            and len(words) == 1
+            and (first in self._last or first in self._first)
+            and not self.is_stop(first)
+        ):
+            person = True  # a lone known surname or given name: "Daschle was ...", "Sarah"
+        elif (
+            not person
+            and self._subject
+            and self._single
+            and len(words) == 1
+            and len(first) >= 4
+            and not self.is_stop(first)
+            and lone
+            and _mid(before, word, sep)
+            and word.lower() not in _AFTER_WORDS
+        ):
+            person = True  # a lone proper noun mid-sentence: "keep Graf from", "beat Rios"
+        if not person and len(words) >= 3:
+            # "Prime Minister Benjamin Netanyahu": a known given name inside the run.
+            for a, _ in words[1:-1]:
+                if text[a:].split(None, 1)[0] in self._first:
+                    person, start = True, a
+                    break
         candidate = not person and any(not self.is_stop(t) for t in tokens)
         likely = (
             candidate
             and len(tokens) >= 2
             and _AFTER.match(text, end) is not None
             and all(not self.is_stop(t) for t in tokens)
+        ) or (
+            candidate
+            and len(words) == 1
+            and len(first) >= 3
+            and not self.is_stop(first)
+            and _SAID.match(text, end) is not None
         )
+        if likely and self._subject:
+            person, candidate = True, False
         return [NameRun(start, end, person, candidate, likely)]
 
     def plausible_person(self, span: str) -> bool:

@@ -86,6 +86,9 @@ class SpacyNerDetector:
         batch_size: texts per ``nlp.pipe`` batch.
         cache_size: candidate texts whose model results are remembered (0 disables).
         name: the detector name recorded on findings.
+        whole_lines: also run the model on each whole line that holds a candidate
+            (context finds names the bare run does not: "A. Kumble", "' Aguirre
+            said"), besides the bare candidate runs.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class SpacyNerDetector:
         batch_size: int = 256,
         cache_size: int = 8192,
         name: str = "spacy_ner",
+        whole_lines: bool = True,
     ) -> None:
         if batch_size < 1 or cache_size < 0:
             raise DetectorError("batch_size must be >= 1 and cache_size >= 0")
@@ -102,6 +106,7 @@ class SpacyNerDetector:
         self._batch_size = batch_size
         self._cache_size = cache_size
         self._name = name
+        self._whole_lines = whole_lines
         self._lock = threading.Lock()
         self._nlp: Any = None
         self._rules: NameRules | None = None
@@ -141,7 +146,7 @@ class SpacyNerDetector:
                 tok2vec: Any = nlp.get_pipe("tok2vec") if "tok2vec" in nlp.pipe_names else None
                 if tok2vec is not None and not tok2vec.listening_components:
                     nlp.remove_pipe("tok2vec")
-                self._rules = NameRules(frozenset(STOP_WORDS))
+                self._rules = NameRules(frozenset(STOP_WORDS), place_words=False)
                 self._nlp = nlp
             return self._nlp, self._rules
 
@@ -174,18 +179,42 @@ class SpacyNerDetector:
         nlp, rules = self._load()
         plans = [self._plan(text, rules) for text in texts]
         wanted = {p.view[a:b] for p in plans for a, b, _ in p.candidates}
+        if self._whole_lines:
+            wanted |= {p.view for p in plans if p.candidates}
         results = self._run_model(nlp, wanted)
         out: list[list[Finding]] = []
         for plan in plans:
             found = list(plan.findings)
+            line: tuple[_Span, ...] = ()
+            if self._whole_lines and plan.candidates:
+                line = results[plan.view]
+                found.extend(self._map(plan.view, 0, len(plan.view), line, rules))
             for start, end, likely in plan.candidates:
                 spans = results[plan.view[start:end]]
                 found.extend(self._map(plan.view, start, end, spans, rules))
-                if likely and not any(label in _VETO for label, _, _ in spans):
+                vetoed = any(label in _VETO for label, _, _ in spans) or any(
+                    label in _VETO and a < end and start < b for label, a, b in line
+                )
+                if likely and not vetoed:
                     found.append(Finding("PERSON", start, end, 0.6, self._name))
+            found = list(dict.fromkeys(self._widen(f, plan.candidates) for f in found))
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
+
+    @staticmethod
+    def _widen(finding: Finding, runs: tuple[tuple[int, int, bool], ...]) -> Finding:
+        """Widen a model PERSON span to the capitalised run it lies in ("Magnus
+        <PERSON>" would leave the given name)."""
+        if finding.entity != "PERSON":
+            return finding
+        start, end = finding.start, finding.end
+        for a, b, _ in runs:
+            if a < end and start < b:
+                start, end = min(start, a), max(end, b)
+        if (start, end) == (finding.start, finding.end):
+            return finding
+        return Finding("PERSON", start, end, finding.score, finding.detector)
 
     def _run_model(self, nlp: Any, keys: set[str]) -> dict[str, tuple[_Span, ...]]:
         results: dict[str, tuple[_Span, ...]] = {}

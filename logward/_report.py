@@ -11,14 +11,17 @@ refused rather than written.
 from __future__ import annotations
 
 import html
+import io
 import re
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from logward._csv import SafeCsvWriter
 from logward.errors import ConfigError, ScrubError
 from monitor import AuditLog, iso_time
 
@@ -173,16 +176,22 @@ def _scrub_frames(report: Report, scrubber: Scrubber) -> None:
                 )
 
 
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
+
+
 def _cell(value: Any) -> str:
+    """A Markdown table cell: HTML escaped (Markdown viewers render HTML), Markdown
+    metacharacters backslash-escaped (no links, code or extra columns), one line."""
     if value is None or value != value:  # None or NaN
         return ""
-    return str(value).replace("|", "\\|")
+    text = html.escape(_MD_SPECIAL.sub(r"\\\1", str(value)), quote=True)
+    return re.sub(r"\r\n|[\r\n\u2028\u2029\x0b\x0c\x85]", "<br>", text)
 
 
 def _md_table(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "_none_\n"
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    head = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
     rows = [
         "| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
@@ -244,16 +253,23 @@ def render(report: Report, fmt: str) -> dict[str, str]:
         parts.append("</body></html>\n")
         out["html"] = "".join(parts)
     elif fmt == "csv":
-        summary = (
-            "period_since,period_until,audit_chain_ok,audit_entries\n"
-            f"{iso_time(report.since)},{iso_time(report.until)},{chain['ok']},{chain['entries']}\n"
+        out["summary.csv"] = _csv(
+            ["period_since", "period_until", "audit_chain_ok", "audit_entries"],
+            [[iso_time(report.since), iso_time(report.until), chain["ok"], chain["entries"]]],
         )
-        out["summary.csv"] = summary
         for key, frame in report.sections.items():
-            out[f"{key}.csv"] = frame.to_csv(index=False, na_rep="")
+            out[f"{key}.csv"] = _csv(list(frame.columns), frame.itertuples(index=False))
     else:
         raise ConfigError(f"--format {fmt!r}: expected html, md, csv or json")
     return out
+
+
+def _csv(columns: list[Any], rows: Iterable[Iterable[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def self_scan(rendered: dict[str, str], scrubber: Scrubber) -> None:

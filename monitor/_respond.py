@@ -37,6 +37,7 @@ from monitor._respond_record import (
     safe_error,
     transaction,
 )
+from monitor.notify import Notifier
 from monitor.revokers._base import Revoker
 from monitor.revokers._factory import build_revoker
 
@@ -54,6 +55,16 @@ def _data_dir_of(conn: sqlite3.Connection) -> Path | None:
         if row[1] == "main" and row[2]:
             return Path(row[2]).parent
     return None
+
+
+def _notifier_for(
+    config: ResponsesConfig, conn: sqlite3.Connection, clock: Callable[[], float]
+) -> Notifier | None:
+    """The notifier for ``config``'s channels (``None`` when none are configured)."""
+    base = _data_dir_of(conn)
+    if not config.notify.channels or base is None:
+        return None
+    return Notifier(config.notify, base, clock=clock)
 
 
 class Responder:
@@ -83,6 +94,7 @@ class Responder:
         scrub: Callable[[str], str] = default_scrub,
         sleep: Callable[[float], None] = time.sleep,
         denylist_path: str | Path | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
         self.dry_run = dry_run
@@ -98,6 +110,7 @@ class Responder:
             base = _data_dir_of(conn)
             denylist_path = base / config.denylist_file if base is not None else None
         self.denylist = DenyList(conn, denylist_path, clock)
+        self.notifier = notifier if notifier is not None else _notifier_for(config, conn, clock)
         self._next_ip_expiry = float("-inf")
 
     @classmethod
@@ -158,6 +171,10 @@ class Responder:
                                       revoker=spec.revoker, error=error)  # fmt: skip
             record_action(self._conn, self._audit, result, context, self._clock())
             results.append(result)
+        if self.notifier is not None and not self.dry_run:
+            named = [s.channel or "" for s in response.actions if s.type == "notify"]
+            channels = self.notifier.channels_for(alert, named)
+            self.notifier.submit(alert, [(r.action, r.outcome) for r in results], channels)
         return results
 
     def expire_due(self) -> list[ActionResult]:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import math
@@ -17,6 +16,8 @@ import sqlite3
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
+
+from logward._csv import SafeCsvWriter
 
 __all__ = ["register"]
 
@@ -150,7 +151,7 @@ def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         out.write(",\n".join(json.dumps(r, sort_keys=True) for r in rows))
         out.write("\n]\n" if rows else "]\n")
         return
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(_COLUMNS)
     for r in rows:
         detail = json.dumps(r["detail"], sort_keys=True, separators=(",", ":"))

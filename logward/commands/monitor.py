@@ -61,6 +61,7 @@ def register(subparsers: Any) -> None:
         p.add_argument("--field-map", action="append", default=None, metavar="SRC=ECS")
         p.add_argument("--year", default=None, help="year rule: reference|mtime|YYYY")
         p.add_argument("--tz", default=None, help="zone of timestamps without offset")
+        p.add_argument("--mode", default=None, help="failure forms, as fail2ban's filter mode")
         if rules:
             p.add_argument("--rules", default=None, help="rules directory (default: shipped)")
             p.add_argument(
@@ -142,6 +143,8 @@ def _parser(args: argparse.Namespace, scrub: Callable[[str], str] | None = None)
         options["year_rule"] = int(args.year) if args.year.isdigit() else args.year
     if args.tz:
         options["tz"] = args.tz
+    if getattr(args, "mode", None):
+        options["mode"] = args.mode
     try:
         return get_parser(args.format, **options)
     except KeyError:

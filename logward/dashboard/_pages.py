@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
+from logward._csv import SafeCsvWriter
 from logward.dashboard import _overview as ov
 from logward.dashboard import _queries as q
 from logward.dashboard._actions import (
@@ -25,14 +26,23 @@ from logward.dashboard._config import Role, User
 from logward.dashboard._web import Context, actor_of
 from monitor import iso_time, open_store
 
-__all__ = ["parse_time", "register_pages"]
+__all__ = ["account_url", "parse_time", "register_pages"]
 
+SQLITE_MAX_INT = 2**63 - 1  # larger integers overflow SQLite's INTEGER
+EARLIEST, LATEST = -62135596800.0, 253402300799.0  # 0001-01-01 .. 9999-12-31T23:59:59Z
+MAX_NAME = 4096  # account names come from logs: never too long to open and reinstate
 Text = Annotated[str | None, Query(max_length=200)]
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 Order = Annotated[Literal["asc", "desc"], Query()]
-Name = Annotated[str, Path(min_length=1, max_length=200)]
+Name = Annotated[str, Path(min_length=1, max_length=MAX_NAME)]
+QName = Annotated[str, Query(min_length=1, max_length=MAX_NAME)]
 AlertId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Reason = Annotated[str, Form(max_length=1000)]
+
+
+def account_url(name: str) -> str:
+    """The dashboard URL of an account page, whatever characters the name holds."""
+    return "/account?" + urlencode({"name": name})
 
 
 def parse_time(value: str | None, field: str) -> float | None:
@@ -45,16 +55,18 @@ def parse_time(value: str | None, field: str) -> float | None:
         return None
     text = value.strip()
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(400, f"{field}: expected ISO 8601 or epoch seconds") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            seconds = moment.timestamp()
+        except (ValueError, OverflowError):
+            raise HTTPException(400, f"{field}: expected ISO 8601 or epoch seconds") from None
+    if not EARLIEST <= seconds <= LATEST:  # also refuses nan and inf
+        raise HTTPException(400, f"{field}: must be between years 1 and 9999")
+    return seconds
 
 
 def _action_error(exc: ActionError) -> HTTPException:
@@ -168,33 +180,63 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             raise _action_error(exc) from None
         return RedirectResponse(f"/alerts/{alert_id}", 303)
 
-    @app.get("/accounts/{name}")
+    # Accounts are addressed by a query parameter (``/account?name=...``): an
+    # attacker-chosen name ("a/b", "..", "x?y#z", newlines) survives a query string
+    # intact, while browsers and routers rewrite paths. The ``/accounts/{name}``
+    # routes stay for old links; their ``path`` converter accepts raw or %2F slashes.
+    @app.get("/account")
+    def account_query_page(request: Request, name: QName, user: User = viewer) -> Response:
+        return _account(request, name, user)
+
+    @app.get("/accounts/{name:path}")
     def account_page(request: Request, name: Name, user: User = viewer) -> Response:
+        return _account(request, name, user)
+
+    def _account(request: Request, name: str, user: User) -> Response:
         view = ov.account_view(ctx.conn(), name)
         if not view["known"]:
             raise HTTPException(404, "no such account in the store")
         return render(request, "account.html", user, a=view)
 
-    @app.post("/accounts/{name}/reinstate")
+    @app.post("/account/reinstate")
+    def reinstate_query(name: QName, reason: Reason = "", user: User = responder) -> Response:
+        return _reinstate(name, reason, user)
+
+    @app.post("/accounts/{name:path}/reinstate")
     def reinstate(name: Name, reason: Reason = "", user: User = responder) -> Response:
+        return _reinstate(name, reason, user)
+
+    def _reinstate(name: str, reason: str, user: User) -> Response:
         try:
             reinstate_account(ctx.conn(), name, actor_of(user), reason, ctx.clock)
         except ActionError as exc:
             raise _action_error(exc) from None
-        return RedirectResponse(f"/accounts/{name}", 303)
+        return RedirectResponse(account_url(name), 303)
 
-    @app.post("/accounts/{name}/status")
+    @app.post("/account/status")
+    def account_query_status(
+        name: QName,
+        status: Annotated[str, Form(max_length=32)],
+        reason: Reason = "",
+        user: User = responder,
+    ) -> Response:
+        return _account_status(name, status, reason, user)
+
+    @app.post("/accounts/{name:path}/status")
     def account_status(
         name: Name,
         status: Annotated[str, Form(max_length=32)],
         reason: Reason = "",
         user: User = responder,
     ) -> Response:
+        return _account_status(name, status, reason, user)
+
+    def _account_status(name: str, status: str, reason: str, user: User) -> Response:
         try:
             set_account_alerts_status(ctx.conn(), name, status, actor_of(user), reason)
         except ActionError as exc:
             raise _action_error(exc) from None
-        return RedirectResponse(f"/accounts/{name}", 303)
+        return RedirectResponse(account_url(name), 303)
 
     @app.get("/suggestions")
     def suggestions_page(request: Request, user: User = viewer) -> Response:
@@ -212,7 +254,7 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
         since: Text = None,
         until: Text = None,
         file: Annotated[str | None, Query(max_length=1000)] = None,
-        line: Annotated[int | None, Query(ge=0)] = None,
+        line: Annotated[int | None, Query(ge=0, le=SQLITE_MAX_INT)] = None,
         sort: Literal[tuple(q.EVENT_SORTS)] = "ts",  # type: ignore[valid-type]
         order: Order = "desc",
         page: Page = 1,
@@ -289,8 +331,11 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             raw={"since": since, "until": until},
         )
 
+    # Least privilege: a viewer reads the audit log and its last verification
+    # status; exporting it in bulk and forcing a full re-verification (costly)
+    # are for responders and admins.
     @app.post("/audit/verify")
-    def audit_verify(user: User = viewer) -> Response:
+    def audit_verify(user: User = responder) -> Response:
         ctx.chain_status(force=True)
         ctx.audit().append(actor_of(user), "audit_verify", "", {})
         return RedirectResponse("/audit", 303)
@@ -313,7 +358,7 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/audit/export")
     def audit_export(
-        user: User = viewer,
+        user: User = responder,
         filters: dict[str, Any] = audit_filter_dep,
         fmt: Annotated[Literal["csv", "json"], Query(alias="format")] = "csv",
     ) -> Response:
@@ -345,23 +390,16 @@ EXPORT_COLUMNS = ("seq", "ts", "time", "actor", "action", "subject", "detail", "
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)  # neutralises spreadsheet formulas
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        # Neutralise spreadsheet formulas in exported text cells.
         row["time"] = iso_time(float(row["ts"]))
-        writer.writerow([_cell(row[c]) for c in EXPORT_COLUMNS])
+        writer.writerow([row[c] for c in EXPORT_COLUMNS])
         if buffer.tell() > 65536:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _json_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

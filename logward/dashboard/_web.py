@@ -18,17 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from logward.dashboard._auth import AuthLog, LoginLimiter, Session, SessionCodec
+from logward.dashboard._auth import AuthLog, Session, SessionCodec
+from logward.dashboard._authstore import AuthStore
 from logward.dashboard._config import DashboardConfig, Role, User
+from logward.dashboard._throttle import DeviceCookies, Throttle
 from monitor import AuditLog, ChainStatus, iso_time, open_store
 from monitor._respond_record import default_scrub
 
-__all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "client_ip"]
+__all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "audited_query", "client_ip"]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
@@ -79,6 +81,20 @@ def _qs(filters: dict[str, Any], **overrides: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
 
 
+def audited_query(raw: str, limit: int = 300) -> str:
+    """A query string as the audit chain may keep it: decoded, then scrubbed.
+
+    Filters are free text a user typed, and ``4111+1111+1111+1111`` or
+    ``a%40example.com`` hide their data from a scrubber that reads them raw:
+    each name and value is percent- and ``+``-decoded first, then scrubbed.
+    """
+    if not raw:
+        return ""
+    pairs = parse_qsl(raw, keep_blank_values=True, errors="replace")
+    text = "&".join(f"{default_scrub(k)}={default_scrub(v)}" for k, v in pairs)
+    return text[:limit]
+
+
 @dataclass
 class Context:
     """Everything the routes share: config, store access, auth state, audit.
@@ -90,8 +106,11 @@ class Context:
     data_dir: Path
     config: DashboardConfig
     codec: SessionCodec
-    limiter: LoginLimiter
+    throttle: Throttle
+    devices: DeviceCookies
+    auth_store: AuthStore
     auth_log: AuthLog
+    totp_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     clock: Callable[[], float] = time.time
     templates: Jinja2Templates = field(init=False)
     _local: threading.local = field(init=False, default_factory=threading.local)
@@ -128,9 +147,12 @@ class Context:
         return found
 
     def user(self, request: Request) -> User | None:
-        """The signed-in user, or ``None``; a user removed from the config is signed out."""
+        """The fully signed-in user, or ``None``; a user removed from the config is signed out.
+
+        A session past the password but not the second factor is not signed in.
+        """
         session = self.session(request)
-        if session is None or session.user is None:
+        if session is None or session.user is None or session.stage != "full":
             return None
         return self.config.users.get(session.user)
 
@@ -150,8 +172,7 @@ class Context:
                 )
                 raise Forbidden(f"this needs the {role.name.lower()} role")
             if request.method == "GET":
-                # Filters are free text a user typed: scrub before it reaches the audit chain.
-                query = default_scrub(str(request.url.query)[:300]) if request.url.query else ""
+                query = audited_query(request.url.query)
                 self.audit().append(
                     actor_of(user),
                     "page_view",

@@ -29,7 +29,9 @@ Messages are those fail2ban's ``filter.d/sshd.conf`` recognises in all modes
   ``success``. ``Failed publickey`` for an existing user is ``unknown``: clients
   offer several keys in turn, so one rejected key is not an attack (as fail2ban).
 * ``authentication``/``pam_authentication``: PAM's ``authentication failure;
-  ... rhost= user=`` lines and ``PAM N more authentication failures``.
+  ... rhost= user=`` lines and ``PAM N more authentication failures``, outcome
+  ``unknown`` and weight 0: sshd's own verdict for the same attempt follows
+  (fail2ban's ``NOFAIL``).
 * ``authentication``/``ssh_disconnect``: a connection ended after failing
   authentication (``maximum authentication attempts exceeded``, ``Too many
   authentication failures``, closed/reset/disconnected by an invalid or
@@ -55,7 +57,24 @@ each attempt once.
 
 Lines that carry no address (``Disconnecting: Too many authentication
 failures``, ``kex_exchange_identification: ...``) take the address and user
-last seen for the same ``sshd[pid]``, like fail2ban's multi-line matching.
+last seen for the same ``sshd[pid]``, like fail2ban's multi-line matching; if
+none was seen yet, the failure waits (no event) and the connection's next line
+that names the address reports and counts it.
+
+**Attribution.** The user name is written by the client and may hold ``from
+X port N ssh2: ``. The address is therefore anchored at the end of the
+message, as fail2ban anchors it: the last `` from ADDR`` that sshd's own tail
+follows to the end of the line (``port N``, ``on ADDR port N``, ``sshN``,
+``[preauth]``, a key's type and fingerprint, a certificate's ID and CA, or
+hostbased's client user/host); everything before it is the user name. A user
+name that carries an address is counted in ``stats.suspicious``.
+
+**Modes** (``mode``, as fail2ban's ``sshd`` filter): ``aggressive`` (default:
+every failure form), ``normal`` (authentication verdicts only), ``ddos``
+(plus pre-authentication probes: no identification string, bad protocol
+version, closed/reset ``[preauth]``, kex failures, penalties) and ``extra``
+(plus negotiation failures and ``Disconnected from ... user ... [preauth]``).
+In a narrower mode the other failure forms are not events.
 ``::ffff:``-mapped addresses become IPv4; host names go to ``source.domain``.
 """
 
@@ -74,7 +93,6 @@ from monitor.parsers._sshd_messages import (
     DISC,
     DISC_FAIL,
     DISCONNECTING,
-    FAIL,
     FAILED,
     PAM,
     PAM_RULE,
@@ -85,6 +103,17 @@ from monitor.parsers._sshd_messages import (
     REMEMBER,
     ROOT,
     TABLE,
+)
+from monitor.parsers._sshd_state import (
+    AUTH,
+    DDOS,
+    EXTRA,
+    MODE_FORMS,
+    NET,
+    NORMAL,
+    PID_STATE_MAX,
+    PidState,
+    weight,
 )
 from monitor.parsers._time import TimeConverter
 
@@ -115,35 +144,21 @@ _MSG_PREFIX = re.compile(
 )
 _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*?) ?\]\s*$")
 
-_PID_STATE_MAX = 16384
-_SUMMARIES = frozenset({DISC_FAIL, DISCONNECTING, DISC, RECV})
-_AUTH = "authentication"
-_NET = "network"
-
-
-class _PidState:
-    __slots__ = ("counted", "domain", "failed", "invalid", "ip", "user")
-
-    def __init__(self) -> None:
-        self.ip: str | None = None
-        self.domain: str | None = None
-        self.user: str | None = None
-        self.failed = False  # this connection had an authentication failure
-        self.counted = False  # an attempt of this connection was already counted
-        self.invalid = False  # "Invalid user" counted the attempt its next "Failed" reports
-
 
 class SshdParser(Parser):
     """Parse OpenSSH authentication lines (see the module docstring for the mapping)."""
 
     format = "sshd"
+    free_text = ("source_domain", "host_name")
+    modes = ("aggressive", "normal", "ddos", "extra")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         opts = self.options
         self._time = TimeConverter(opts.year_rule, opts.reference_time, opts.tz)
         self._last_ts = opts.reference_time
-        self._pids: dict[tuple[str | None, str], _PidState] = {}
+        self._pids: dict[tuple[str | None, str], PidState] = {}
+        self._forms = MODE_FORMS[self.mode]
 
     def _timestamp(self, m: re.Match[str], file: str | None) -> float:
         bsd = m.group("bsd")
@@ -252,45 +267,17 @@ class SshdParser(Parser):
                 msg = msg[_MSG_PREFIX.match(msg).end() :]  # type: ignore[union-attr]
         return self._message(msg, ts, host_name, pid, count, line_no, file)
 
-    def _state(self, host_name: str | None, pid: str | None) -> _PidState | None:
+    def _state(self, host_name: str | None, pid: str | None) -> PidState | None:
         if pid is None or pid == "-":
             return None
         key = (host_name, pid)
         state = self._pids.get(key)
         if state is None:
-            if len(self._pids) >= _PID_STATE_MAX:
-                for old in list(islice(self._pids, _PID_STATE_MAX // 4)):
+            if len(self._pids) >= PID_STATE_MAX:
+                for old in list(islice(self._pids, PID_STATE_MAX // 4)):
                     del self._pids[old]
-            state = self._pids[key] = _PidState()
+            state = self._pids[key] = PidState()
         return state
-
-    @staticmethod
-    def _weight(kind: str, groups: dict[str, Any], state: _PidState | None, count: int) -> int:
-        """Return ``event.count`` so that each authentication attempt counts once.
-
-        PAM's lines always precede sshd's own verdict for the same attempt, so
-        they weigh 0. ``Invalid user`` counts the attempt that its following
-        ``Failed ... for invalid user`` reports (that one weighs 0). Summaries
-        of a connection (``Too many authentication failures``, ``maximum
-        authentication attempts exceeded``, closed/disconnected before
-        authentication, ``Received disconnect ... Auth fail``) weigh 0 when an
-        attempt of the same connection was already counted, else 1.
-        """
-        if state is None:
-            return 0 if kind == PAM else count
-        state.failed = True
-        if kind == PAM:
-            return 0
-        if kind == FAILED:
-            if groups["inv"] and state.invalid:
-                state.invalid = False
-                count = 0
-        elif kind == FAIL and groups.get("invalid_user") is not None:
-            state.invalid = True
-        elif kind in _SUMMARIES and state.counted:
-            count = 0
-        state.counted = True
-        return count
 
     def _message(
         self,
@@ -321,12 +308,17 @@ class SshdParser(Parser):
         if kind == CONNECT and state is not None:  # a new connection: forget the pid's past
             state.user = None
             state.failed = state.counted = state.invalid = False
+            state.pending = None
         host = groups.get("host")
         ip = domain = None
         if host:
             ip, domain = split_host(host)
+            if ip is None and domain is None:
+                self.stats.suspicious += 1  # not one address: no attribution
         elif state is not None:
             ip, domain = state.ip, state.domain
+        if kind == PAM and msg.count(" rhost=") > 1:
+            self.stats.suspicious += 1  # a user name carrying a forged rhost=
         user = groups.get("user")
         if kind == PAM:
             if user is None or user == "":
@@ -342,14 +334,20 @@ class SshdParser(Parser):
                 state.ip, state.domain = ip, domain
             if user is not None:
                 state.user = user
-        category, action, outcome = _AUTH, "ssh_login", "failure"
+        category, action, outcome = AUTH, "ssh_login", "failure"
+        form = NORMAL  # the fail2ban mode that reports this failure
+        pending = state.pending if state is not None else None
         if kind == FAILED:
             if groups["method"] == "publickey" and not groups["inv"]:
                 outcome = "unknown"
         elif kind == ACCEPTED:
             outcome = "success"
         elif kind == PAM:
-            action = "pam_authentication"
+            # PAM's verdict precedes sshd's own for the same attempt: evidence,
+            # not a failure of its own (fail2ban's NOFAIL); it never weighs.
+            action, outcome, count = "pam_authentication", "unknown", 0
+            if state is not None:
+                state.failed = True
         elif kind == DISC_FAIL:
             action = "ssh_disconnect"
         elif kind == DISCONNECTING:
@@ -360,41 +358,66 @@ class SshdParser(Parser):
                 return None
         elif kind == DISC:
             preauth = groups.get("preauth")
-            if groups.get("kind"):
+            if pending is not None:  # the address of a failure logged without one
+                action = "ssh_disconnect"
+                if pending != NORMAL:
+                    category, action = NET, "ssh_preauth"
+            elif groups.get("kind"):
                 if not preauth:
                     return None
                 action = "ssh_disconnect"
+                form = EXTRA if msg.startswith("Disconnected") else DDOS
             elif groups.get("user") is not None or not preauth:
                 return None  # a normal logout
             elif state is not None and state.failed:
-                action = "ssh_disconnect"
+                action, form = "ssh_disconnect", DDOS
             else:
-                category, action = _NET, "ssh_preauth"
+                category, action, form = NET, "ssh_preauth", DDOS
         elif kind == RECV:
             code, why = groups["code"], groups["why"]
             if code == "3" and why.endswith("Auth fail"):
                 pass
             elif code == "14":
-                category, action = _NET, "ssh_preauth"
+                category, action, form = NET, "ssh_preauth", EXTRA
+            elif pending is not None:
+                action = "ssh_disconnect"
+                if pending != NORMAL:
+                    category, action = NET, "ssh_preauth"
             elif groups.get("preauth") or (state is not None and state.failed):
+                form = DDOS
                 if state is not None and state.failed:
                     action = "ssh_disconnect"
                 else:
-                    category, action = _NET, "ssh_preauth"
+                    category, action = NET, "ssh_preauth"
             else:
                 return None
         elif kind == PREAUTH:
-            category, action = _NET, "ssh_preauth"
+            category, action = NET, "ssh_preauth"
+            form = EXTRA if msg[:2] in ("Un", "no") else DDOS
         elif kind == CONNECT:
-            category, action, outcome = _NET, "ssh_connection", "unknown"
+            category, action, outcome = NET, "ssh_connection", "unknown"
         elif kind == REFUSED:
-            category, action = _NET, "ssh_connection_refused"
+            category, action = NET, "ssh_connection_refused"
         elif kind == PENALTY:
-            category, action = _NET, "ssh_penalty"
+            category, action, form = NET, "ssh_penalty", DDOS
         elif kind == REMEMBER:
             return None
-        if outcome == "failure" and category == _AUTH:
-            count = self._weight(kind, groups, state, count)
+        if pending is not None and outcome == "failure" and (ip is not None or domain is not None):
+            form = pending
+            state.pending = None  # type: ignore[union-attr]
+        if outcome == "failure" and form not in self._forms:
+            return None
+        if outcome == "failure" and ip is None and domain is None:
+            # No address yet (``Disconnecting: Too many authentication failures``,
+            # ``kex_exchange_identification: ...``): like fail2ban's multi-line
+            # matching, the failure waits for the connection's next line that
+            # names the address, which then reports (and counts) it.
+            if state is not None:
+                state.pending = form
+                state.failed = True
+            return None
+        if outcome == "failure" and category == AUTH:
+            count = weight(kind, groups, state, count)
         elif outcome == "success" and state is not None:
             state.failed = state.counted = state.invalid = False
         return AccessEvent(

@@ -79,3 +79,40 @@ def test_demo_attacks_raise_alerts_and_revoke_accounts(demo_run):
     assert (
         0 < conn.execute("SELECT COUNT(*) FROM scrub_stats WHERE source='demo:app'").fetchone()[0]
     )
+
+
+def test_demo_dashboard_user_signs_in_with_the_printed_totp_uri(tmp_path):
+    """The demo's generated user signs in with its password and a code from the printed URI."""
+    import re
+
+    import pyotp
+    from fastapi.testclient import TestClient
+
+    from logward.dashboard import create_app, load_config
+    from logward.demo._run import _dashboard_config
+
+    path, password, uri = _dashboard_config(tmp_path)
+    assert uri.startswith("otpauth://totp/logward:demo?secret=")
+    app = create_app(tmp_path, load_config(path))
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    with TestClient(app) as client:
+        csrf = _first(token, client.get("/login").text)
+        first = client.post(
+            "/login",
+            data={"username": "demo", "password": password, "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert first.headers["location"].startswith("/login/2fa")
+        csrf = _first(token, client.get("/login/2fa").text)
+        code = pyotp.TOTP(pyotp.parse_uri(uri).secret).now()
+        done = client.post(
+            "/login/2fa", data={"code": code, "csrf_token": csrf}, follow_redirects=False
+        )
+        assert "/" == done.headers["location"]
+        assert 200 == client.get("/").status_code
+
+
+def _first(pattern, text: str) -> str:
+    match = pattern.search(text)
+    assert match is not None
+    return str(match.group(1))

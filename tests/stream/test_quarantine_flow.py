@@ -106,11 +106,9 @@ def test_inspect_shows_metadata_never_payload(sealed_topic, capsys):
             t["bootstrap"],
             "--quarantine-topic",
             t["quar"],
-            "--input-topic",
-            t["raw"],
             *t["key"],
         ]
-    )
+    )  # no --input-topic: inspect reads only the quarantine topic
     out = capsys.readouterr().out
     assert 0 == rc
     assert "2 quarantined records" in out
