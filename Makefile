@@ -60,5 +60,10 @@ bench: $(STAMP) fail2ban
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 
+# fail2ban-regex (Debian's fail2ban) is bench_monitor's side-by-side baseline.
+fail2ban:
+	@command -v fail2ban-regex >/dev/null 2>&1 || \
+		(apt-get update -qq && apt-get install -y -qq fail2ban)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -13,7 +13,7 @@ import shlex
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ class ActionResult:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for ``monitor replay`` output and the ``actions`` table."""
-        out = asdict(self)
+        out = {f: getattr(self, f) for f in _FIELDS}  # flat scalars: no deep copy
         out["expires_at"] = iso_time(self.expires_at) if self.expires_at is not None else None
         out["expires_at_epoch"] = self.expires_at
         return {k: v for k, v in out.items() if v not in (None, "")}
@@ -316,3 +316,6 @@ def reinstate(
         revoker=name,
         reason=clean_reason,
     )
+
+
+_FIELDS = tuple(f.name for f in fields(ActionResult))

@@ -67,7 +67,11 @@ class DetectionEngine:
         ]
         self.by_name: dict[str, Evaluator] = {e.rule.name: e for e in self.evaluators}
         self._index: dict[tuple[str, str], tuple[_Handler, ...]] = {}
-        self._sweep_every = [max(e.rule.window, 60.0) for e in self.evaluators]
+        # Each evaluator is swept once per its window (at most every minute), or as
+        # often as it asks (leaky buckets: once per leak, so drained keys go soon).
+        self._sweep_every = [
+            getattr(e, "sweep_every", None) or max(e.rule.window, 60.0) for e in self.evaluators
+        ]
         self._next_sweep = [0.0] * len(self.evaluators)
         self._next_any = 0.0
         self.watermark = 0.0

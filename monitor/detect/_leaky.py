@@ -11,8 +11,11 @@ in quick succession fire, while one attempt every 10 s never does.
 (CrowdSec's ``distinct``). The bucket remembers at most ``capacity + 1``
 values, the newest, trimmed to the level as it leaks, so memory per key is
 bounded whatever an attacker sends. A key whose bucket has drained is
-forgotten by ``evict``; ``window`` (default ``capacity * leakspeed``, the time
-a full bucket takes to drain) sets how often the engine sweeps.
+forgotten by ``evict``, which the engine runs once per ``leakspeed`` (but at
+most every 10 s of event time), so open buckets are at most the keys seen in
+the last ``max(leakspeed, 10 s)`` plus those still draining.
+``window`` defaults to ``capacity * leakspeed``, the time a full bucket takes
+to drain.
 
 Rule keys::
 
@@ -31,9 +34,9 @@ from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import ECS_FIELDS, AccessEvent
+from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._match import Condition
 from monitor.detect._rule import Rule, RuleChecker
-from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
 __all__ = ["LEAKY_KEYS", "LeakyEvaluator", "parse_leaky"]
 
@@ -48,6 +51,19 @@ class _Bucket:
         self.last = ts
         self.first = ts
         self.values: list[Any] | None = None
+
+
+def _expand(b: Any) -> _Bucket:
+    """A bucket holding one event is stored compactly (most keys see one event):
+    its time (a float) or, with ``distinct``, ``(time, value)``."""
+    if b.__class__ is _Bucket:
+        return b
+    single = b.__class__ is float
+    full = _Bucket(b if single else b[0])
+    full.level = 1.0
+    if not single:
+        full.values = [b[1]]
+    return full
 
 
 class LeakyEvaluator:
@@ -66,10 +82,12 @@ class LeakyEvaluator:
         self._capacity = int(rule.options["capacity"])
         self._leak = float(rule.options["leakspeed"])
         self._distinct = attrgetter(ECS_FIELDS[rule.distinct]) if rule.distinct else None
-        self._buckets: dict[Key, _Bucket] = {}
+        self._buckets: dict[Key, Any] = {}  # _Bucket, or a compact single event
         self._fired: dict[Key, float] = {}
         self._dirty: set[Key] | None = set() if track_dirty else None
         self.conditions = [rule.match]
+        # Swept once per leak, at least 10 s apart: a one-event bucket has drained by then.
+        self.sweep_every = max(self._leak, 10.0)
 
     def __len__(self) -> int:
         """Number of keys with a bucket."""
@@ -101,8 +119,15 @@ class LeakyEvaluator:
         ts = float(ev.timestamp)
         b = self._buckets.get(key)
         if b is None:
+            if ev.count == 1 and self._capacity >= 1:
+                self._buckets[key] = ts if value is None else (ts, value)
+                if self._dirty is not None:
+                    self._dirty.add(key)
+                return None
             b = self._buckets[key] = _Bucket(ts)
-        elif ts > b.last:
+        elif b.__class__ is not _Bucket:
+            b = self._buckets[key] = _expand(b)
+        if ts > b.last:
             b.level = max(0.0, b.level - (ts - b.last) / self._leak)
             b.last = ts
             if b.level == 0.0:
@@ -151,7 +176,16 @@ class LeakyEvaluator:
     def evict(self, now: float) -> int:
         """Forget drained buckets and finished cool-downs; return how many buckets went."""
         leak = self._leak
-        stale = [k for k, b in self._buckets.items() if b.last + b.level * leak <= now]
+        stale = [
+            k
+            for k, b in self._buckets.items()
+            if (
+                b.last + b.level * leak
+                if b.__class__ is _Bucket
+                else (b if b.__class__ is float else b[0]) + leak
+            )
+            <= now
+        ]
         for k in stale:
             del self._buckets[k]
         cool = now - self.rule.cooldown
@@ -165,6 +199,8 @@ class LeakyEvaluator:
 
     def _state(self, key: Key) -> dict[str, Any] | None:
         b = self._buckets.get(key)
+        if b is not None:
+            b = _expand(b)
         fired = self._fired.get(key)
         if b is None and fired is None:
             return None

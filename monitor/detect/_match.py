@@ -187,14 +187,12 @@ def _strings(field: str, op: str, arg: Any, base: Path | None) -> list[str]:
 
 def _strings_test(field: str, op: str, items: list[str]) -> _Test:
     """Case-insensitive substring (``contains``) or suffix (``endswith``) of any entry."""
-    alternatives = "|".join(re.escape(i.lower()) for i in sorted(set(items), key=len, reverse=True))
-    pattern = re.compile(f"(?:{alternatives})" + ("" if op == "contains" else r"\Z"))
-    find = pattern.search
-
-    def test(v: Any) -> bool:
-        return isinstance(v, str) and find(v.lower()) is not None
-
-    return test
+    lowered = sorted({i.lower() for i in items}, key=len, reverse=True)
+    if op == "endswith":
+        suffixes = tuple(lowered)
+        return lambda v: isinstance(v, str) and v.lower().endswith(suffixes)
+    find = re.compile("|".join(re.escape(i) for i in lowered), re.IGNORECASE).search
+    return lambda v: isinstance(v, str) and find(v) is not None
 
 
 def _allowed(spec: Any) -> frozenset[str] | None:

@@ -28,8 +28,8 @@ from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import AccessEvent
+from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._rule import Baseline, Rule, RuleChecker
-from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
 __all__ = [
     "BASELINE_KEYS",
@@ -117,6 +117,7 @@ class RateEvaluator:
         "_window",
         "conditions",
         "rule",
+        "sweep_every",
     )
 
     def __init__(self, rule: Rule, *, track_dirty: bool = False) -> None:
@@ -126,6 +127,8 @@ class RateEvaluator:
         self._width = len(rule.group_by)
         self._window = rule.window
         self._base = rule.baseline
+        # Keys are kept for days: sweeping them every window would cost O(keys) a minute.
+        self.sweep_every = max(rule.window, 600.0)
         self._ceiling = rule.ceiling
         self._alpha = 2.0 / (rule.baseline.span + 1) if rule.baseline else 0.0
         self._keys: dict[Key, RateState] = {}
@@ -225,11 +228,22 @@ class RateEvaluator:
             description=rule.description,
         )
 
-    def evict(self, now: float, idle: float = 7 * 86400.0) -> int:
-        """Drop keys idle for ``idle`` seconds of event time (baselines included)."""
+    def evict(self, now: float, idle: float = 7 * 86400.0, cold: float = 3600.0) -> int:
+        """Drop keys idle for ``idle`` seconds of event time (baselines included).
+
+        A key that has not learned a baseline yet (fewer than ``warm_up``
+        buckets, or a rule without baseline) goes after ``cold`` idle seconds,
+        so a flood of one-off addresses holds memory for an hour, not a week.
+        """
         horizon = int((now - idle) // self._window)
+        early = int((now - cold) // self._window)
+        warm = self._base.warm_up if self._base is not None else 1 << 62
         # A fitted baseline not yet used (bucket -1) stays until its key shows up.
-        stale = [k for k, st in self._keys.items() if 0 <= st.bucket < horizon]
+        stale = [
+            k
+            for k, st in self._keys.items()
+            if 0 <= st.bucket < horizon or (0 <= st.bucket < early and st.n < warm)
+        ]
         for k in stale:
             del self._keys[k]
         if self._dirty is not None:

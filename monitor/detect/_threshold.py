@@ -11,7 +11,6 @@ next alert needs fresh evidence) and the key enters ``cooldown``.
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any
@@ -19,48 +18,15 @@ from typing import Any
 from monitor._alert import Alert
 from monitor._event import ECS_FIELDS, AccessEvent
 from monitor.detect._distinct import DistinctWindow
+from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._match import Condition
 from monitor.detect._rule import Rule, RuleChecker
 
-__all__ = [
-    "THRESHOLD_KEYS",
-    "Key",
-    "ThresholdEvaluator",
-    "key_from_json",
-    "key_getter",
-    "key_to_json",
-    "parse_threshold",
-]
+__all__ = ["THRESHOLD_KEYS", "ThresholdEvaluator", "parse_threshold"]
 
-Key = Any  # one group_by value, or a tuple of them
 MAX_ENTRIES = 2048  # per key; beyond it the oldest entries are dropped (counts saturate)
 THRESHOLD_KEYS = frozenset({"distinct", "threshold", "reset_on", "then", "max_per_value"})
 RESOLUTION = 1024  # events less than window/RESOLUTION apart share one entry
-
-
-def key_getter(group_by: tuple[str, ...]) -> Callable[[AccessEvent], Key]:
-    """Return ``event -> key`` for the group_by fields; the key is ``None`` if any is unset."""
-    attrs = [ECS_FIELDS[f] for f in group_by]
-    if len(attrs) == 1:
-        return attrgetter(attrs[0])
-    get = attrgetter(*attrs)
-
-    def key(event: AccessEvent) -> Key:
-        values = get(event)
-        return None if None in values else values
-
-    return key
-
-
-def key_to_json(key: Key, width: int) -> str:
-    """Serialise a key for the ``window_state.key`` column."""
-    return json.dumps([key] if width == 1 else list(key))
-
-
-def key_from_json(text: str, width: int) -> Key:
-    """Inverse of :func:`key_to_json`."""
-    values = json.loads(text)
-    return values[0] if width == 1 else tuple(values)
 
 
 def _as_list(win: Any) -> list[Any] | None:

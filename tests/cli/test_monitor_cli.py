@@ -106,7 +106,7 @@ def test_replay_keeps_progress_per_source_and_reports_skips(capsys, tmp_path):
 
 
 def test_replay_drops_events_older_than_the_lateness(capsys, tmp_path):
-    """With --lateness 1h, a log two hours older than the store's newest event is skipped, counted."""
+    """With --lateness 1h, a log two hours older than the newest stored event is skipped."""
     data = tmp_path / "data"
     argv = ["monitor", "replay", "--data-dir", str(data), "--format", "sshd", "--year", "2024"]
     lines = [x for x in BRUTE.read_text().splitlines() if not x.startswith("#")]

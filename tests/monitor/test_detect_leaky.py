@@ -7,7 +7,7 @@ import pytest
 from logward.errors import RuleError
 from monitor import RULE_TYPES, DetectionEngine, LeakyEvaluator, StateStore, open_store
 from monitor._rules import load_rule_file
-from tests.monitor.test_detect import engine_for, fail, feed, rule_file
+from tests.monitor.test_detect import T0, engine_for, fail, feed, rule_file
 
 LEAKY = """\
 type: leaky
@@ -105,3 +105,15 @@ def test_list_file_operator_matches_case_insensitively(tmp_path):
         for i, p in enumerate(["/PhpMyAdmin/index.php", "/+cscoe+/logon.html", "/home"])
     ]
     assert [True, True, False] == hits
+
+
+def test_rate_keys_without_a_baseline_go_after_an_hour(tmp_path):
+    """One-off addresses in a per-address rate rule are evicted after an hour idle, not a week."""
+    body = (
+        "type: rate\nmatch: {event.category: authentication}\ngroup_by: [source.ip]\n"
+        "window: 1m\nbaseline: {warm_up: 5}\n"
+    )
+    engine = engine_for(tmp_path, body)
+    feed(engine, [fail(i / 10, ip=f"10.0.{i // 250}.{i % 250}") for i in range(1000)])
+    assert 1000 == engine.open_keys()["r"]
+    assert 1000 == engine.evict(T0 + 2 * 3600)
