@@ -4,7 +4,8 @@
 detection that fired (no batching), so line → revocation call is one pass.
 Safety rails, in order: idempotency (an alert id is handled once), the
 allow-lists (break-glass accounts, trusted CIDRs), already-revoked accounts,
-dry runs, and a cap on automatic revocations per window (beyond it: alert only).
+dry runs, and a cap on automatic revocations per window, one budget for accounts
+the account store holds and one for names it has never seen (beyond it: alert only).
 Every alert and every action is appended to the hash-chained audit log.
 """
 
@@ -328,16 +329,19 @@ class Responder:
         )
         if dry:
             return _replace(base, outcome="simulated")
+        budget = self._budget(account)
+        base = _replace(base, budget=budget)
         recent = self._conn.execute(
-            "SELECT COUNT(*) FROM revocations WHERE revoked_at > ?",
-            (now - self.config.cap_window,),
+            "SELECT COUNT(*) FROM actions WHERE action = ? AND outcome = 'done'"
+            " AND created_at > ? AND json_extract(detail, '$.budget') = ?",
+            (base.action, now - self.config.cap_window, budget),
         ).fetchone()[0]
         if recent >= self.config.cap_max:
             return _replace(
                 base,
                 outcome="skipped",
                 reason=f"revocation cap reached ({self.config.cap_max} per "
-                f"{self.config.cap_window:g}s): alert only",
+                f"{self.config.cap_window:g}s for {budget} accounts): alert only",
             )
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
@@ -363,6 +367,17 @@ class Responder:
                 "UPDATE accounts SET active = 0, updated_at = ? WHERE name = ?", (now, account)
             )
         return base
+
+    def _budget(self, account: str) -> str:
+        """Which cap budget a revocation draws on: ``known`` or ``unknown`` accounts.
+
+        The cap has one budget per kind of account: those the account store
+        already holds, and names it has never seen. Forged evidence can name any
+        account, so made-up names (``ghost0``, ``ghost1``, ...) can only use up
+        the ``unknown`` budget; revocations of real accounts keep theirs.
+        """
+        row = self._conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account,)).fetchone()
+        return "unknown" if row is None else "known"
 
     def _strengthen(
         self,
