@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitor import open_store
-from monitor.notify import NotifyConfig, Notifier
+from monitor.notify import Notifier, NotifyConfig
 
 
 def test_overview_shows_failed_notifications(tmp_path, clock, admin):
