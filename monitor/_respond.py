@@ -62,7 +62,10 @@ def _notifier_for(
 ) -> Notifier | None:
     """The notifier for ``config``'s channels (``None`` when none are configured)."""
     base = _data_dir_of(conn)
-    if not config.notify.channels or base is None:
+    if not config.notify.channels:
+        return None
+    if base is None:
+        logger.warning("notify channels are configured but the store is in memory: not sending")
         return None
     return Notifier(config.notify, base, clock=clock)
 

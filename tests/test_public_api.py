@@ -15,6 +15,7 @@ PACKAGES = [
     "logward.errors",
     "logward.stream",
     "monitor",
+    "monitor.notify",
     "monitor.parsers",
     "monitor.revokers",
     "scrubber",

@@ -104,6 +104,9 @@ class AuthStore(Protocol):
     def failures_clear(self, scope: str, key: str) -> None:
         """Forget the failures under ``(scope, key)``."""
 
+    def prune(self, before: float) -> None:
+        """Drop failure records older than ``before``."""
+
     def blocked(self, bucket: int) -> tuple[bool, int]:
         """Count one blocked attempt in window ``bucket``.
 
@@ -235,7 +238,7 @@ class SqliteAuthStore:
             )
 
     def prune(self, before: float) -> None:
-        """Drop failure rows older than ``before`` (called now and then)."""
+        """See :class:`AuthStore`."""
         with self._conn() as conn:
             conn.execute("DELETE FROM dashboard_login_failures WHERE ts < ?", (before,))
 

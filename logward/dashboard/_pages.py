@@ -25,6 +25,7 @@ from logward.dashboard._actions import (
 from logward.dashboard._config import Role, User
 from logward.dashboard._web import Context, actor_of
 from monitor import iso_time, open_store
+from monitor.notify import notification_summary
 
 __all__ = ["account_url", "parse_time", "register_pages"]
 
@@ -93,6 +94,7 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             user,
             data=data,
             deadline_hours=ctx.config.incident_deadline / 3600,
+            notifications=notification_summary(ctx.conn(), now - 86400),
         )
 
     @app.get("/api/charts/overview")

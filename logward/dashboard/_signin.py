@@ -66,13 +66,17 @@ def _page(
 
 
 def _blocked(ctx: Context, request: Request, name: str, known: bool, wait: float) -> None:
-    """Log a blocked attempt; audit only the first of each throttle window (with a summary)."""
+    """Record a blocked attempt: one audit record and one log line per throttle window.
+
+    The record carries the previous window's count, so the totals are kept
+    without one row per attempt (an attacker cannot grow the chain or the log).
+    """
     ip = client_ip(request)
-    ctx.auth_log.login(name, known, ip, "failure", "rate_limited")
     window = ctx.config.login_limits.window
     bucket = int(ctx.clock() // window)
     first, previous = ctx.auth_store.blocked(bucket)
     if first:
+        ctx.auth_log.login(name, known, ip, "failure", "rate_limited")
         ctx.audit().append(
             "dashboard:anonymous",
             "login_blocked",

@@ -31,6 +31,7 @@ __all__ = ["DeviceCookies", "Throttle"]
 
 DEVICE_COOKIE = "logward_device"
 DEVICE_MAX_AGE = 180 * 86400.0
+PRUNE_EVERY = 200
 
 
 class DeviceCookies:
@@ -103,6 +104,7 @@ class Throttle:
         self._base = base_delay
         self._max = max_delay
         self._clock = clock
+        self._recorded = 0
 
     def check(self, ip: str, user: str, device: str | None, factor: str = "password") -> Verdict:
         """Return how long this attempt must wait (0: go ahead)."""
@@ -136,7 +138,11 @@ class Throttle:
             keys = [(f"device:{factor}", device)]
         else:
             keys = [("ip", ip), (f"ipuser:{factor}", f"{ip}|{user}"), (f"user:{factor}", user)]
-        self._store.failure_add(keys, self._clock())
+        now = self._clock()
+        self._store.failure_add(keys, now)
+        self._recorded += 1
+        if self._recorded % PRUNE_EVERY == 0:  # bounded table under a spray
+            self._store.prune(now - self._window)
 
     def succeeded(self, ip: str, user: str, device: str | None, factor: str = "password") -> None:
         """A success clears this client's own counts for the user (not the user's total)."""

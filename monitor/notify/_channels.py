@@ -81,6 +81,10 @@ class EmailChannel:
                 if self._user and self._password is not None:
                     smtp.login(str(self._user), resolve_secret(self._password, self.name))
                 smtp.send_message(mail)
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryError(
+                f"channel {self.name!r}: the server does not offer STARTTLS", retryable=False
+            ) from None
         except smtplib.SMTPResponseException as exc:
             raise DeliveryError(
                 f"channel {self.name!r}: SMTP answered {exc.smtp_code}",

@@ -44,7 +44,7 @@ def test_login_needs_the_login_form_token(anon):
 
 
 def test_login_rate_limit_per_user(anon):
-    """After per_user failures the user is locked for the window, even with the right password."""
+    """After failures from a browser never signed in, it waits even with the right password."""
     for _ in range(3):
         assert 401 == login(anon, "vera", "wrong").status_code
     response = login(anon, "vera")

@@ -167,6 +167,8 @@ def test_blocked_attempts_make_one_audit_record_per_window(app, tmp_path, clock)
         statuses = {login(client, "vera", "wrong").status_code for _ in range(60)}
     assert {429} == statuses
     assert 1 == len(_audit_actions(tmp_path, "login_blocked"))
+    log = (tmp_path / "dashboard-auth.log").read_text().splitlines()
+    assert 1 == sum('"event.reason":"rate_limited"' in line for line in log)
 
 
 @pytest.mark.parametrize("step", ["login_password_ok", "login_2fa_failure", "login"])

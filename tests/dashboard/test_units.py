@@ -136,3 +136,19 @@ def test_chain_status_reverifies_stale_results_in_the_background(app, tmp_path, 
         assert time.monotonic() < deadline, "background verification never reported"
         time.sleep(0.02)
     assert 2 == current[1].first_bad_seq
+
+
+def test_throttle_prunes_old_failures(fake_clock, tmp_path):
+    """Failure records older than the window are dropped, so a spray cannot grow the table."""
+    from logward.dashboard._throttle import PRUNE_EVERY
+
+    store = SqliteAuthStore(tmp_path)
+    throttle = Throttle(store, per_ip=10, per_user=4, window=60, clock=fake_clock)
+    throttle.failed("10.0.0.1", "old", None)
+    fake_clock.advance(120)
+    for i in range(PRUNE_EVERY - 1):
+        throttle.failed(f"10.1.{i // 250}.{i % 250}", f"u{i}", None)
+    conn = open_store(tmp_path)
+    left = conn.execute("SELECT COUNT(*) FROM dashboard_login_failures WHERE key = 'old'")
+    assert 0 == left.fetchone()[0]
+    conn.close()

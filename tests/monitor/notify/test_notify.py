@@ -194,3 +194,32 @@ def test_notify_action_must_name_a_configured_channel(tmp_path):
     with pytest.raises(RuleError, match=re.escape("actions[0].channel")):
         parse_responses(doc, "responses.yaml")
     assert json.dumps(doc)
+
+
+def test_email_is_not_sent_in_clear_when_starttls_is_missing(tmp_path, fake_clock):
+    """A server without STARTTLS gets nothing: the delivery fails at once, recorded."""
+    from aiosmtpd.controller import Controller
+
+    from tests.monitor.notify._receivers import Mailbox, free_port
+
+    mailbox, port = Mailbox(), free_port()
+    plain = Controller(mailbox, hostname="127.0.0.1", port=port)
+    plain.start()
+    try:
+        channel = {
+            "type": "email",
+            "host": "127.0.0.1",
+            "port": port,
+            "sender": "logward@example.internal",
+            "recipients": ["secops@example.internal"],
+        }
+        config = parse_notify({"channels": {"mail": channel}}, "responses.yaml")
+        notifier = Notifier(config, tmp_path, clock=fake_clock)
+        alert = make_alert()
+        notifier.submit(alert, [], notifier.channels_for(alert, []))
+        notifier.close()
+    finally:
+        plain.stop()
+    assert [] == mailbox.messages
+    rows = _rows(tmp_path, "SELECT state, attempts, error FROM notifications")
+    assert [("failed", 1, "channel 'mail': the server does not offer STARTTLS")] == rows
