@@ -12,11 +12,16 @@ from monitor._respond_record import ActionResult, reinstate
 from monitor._rules import Rule, load_rules
 from monitor._sources import FollowSource, KafkaSource
 from monitor._state import StateStore
-from monitor._store import open_store
+from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS, open_store, store_key_of, store_path
+from monitor._storekey import STORE_KEY_ENV, STORE_KEY_FILE_ENV, StoreKey, resolve_store_key
 
 __all__ = [
     "ECS_FIELDS",
     "GENESIS_HASH",
+    "STORE_ERRORS",
+    "STORE_KEY_ENV",
+    "STORE_KEY_FILE_ENV",
+    "STORE_LOCKED_ERRORS",
     "AccessEvent",
     "ActionResult",
     "Alert",
@@ -32,11 +37,15 @@ __all__ = [
     "ResponsesConfig",
     "Rule",
     "StateStore",
+    "StoreKey",
     "denylist_text",
     "iso_time",
     "load_responses",
     "load_rules",
     "open_store",
     "reinstate",
+    "resolve_store_key",
     "serve_denylist",
+    "store_key_of",
+    "store_path",
 ]

@@ -176,7 +176,7 @@ def print_summary(summary: DemoSummary, out: TextIO) -> None:
 
 def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
     """Run the demo; return its summary. Stops at ``duration`` or on SIGINT/SIGTERM."""
-    from monitor import open_store
+    from monitor import STORE_ERRORS, open_store
     from scrubber import load_scrubber
 
     started = time.monotonic()
@@ -275,7 +275,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
             signal.signal(sig, handler)
         _stop(dashboard)
         _stop(monitor)
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*STORE_ERRORS):
             _collect(conn, summary)
         conn.close()
     return summary
