@@ -24,6 +24,9 @@ _COMMAND_MODULES = (
     "logward.commands.demo",
     "logward.commands.report",
     "logward.commands.scan",
+    "logward.commands.store",
+    "logward.commands.keys",
+    "logward.commands.erase",
 )
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "STORE_ERRORS",
     "STORE_LOCKED_ERRORS",
     "open_store",
+    "rekey",
     "store_key_of",
     "store_path",
 ]
@@ -192,3 +193,36 @@ def open_store(
     except sqlcipher.Error as exc:
         raise StoreError(f"{path}: cannot open the store: {exc.__class__.__name__}: {exc}") from exc
     return cast(sqlite3.Connection, conn)
+
+
+def rekey(conn: sqlite3.Connection, new: StoreKey) -> str:
+    """Re-encrypt the whole store under ``new`` (SQLCipher ``PRAGMA rekey``); return the old id.
+
+    Every page, and then the WAL, is rewritten under the new key in one
+    transaction. Other processes holding the store open must reopen it (the
+    monitor restarts from its checkpoint). The new key id is recorded in
+    ``meta`` (with the history of ids in ``store_key_history``) and in the sidecar.
+
+    Raises:
+        StoreError: the connection is not an encrypted store, or rekeying failed.
+    """
+    old = store_key_of(conn)
+    path: Path = conn.store_file  # type: ignore[attr-defined]
+    try:
+        if conn.in_transaction:
+            conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"PRAGMA rekey = {new.pragma}")
+        conn.store_key = new  # type: ignore[attr-defined]
+        row = conn.execute("SELECT v FROM meta WHERE k = 'store_key_history'").fetchone()
+        history = (row[0] + " " if row is not None else "") + old.key_id
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_history', ?)", (history,)
+        )
+        conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_id', ?)", (new.key_id,))
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlcipher.Error as exc:
+        raise StoreError(f"{path}: re-encryption failed: {exc.__class__.__name__}: {exc}") from exc
+    write_key_id(path, new.key_id)
+    return old.key_id
