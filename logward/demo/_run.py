@@ -107,10 +107,19 @@ def _dashboard_config(root: Path) -> tuple[Path, str]:
     return path, password
 
 
-def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
+def _spawn(args: list[str], log: Path, *, stdout: bool = True) -> subprocess.Popen[bytes]:
+    """Start ``logward ARGS``; its stderr (and stdout if ``stdout``) go to ``log`` (mode 0600).
+
+    The monitor's stdout (alerts as JSON, with addresses and account names) is
+    dropped: the alerts are in the encrypted store, and the log must hold no PII.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log.chmod(0o600)
+    with os.fdopen(fd, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "logward", *args], stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "logward", *args],
+            stdout=out if stdout else subprocess.DEVNULL,
+            stderr=out,
         )
 
 
@@ -213,6 +222,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
             str(root),
         ],
         root / "monitor.log",
+        stdout=False,
     )
     dashboard: subprocess.Popen[bytes] | None = None
     stop = False
