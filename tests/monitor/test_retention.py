@@ -205,7 +205,7 @@ def test_monitor_run_prunes_by_itself(tmp_path):
             "5d",
             "--checkpoint-seconds",
             "0.2",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
