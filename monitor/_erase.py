@@ -73,9 +73,9 @@ def pseudonym(conn: sqlite3.Connection, kind: str, value: str) -> str:
 
 
 def _walk(value: Any, subject: str, pseud: str) -> tuple[Any, bool]:
-    """Replace every string equal to ``subject`` (values and keys) in a JSON value."""
+    """Replace ``subject`` in a JSON value: keys equal to it, and in strings (see ``_plain``)."""
     if isinstance(value, str):
-        return (pseud, True) if value == subject else (value, False)
+        return _plain(value, subject, pseud)
     if isinstance(value, list):
         items = [_walk(v, subject, pseud) for v in value]
         return [v for v, _ in items], any(c for _, c in items)
@@ -103,7 +103,11 @@ def _json_text(text: str, subject: str, pseud: str) -> tuple[str, bool]:
 
 
 def _plain(text: str, subject: str, pseud: str) -> tuple[str, bool]:
-    """``subject`` itself, or ``k=subject`` tokens of a ``key_text`` (space separated)."""
+    """Replace ``subject`` as a whole space-separated token, or as ``k=subject``.
+
+    Covers a bare value, a ``key_text`` (``user.name=bob source.ip=...``) and
+    command lines in details (``logward accounts reinstate bob``).
+    """
     if text == subject:
         return pseud, True
     tokens = text.split(" ")
