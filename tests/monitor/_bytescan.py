@@ -8,7 +8,9 @@ from pathlib import Path
 EXEMPT = {"denylist.txt"}
 
 
-def plaintext_hits(root: Path, needles: list[str], skip: set[str] = frozenset()) -> dict[str, int]:
+def plaintext_hits(
+    root: Path, needles: list[str], skip: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """Return ``{"file: needle": count}`` for every needle found in any file under ``root``.
 
     Also looks for UTF-16 and the needle's raw bytes inside larger values.
