@@ -79,3 +79,19 @@ def test_demo_attacks_raise_alerts_and_revoke_accounts(demo_run):
     assert (
         0 < conn.execute("SELECT COUNT(*) FROM scrub_stats WHERE source='demo:app'").fetchone()[0]
     )
+
+
+@pytest.mark.integration
+@pytest.mark.ner
+def test_demo_monitor_files_hold_no_attacker_address_or_account(demo_run):
+    """No attacker address or revoked account in the store, WAL or monitor.log (0600)."""
+    from tests.monitor._bytescan import plaintext_hits
+
+    data, _ = demo_run
+    needles = sorted({v for keys in ATTACKS.values() for v in keys.values()})
+    # logs/ is the scrubbed application output (tested above); access/ is the fed-in input.
+    written = {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()}
+    skip = frozenset(w for w in written if w.startswith(("logs/", "access/")))
+    assert {"monitor.db", "monitor.log", "store.key"} <= written
+    assert {} == plaintext_hits(data, needles, skip)
+    assert 0o600 == (data / "monitor.log").stat().st_mode & 0o777
