@@ -41,6 +41,7 @@ __all__ = [
     "KEYID_SUFFIX",
     "STORE_ERRORS",
     "STORE_LOCKED_ERRORS",
+    "encrypt_plaintext_store",
     "open_store",
     "rekey",
     "store_key_of",
@@ -226,3 +227,51 @@ def rekey(conn: sqlite3.Connection, new: StoreKey) -> str:
         raise StoreError(f"{path}: re-encryption failed: {exc.__class__.__name__}: {exc}") from exc
     write_key_id(path, new.key_id)
     return old.key_id
+
+
+def encrypt_plaintext_store(data_dir: str | os.PathLike[str] | None = None) -> StoreKey:
+    """Encrypt a store made by an older, unencrypted logward, in place; return its key.
+
+    The plaintext file is exported page by page into an encrypted copy
+    (``sqlcipher_export``), the copy replaces it, and the plaintext file, WAL
+    and journal are overwritten with zeros before removal (best effort on
+    copy-on-write or journaling file systems: prefer encrypting a fresh disk).
+
+    Raises:
+        StoreError: the store is not a plaintext logward store, or the export failed.
+    """
+    path = store_path(data_dir)
+    try:
+        with path.open("rb") as handle:
+            plaintext = handle.read(16) == _PLAINTEXT_MAGIC
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+    if not plaintext:
+        raise StoreError(f"{path}: not an unencrypted store (already encrypted?)")
+    key = resolve_store_key(path.parent, new_store=True)
+    tmp = path.with_name(path.name + ".encrypting")
+    tmp.unlink(missing_ok=True)
+    try:
+        src = sqlcipher.connect(str(path))
+        src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        src.execute("PRAGMA journal_mode = DELETE")
+        src.execute(f"ATTACH DATABASE ? AS enc KEY {key.pragma}", (str(tmp),))
+        src.execute("SELECT sqlcipher_export('enc')")
+        src.execute("DETACH DATABASE enc")
+        src.close()
+    except sqlcipher.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"{path}: encryption failed: {exc.__class__.__name__}: {exc}") from exc
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.write(b"\0" * size)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    write_key_id(path, key.key_id)
+    conn = open_store(path.parent)
+    conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_id', ?)", (key.key_id,))
+    conn.commit()
+    conn.close()
+    return key

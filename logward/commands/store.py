@@ -5,6 +5,7 @@ Usage::
     logward store stats [--data-dir DIR] [--format text|json]
     logward store prune [--data-dir DIR] [--older-than 365d] [--records-older-than 365d]
                         [--dry-run] [--actor WHO]
+    logward store encrypt [--data-dir DIR]     # a store from before encryption
 
 ``prune`` deletes events (and per-minute rates, scrub counts) older than
 ``--older-than``, and alerts, actions, finished revocations and audit entries
@@ -88,6 +89,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     prune.add_argument("--dry-run", action="store_true", help="print the counts only")
     prune.add_argument("--actor", default=None, help="who prunes (default cli:<user>)")
     prune.set_defaults(func=_cmd_prune)
+    enc = sub.add_parser("encrypt", help="encrypt a store made by an older, unencrypted logward")
+    enc.add_argument("--data-dir", default=None, help="embedded state (default ./logward-data)")
+    enc.set_defaults(func=_cmd_encrypt)
+
+
+def _cmd_encrypt(args: argparse.Namespace) -> int:
+    from monitor._store import encrypt_plaintext_store
+
+    key = encrypt_plaintext_store(args.data_dir)
+    print(f"logward: store encrypted under key {key.key_id} ({key.source})", file=sys.stderr)
+    return 0
 
 
 def _existing(data_dir: str | None) -> sqlite3.Connection:

@@ -211,3 +211,26 @@ def test_keys_rotate_reencrypts_and_records_key_ids(replayed):
     stale.chmod(0o600)
     with pytest.raises(KeyMaterialError, match="cannot decrypt"):
         open_store(data, key_file=stale)
+
+
+def test_store_encrypt_converts_an_old_plaintext_store(tmp_path):
+    """`store encrypt` turns a pre-encryption store into an encrypted one with the same rows."""
+    from monitor._schema import SCHEMA
+
+    plain = sqlite3.connect(tmp_path / "monitor.db")
+    plain.execute("PRAGMA journal_mode = WAL")
+    plain.executescript(SCHEMA)
+    plain.execute(
+        "INSERT INTO events (ts, category, action, outcome, user_name, source_ip, doc)"
+        " VALUES (1, 'authentication', 'login', 'failure', ?, ?, '{}')",
+        (ACCOUNTS[1], ADDRESSES[2]),
+    )
+    plain.commit()
+    plain.close()
+    result = logward("store", "encrypt", "--data-dir", str(tmp_path))
+    assert 0 == result.returncode, result.stderr
+    conn = open_store(tmp_path)
+    row = conn.execute("SELECT user_name, source_ip FROM events").fetchone()
+    conn.close()
+    assert (ACCOUNTS[1], ADDRESSES[2]) == tuple(row)
+    assert {} == plaintext_hits(tmp_path, ACCOUNTS + ADDRESSES)
