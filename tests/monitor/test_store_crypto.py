@@ -234,3 +234,32 @@ def test_store_encrypt_converts_an_old_plaintext_store(tmp_path):
     conn.close()
     assert (ACCOUNTS[1], ADDRESSES[2]) == tuple(row)
     assert {} == plaintext_hits(tmp_path, ACCOUNTS + ADDRESSES)
+
+
+def test_readonly_open_reads_with_the_key_and_refuses_writes(replayed):
+    """readonly=True decrypts with the same key and cannot write."""
+    data, _ = replayed
+    conn = open_store(data, readonly=True)
+    assert 0 < conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    with pytest.raises(Exception, match="readonly"):
+        conn.execute("DELETE FROM events")
+    conn.close()
+
+
+def test_every_command_with_data_dir_takes_store_key_file():
+    """--store-key-file is accepted wherever --data-dir is (one option, added by the CLI)."""
+    import argparse
+
+    from logward.cli import build_parser
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, [*path, name])
+        if "--data-dir" in parser._option_string_actions:
+            yield path, "--store-key-file" in parser._option_string_actions
+
+    found = {" ".join(p): ok for p, ok in walk(build_parser(), [])}
+    assert {"monitor run", "dashboard", "report", "erase", "keys rotate"} <= set(found)
+    assert [] == [name for name, ok in found.items() if not ok]
