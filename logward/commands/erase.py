@@ -34,12 +34,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--reason", required=True, help="why (e.g. a ticket number)")
     p.add_argument("--dry-run", action="store_true", help="print the counts only")
     p.add_argument("--data-dir", default=None, help="embedded state (default ./logward-data)")
+    p.add_argument("--responses", default=None, help="responses.yaml (for the deny-list file)")
     p.set_defaults(func=_cmd_erase)
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    from monitor import open_store, store_path
+    from logward.paths import data_dir, rules_dir
+    from monitor import DenyList, open_store, store_path
+    from monitor._denylist import normalize_ip
     from monitor._erase import erase_subject
+    from monitor._respond_config import load_responses
 
     path = store_path(args.data_dir)
     if not path.exists():
@@ -47,6 +51,10 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     kind, value = ("account", args.account) if args.account is not None else ("ip", args.ip)
     if not value:
         raise ConfigError(f"--{kind}: empty value")
+    if kind == "ip":
+        value = normalize_ip(value) or ""
+        if not value or "/" in value:
+            raise ConfigError("--ip: not an IP address")
     conn = open_store(args.data_dir)
     try:
         result = erase_subject(
@@ -58,6 +66,10 @@ def _cmd_erase(args: argparse.Namespace) -> int:
             now=time.time(),
             dry_run=args.dry_run,
         )
+        if result.deny_list and not args.dry_run:
+            # The exported file (the documented plaintext exception) must drop it too.
+            config = load_responses(args.responses or rules_dir() / "responses.yaml")
+            DenyList(conn, data_dir(args.data_dir) / config.denylist_file).export()
     finally:
         conn.close()
     verb = "would_erase" if args.dry_run else "erased"

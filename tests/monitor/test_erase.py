@@ -114,3 +114,20 @@ def test_erase_requires_actor_and_reason(replayed):
     """Missing --actor or --reason is a usage error."""
     result = _cli("erase", "--account", TARGET_ACCOUNT, "--data-dir", str(replayed))
     assert 2 == result.returncode
+
+
+def test_erasing_a_deny_listed_address_rewrites_the_deny_list_file(replayed):
+    """The deny-list file (plaintext by design) no longer lists an erased address."""
+    denylist = replayed / "denylist.txt"
+    assert TARGET_IP in denylist.read_text()
+    result = _cli("erase", "--ip", TARGET_IP, "--actor", "dpo", "--reason", "r",
+                  "--data-dir", str(replayed))  # fmt: skip
+    assert 1 == json.loads(result.stdout)["erased"]["deny_list"]
+    assert TARGET_IP not in denylist.read_text()
+
+
+def test_erase_rejects_a_malformed_address(replayed):
+    """--ip must be one address; anything else is a usage error naming the flag."""
+    result = _cli("erase", "--ip", "not-an-ip", "--actor", "dpo", "--reason", "r",
+                  "--data-dir", str(replayed))  # fmt: skip
+    assert (2, "logward: error: --ip: not an IP address\n") == (result.returncode, result.stderr)
