@@ -57,6 +57,7 @@ STORE_LOCKED_ERRORS: tuple[type[Exception], ...] = (
 )
 KEYID_SUFFIX = ".keyid"
 _PLAINTEXT_MAGIC = b"SQLite format 3\x00"
+_CACHE_KIB = 32768
 
 log = logging.getLogger("monitor.store")
 
@@ -129,6 +130,9 @@ def _connect(path: Path, key: StoreKey, *, readonly: bool) -> _StoreConnection:
     conn.row_factory = sqlcipher.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA secure_delete = ON")
+    # Pages are decrypted when they enter SQLite's own cache (the OS cache holds
+    # ciphertext), so give it more room than the 2 MB default: 32 MB at most.
+    conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
     return conn
 
 
