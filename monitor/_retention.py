@@ -123,6 +123,7 @@ def prune(
     dry_run: bool = False,
     vacuum: bool = False,
     actor: str = "monitor",
+    keep_audit: bool = False,
 ) -> PruneResult:
     """Delete everything older than its retention period.
 
@@ -133,12 +134,13 @@ def prune(
         dry_run: count only.
         vacuum: rebuild the file afterwards (``logward store prune`` does).
         actor: who prunes, for the audit entry.
+        keep_audit: leave the audit chain alone (used when it does not verify).
 
     Raises:
         AuditChainError: the audit chain does not verify, so it is not pruned (nothing is).
     """
     ev_cut, rec_cut = now - policy.events, now - policy.records
-    through, n_audit = _audit_prefix(conn, rec_cut)
+    through, n_audit = (0, 0) if keep_audit else _audit_prefix(conn, rec_cut)
     counts = PruneResult(
         events=_count(conn, "SELECT 1 FROM events WHERE ts < ?", (ev_cut,)),
         rates=_count(conn, "SELECT 1 FROM rates WHERE minute * 60 < ?", (ev_cut,)),
@@ -247,7 +249,12 @@ class RetentionScheduler:
         now = self._clock()
         if self._last is not None and now - self._last < self._every:
             return None
-        result = prune(self._conn, self._policy, now)
+        try:
+            result = prune(self._conn, self._policy, now)
+        except AuditChainError as exc:
+            # Events must still go; the broken chain is kept as evidence for a human.
+            _log.warning("retention: audit chain not pruned: %s", exc)
+            result = prune(self._conn, self._policy, now, keep_audit=True)
         self._conn.execute(
             "INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)", (_LAST_RUN, repr(now))
         )

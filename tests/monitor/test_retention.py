@@ -124,6 +124,18 @@ def test_appends_after_pruning_everything_continue_the_chain(tmp_path, fake_cloc
     conn.close()
 
 
+def test_scheduler_prunes_events_even_when_the_chain_is_broken(store, fake_clock, caplog):
+    """monitor run's pruning keeps going on a broken chain: events go, the chain stays."""
+    store.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 1")
+    store.commit()
+    audit_rows = store.execute("SELECT count(*) FROM audit").fetchone()[0]
+    result = RetentionScheduler(store, RetentionPolicy(), clock=fake_clock).maybe_prune()
+    assert result is not None
+    assert (2, 0) == (result.events, result.audit)
+    assert audit_rows + 1 == store.execute("SELECT count(*) FROM audit").fetchone()[0]
+    assert "audit chain not pruned" in caplog.text
+
+
 def test_scheduler_prunes_at_most_daily_on_its_injected_clock(store, fake_clock):
     """First call prunes; again within a day does nothing; a day later prunes new old events."""
     sched = RetentionScheduler(store, RetentionPolicy(), clock=fake_clock)
