@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./logward-data
 
-.PHONY: help venv run test lint types unit pytest bench browser clean
+.PHONY: help venv run test lint types unit pytest bench browser fail2ban clean
 
 help:
 	@echo "make run    - the end-to-end demo on the embedded default"
@@ -30,6 +30,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's fail2ban: the baseline bench_parse measures side by side (fail2ban-regex).
+fail2ban:
+	@if [ ! -x /usr/bin/fail2ban-regex ]; then \
+	  echo "installing Debian fail2ban for the parse benchmark baseline"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fail2ban >/dev/null; \
+	fi
+
 run: $(STAMP)
 	$(VENV)/bin/logward demo --data-dir $(DATA_DIR)
 
@@ -49,7 +56,7 @@ pytest: $(STAMP) browser
 
 test: lint types pytest
 
-bench: $(STAMP)
+bench: $(STAMP) fail2ban
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 

@@ -12,8 +12,15 @@ processes share the machine; wall-clock figures are recorded beside). Figures go
 ``AccessEvent`` (the floor for any parser); it moves much less than absolute
 figures when other processes share the cores.
 
-Baseline: fail2ban's sshd filter handles about 12,000 lines/s on this machine
-class (figure from the project brief). Budget: about 8 µs per line (>= 125,000
+Baseline, measured here in the same run: Debian's ``fail2ban-regex LOG
+/etc/fail2ban/filter.d/sshd.conf`` (parse only) against a parse-only logward
+process (``--parse-file``: the sshd parser with the default scrubber, as
+``monitor parse`` wires it) on the same generated files - a realistic sshd log
+and a flood of failed root passwords from one address - wall time including
+start-up, best of ``--repeat``. ``make bench`` installs fail2ban from Debian's
+packages when missing; without it that comparison is reported as unmeasured.
+The old quoted figure (about 12,000 lines/s) is kept in the JSON only for
+history. Budget: about 8 µs per line (>= 125,000
 lines/s) so that parse + all rules reach 50,000 events/s. The issue's target is
 that end-to-end figure (``bench_monitor``); this per-parser budget is ours and
 is reported, not enforced (the exit status is 0 either way).
@@ -27,7 +34,10 @@ import argparse
 import json
 import os
 import random
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -211,12 +221,127 @@ def _calibrate() -> float:
     return best / 20_000 * 1e6
 
 
+FAIL2BAN_REGEX = "/usr/bin/fail2ban-regex"
+FAIL2BAN_SSHD = "/etc/fail2ban/filter.d/sshd.conf"
+
+
+def _flood(n: int) -> list[str]:
+    """``n`` failed root passwords from one address within 50 minutes (one pid each)."""
+    out = []
+    for i in range(n):
+        second = i * 3000 // n
+        stamp = f"Mar  1 10:{second // 60:02d}:{second % 60:02d}"
+        out.append(
+            f"{stamp} web1 sshd[{10000 + i}]: Failed password for root from 203.0.113.77 "
+            f"port {1024 + i % 60000} ssh2"
+        )
+    return out
+
+
+def _parse_file(path: str) -> int:
+    """Parse ``path`` as sshd with the default scrubber (what ``monitor parse`` wires)."""
+    from scrubber import get_default_scrubber
+
+    parser = get_parser("sshd", year_rule=2024, scrub=get_default_scrubber().scrub_text)
+    parse = parser.parse
+    with Path(path).open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            parse(line, number, path)
+    print(json.dumps(parser.stats.as_dict()))
+    return 0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wall(command: list[str], repeat: int) -> tuple[float, float] | None:
+    """Best (wall, CPU) seconds of ``command`` over ``repeat`` runs, start-up included.
+
+    CPU is the child's user+system time: its cost on one core, which the load
+    of other processes on this shared machine inflates far less than wall time.
+    """
+    best = best_cpu = float("inf")
+    for _ in range(repeat):
+        cpu = _children_cpu()
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, check=False, cwd=ROOT)
+        if done.returncode != 0:
+            return None
+        best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, _children_cpu() - cpu)
+    return best, best_cpu
+
+
+def _side_by_side(repeat: int, realistic_lines: int, flood_lines: int) -> dict[str, object]:
+    """logward's sshd parser beside Debian's fail2ban-regex: same files, start-up included."""
+    rng = random.Random(20261204)
+    have_fail2ban = Path(FAIL2BAN_REGEX).exists() and Path(FAIL2BAN_SSHD).exists()
+    out: dict[str, object] = {"fail2ban_regex": FAIL2BAN_REGEX if have_fail2ban else None}
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = {
+            "realistic": _sshd(rng, realistic_lines),
+            "single_address_flood": _flood(flood_lines),
+        }
+        for name, lines in logs.items():
+            path = Path(tmp) / f"{name}.log"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            ours_cmd = [sys.executable, str(Path(__file__)), "--parse-file", str(path)]
+            ours = _wall(ours_cmd, repeat)
+            theirs = None
+            if have_fail2ban:
+                cmd = [FAIL2BAN_REGEX, str(path), FAIL2BAN_SSHD]
+                theirs = _wall(cmd, max(1, repeat - 1))
+            row: dict[str, object] = {"lines": len(lines)}
+            for who, got in (("logward", ours), ("fail2ban_regex", theirs)):
+                if got is not None:
+                    row[f"{who}_wall_s"] = round(got[0], 3)
+                    row[f"{who}_cpu_s"] = round(got[1], 3)
+                    row[f"{who}_lines_per_s"] = round(len(lines) / got[0])
+            if ours is not None and theirs is not None:
+                row["ratio_wall"] = round(theirs[0] / ours[0], 2)
+                row["ratio_cpu"] = round(theirs[1] / ours[1], 2)
+            out[name] = row
+            print(
+                f"sshd {name:<21}{len(lines):>7} lines: logward "
+                f"{row.get('logward_lines_per_s', '?')} lines/s wall, fail2ban-regex "
+                f"{row.get('fail2ban_regex_lines_per_s', 'unmeasured')} lines/s wall; "
+                f"ratio wall x{row.get('ratio_wall', '?')}, cpu x{row.get('ratio_cpu', '?')}"
+            )
+    return out
+
+
+def _agreement() -> dict[str, object]:
+    """Agreement with fail2ban's annotated test logs (tests/monitor/parsers/_fail2ban.py)."""
+    from tests.monitor.parsers._fail2ban import score_format
+
+    out: dict[str, object] = {}
+    for fmt in ("sshd", "nginx-error", "apache-error"):
+        result = score_format(fmt)
+        out[fmt] = {
+            "per_line": round(result.line_ratio, 3),
+            "lines": [result.lines_agree, result.lines_total],
+            "per_line_and_mode": round(result.ratio, 3),
+        }
+        print(
+            f"fail2ban agreement {fmt:<13} {result.line_ratio:.3f} per line "
+            f"({result.lines_agree}/{result.lines_total}); {result.ratio:.3f} per line and mode"
+        )
+    return out
+
+
 def main(argv: list[str]) -> int:
     """Measure every format; print figures beside the baseline; write the JSON results."""
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--lines", type=int, default=100_000, help="lines per format")
     args.add_argument("--repeat", type=int, default=3, help="runs per format (best is kept)")
+    args.add_argument("--parse-file", default=None, help=argparse.SUPPRESS)
+    args.add_argument("--realistic-lines", type=int, default=200_000)
+    args.add_argument("--flood-lines", type=int, default=100_000)
     opts = args.parse_args(argv)
+    if opts.parse_file:
+        return _parse_file(opts.parse_file)
     rng = random.Random(20240301)
     results: dict[str, object] = {
         "baseline": {"fail2ban_sshd_lines_per_s": FAIL2BAN_SSHD_LINES_PER_S},
@@ -246,6 +371,10 @@ def main(argv: list[str]) -> int:
             f"{figures['x_event_construction']:>9}"
             f"{figures['events']:>9}   {note} {'within' if ok else 'over'}"
         )
+    results["agreement_with_fail2ban_tests"] = _agreement()
+    results["side_by_side_fail2ban_regex"] = _side_by_side(
+        opts.repeat, opts.realistic_lines, opts.flood_lines
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -54,11 +54,7 @@ def _respond(responder: Any) -> Callable[[Any], list[dict[str, Any]]]:
 
 def _run(kind: str, logs: list[tuple[str, list[str]]]) -> tuple[float, float, int]:
     from logward.paths import rules_dir
-    from monitor import open_store
-    from monitor._detect import DetectionEngine
-    from monitor._pipeline import Pipeline
-    from monitor._respond import Responder
-    from monitor._rules import load_rules
+    from monitor import DetectionEngine, Pipeline, Responder, load_rules, open_store
     from monitor.parsers import get_parser
 
     rules = load_rules(rules_dir())

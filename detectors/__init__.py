@@ -7,6 +7,7 @@ from detectors._base import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
 from detectors._ner import SpacyNerDetector, load_ner_detector
 from detectors._pattern import ContextRule, PatternDetector, PatternRule, PatternSpec
+from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
 from detectors._scan_group import ScanGroupDetector
 from detectors._validators import VALIDATORS
 
@@ -21,8 +22,11 @@ __all__ = [
     "PatternDetector",
     "PatternRule",
     "PatternSpec",
+    "PresidioDetector",
+    "PresidioSpec",
     "ScanGroupDetector",
     "SpacyNerDetector",
     "load_ner_detector",
+    "load_presidio_detector",
     "split_key",
 ]

@@ -63,6 +63,11 @@ class KeyNameMatcher:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def entities(self) -> frozenset[str]:
+        """Every entity some key name maps to."""
+        return frozenset(e for e in self._entries.values() if e is not None)
+
     def entity_for(self, key: str) -> str | None:
         """Return the entity of values under ``key``, or ``None`` if it is not a PII key."""
         cached = self._cache.get(key, self)

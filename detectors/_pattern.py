@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from detectors._base import Finding
+from detectors._phone import phone_score
 
 __all__ = [
     "ContextRule",
@@ -120,6 +121,9 @@ class PatternRule:
             number-like characters); a scan group whose members all set them
             stops only where some member's all match. A first regex shared by
             every member is tried once.
+        regions: phone rules only: region codes for libphonenumber, which then
+            sets each match's base score (:func:`detectors._phone.phone_score`;
+            ``None`` drops the match) in place of the pattern's score.
     """
 
     name: str
@@ -134,6 +138,7 @@ class PatternRule:
     first_chars: str | None = None
     word_start: bool = False
     starts_with: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
 
 
 class PatternDetector:
@@ -241,7 +246,13 @@ class PatternDetector:
         for check in rule.validators:
             if not check(value):
                 return None
-        score = self._score(text, start, end, self._base(match))
+        base = self._base(match)
+        if rule.regions:
+            phone = phone_score(value, rule.regions)
+            if phone is None:
+                return None
+            base = phone
+        score = self._score(text, start, end, base)
         return Finding(rule.entity, start, end, score, rule.name)
 
     def _base(self, match: re.Match[str]) -> float:

@@ -65,6 +65,22 @@ _CARD_BRANDS: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("56", "69", frozenset(range(12, 20))),  # Maestro and others
     ("0604", "0604", frozenset(range(12, 20))),  # Maestro UK (legacy)
     ("2200", "2204", frozenset({16, 17, 18, 19})),  # Mir
+    ("1800", "1800", frozenset({15, 16})),  # JCB (legacy 15-digit)
+    ("2131", "2131", frozenset({15, 16})),  # JCB (legacy 15-digit)
+    ("3528", "3589", frozenset({15})),  # JCB 15-digit (some generators)
+    ("2205", "2299", frozenset({16, 17, 18, 19})),  # other 22-series (UATP/Mir growth)
+    ("1", "1", frozenset({15})),  # UATP (airline cards)
+    ("81", "82", frozenset({16, 17, 18, 19})),  # UnionPay 81/RuPay 82
+    ("508", "508", frozenset({16})),  # RuPay
+    ("60", "60", frozenset({16, 19})),  # RuPay 60 / Discover 6011 / Hipercard 606282
+    ("9792", "9792", frozenset({16})),  # Troy
+    ("94", "95", frozenset({16})),  # BC Card
+    ("5019", "5019", frozenset({16})),  # Dankort (also in 50)
+    ("4571", "4571", frozenset({16})),  # Visa/Dankort
+    ("636", "636", frozenset({16, 17, 18, 19})),  # Elo / InterPayment
+    ("650", "650", frozenset({16, 17, 18, 19})),  # Elo / Verve (6500xx)
+    ("506", "507", frozenset({16, 18, 19})),  # Verve (5060-5061, 5078)
+    ("3", "3", frozenset({16, 19})),  # Diners 36/38, JCB 35: 16/19-digit forms
 )
 
 _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN"})

@@ -3,7 +3,6 @@
 from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
-from monitor._detect import DetectionEngine
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._pipeline import Pipeline
 from monitor._respond import Responder
@@ -14,10 +13,19 @@ from monitor._sources import FollowSource, KafkaSource
 from monitor._state import StateStore
 from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS, open_store, store_key_of, store_path
 from monitor._storekey import STORE_KEY_ENV, STORE_KEY_FILE_ENV, StoreKey, resolve_store_key
+from monitor.detect import (
+    RULE_TYPES,
+    DetectionEngine,
+    LeakyEvaluator,
+    RateEvaluator,
+    RuleType,
+    ThresholdEvaluator,
+)
 
 __all__ = [
     "ECS_FIELDS",
     "GENESIS_HASH",
+    "RULE_TYPES",
     "STORE_ERRORS",
     "STORE_KEY_ENV",
     "STORE_KEY_FILE_ENV",
@@ -32,12 +40,16 @@ __all__ = [
     "DetectionEngine",
     "FollowSource",
     "KafkaSource",
+    "LeakyEvaluator",
     "Pipeline",
+    "RateEvaluator",
     "Responder",
     "ResponsesConfig",
     "Rule",
+    "RuleType",
     "StateStore",
     "StoreKey",
+    "ThresholdEvaluator",
     "denylist_text",
     "iso_time",
     "load_responses",

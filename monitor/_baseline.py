@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from monitor._detect_threshold import key_getter, key_to_json
 from monitor._event import AccessEvent
-from monitor._rules import Rule
+from monitor.detect._rule import Rule
+from monitor.detect._threshold import key_getter, key_to_json
 
 __all__ = ["FittedBaseline", "fit_baselines"]
 

@@ -22,10 +22,11 @@ from typing import Any
 
 from logward.errors import StoreError
 from monitor._alert import Alert
-from monitor._detect import DetectionEngine
 from monitor._event import AccessEvent
+from monitor._progress import PROGRESS_PREFIX, SourceProgress
 from monitor._state import StateStore
 from monitor._store import STORE_ERRORS
+from monitor.detect._engine import DetectionEngine
 
 __all__ = ["Pipeline", "Responder", "Sink", "merge_by_time", "record_alert"]
 
@@ -86,8 +87,11 @@ class Pipeline:
         checkpoint_every: seconds (wall clock) between checkpoints.
         meta: called at each checkpoint for extra ``meta`` rows (source positions).
         after_checkpoint: called once state is durable (e.g. commit Kafka offsets).
-        skip_seen: after ``restore``, skip events older than the restored event-time
-            watermark (replaying a file again into the same store adds nothing).
+        skip_seen: skip events the store has already seen, per source, and events
+            more than ``lateness`` seconds older than the newest (see
+            ``monitor._progress``): replaying a file again adds nothing, while
+            another host's log is still read.
+        lateness: seconds a late event may lag and still count (with ``skip_seen``).
     """
 
     def __init__(
@@ -102,6 +106,7 @@ class Pipeline:
         meta: Callable[[], dict[str, str]] | None = None,
         after_checkpoint: Callable[[], None] | None = None,
         skip_seen: bool = False,
+        lateness: float = 86400.0,
     ) -> None:
         self.engine = engine
         self._respond = respond
@@ -115,19 +120,23 @@ class Pipeline:
         self._events: list[tuple[Any, ...]] = []
         self._rates: Counter[tuple[int, str, str]] = Counter()
         self._next_checkpoint = time.monotonic() + checkpoint_every
-        self._skip_seen = skip_seen
-        self._resume = float("-inf")
+        self.progress = SourceProgress(lateness) if skip_seen else None
         self.alerts = 0
         self.duplicates = 0
-        self.skipped = 0
+
+    @property
+    def skipped(self) -> int:
+        """Events skipped as already seen or too late."""
+        p = self.progress
+        return 0 if p is None else p.seen + p.late
 
     def restore(self) -> int:
         """Load persisted window state into the engine (no-op without a store)."""
         if self._state is None:
             return 0
         loaded = self._state.load(self.engine)
-        if self._skip_seen:
-            self._resume = self.engine.watermark
+        if self.progress is not None:
+            self.progress.load(self._state.meta_rows(PROGRESS_PREFIX), self.engine.watermark)
         return loaded
 
     def _seen(self, alert: Alert) -> bool:
@@ -138,8 +147,7 @@ class Pipeline:
 
     def handle(self, ev: AccessEvent) -> list[dict[str, Any]]:
         """Process one event; return the JSON objects of the alerts it raised."""
-        if ev.timestamp < self._resume:
-            self.skipped += 1
+        if self.progress is not None and not self.progress.admit(ev):
             return []
         if self._record:
             self._keep(ev)
@@ -206,6 +214,7 @@ class Pipeline:
         keep = self._keep if self._record else None
         stored = self._conn is not None
         is_set = stop.is_set if stop is not None else bool
+        admit = self.progress.admit if self.progress is not None else None
         try:
             for ev in events:
                 if ev is None:
@@ -214,8 +223,7 @@ class Pipeline:
                         break
                     continue
                 n += 1
-                if ev.timestamp < self._resume:
-                    self.skipped += 1
+                if admit is not None and not admit(ev):
                     continue
                 if keep is not None:
                     keep(ev)
@@ -255,7 +263,9 @@ class Pipeline:
                 raise StoreError(f"cannot record events: {exc.__class__.__name__}") from exc
             self._events.clear()
             self._rates.clear()
-        extra = self._meta() if self._meta is not None else None
+        extra = self._meta() if self._meta is not None else {}
+        if self.progress is not None:
+            extra.update(self.progress.meta())
         self._state.checkpoint(self.engine, extra)
         if self._after is not None:
             self._after()

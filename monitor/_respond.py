@@ -4,7 +4,8 @@
 detection that fired (no batching), so line → revocation call is one pass.
 Safety rails, in order: idempotency (an alert id is handled once), the
 allow-lists (break-glass accounts, trusted CIDRs), already-revoked accounts,
-dry runs, and a cap on automatic revocations per window (beyond it: alert only).
+dry runs, and a cap on automatic revocations per window, one budget for accounts
+the account store holds and one for names it has never seen (beyond it: alert only).
 Every alert and every action is appended to the hash-chained audit log.
 """
 
@@ -36,6 +37,7 @@ from monitor._respond_record import (
     safe_error,
     transaction,
 )
+from monitor.notify import Notifier
 from monitor.revokers._base import Revoker
 from monitor.revokers._factory import build_revoker
 
@@ -53,6 +55,16 @@ def _data_dir_of(conn: sqlite3.Connection) -> Path | None:
         if row[1] == "main" and row[2]:
             return Path(row[2]).parent
     return None
+
+
+def _notifier_for(
+    config: ResponsesConfig, conn: sqlite3.Connection, clock: Callable[[], float]
+) -> Notifier | None:
+    """The notifier for ``config``'s channels (``None`` when none are configured)."""
+    base = _data_dir_of(conn)
+    if not config.notify.channels or base is None:
+        return None
+    return Notifier(config.notify, base, clock=clock)
 
 
 class Responder:
@@ -82,6 +94,7 @@ class Responder:
         scrub: Callable[[str], str] = default_scrub,
         sleep: Callable[[float], None] = time.sleep,
         denylist_path: str | Path | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.config = config
         self.dry_run = dry_run
@@ -97,6 +110,7 @@ class Responder:
             base = _data_dir_of(conn)
             denylist_path = base / config.denylist_file if base is not None else None
         self.denylist = DenyList(conn, denylist_path, clock)
+        self.notifier = notifier if notifier is not None else _notifier_for(config, conn, clock)
         self._next_ip_expiry = float("-inf")
 
     @classmethod
@@ -157,6 +171,10 @@ class Responder:
                                       revoker=spec.revoker, error=error)  # fmt: skip
             record_action(self._conn, self._audit, result, context, self._clock())
             results.append(result)
+        if self.notifier is not None and not self.dry_run:
+            named = [s.channel or "" for s in response.actions if s.type == "notify"]
+            channels = self.notifier.channels_for(alert, named)
+            self.notifier.submit(alert, [(r.action, r.outcome) for r in results], channels)
         return results
 
     def expire_due(self) -> list[ActionResult]:
@@ -308,16 +326,19 @@ class Responder:
         )
         if dry:
             return _replace(base, outcome="simulated")
+        budget = self._budget(account)
+        base = _replace(base, budget=budget)
         recent = self._conn.execute(
-            "SELECT COUNT(*) FROM revocations WHERE revoked_at > ?",
-            (now - self.config.cap_window,),
+            "SELECT COUNT(*) FROM actions WHERE action = ? AND outcome = 'done'"
+            " AND created_at > ? AND json_extract(detail, '$.budget') = ?",
+            (base.action, now - self.config.cap_window, budget),
         ).fetchone()[0]
         if recent >= self.config.cap_max:
             return _replace(
                 base,
                 outcome="skipped",
                 reason=f"revocation cap reached ({self.config.cap_max} per "
-                f"{self.config.cap_window:g}s): alert only",
+                f"{self.config.cap_window:g}s for {budget} accounts): alert only",
             )
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
@@ -343,6 +364,17 @@ class Responder:
                 "UPDATE accounts SET active = 0, updated_at = ? WHERE name = ?", (now, account)
             )
         return base
+
+    def _budget(self, account: str) -> str:
+        """Which cap budget a revocation draws on: ``known`` or ``unknown`` accounts.
+
+        The cap has one budget per kind of account: those the account store
+        already holds, and names it has never seen. Forged evidence can name any
+        account, so made-up names (``ghost0``, ``ghost1``, ...) can only use up
+        the ``unknown`` budget; revocations of real accounts keep theirs.
+        """
+        row = self._conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account,)).fetchone()
+        return "unknown" if row is None else "known"
 
     def _strengthen(
         self,

@@ -21,6 +21,7 @@ import yaml
 from logward.errors import RuleError
 from monitor._alert import Alert
 from monitor._respond_duration import parse_duration
+from monitor.notify import NotifyConfig, parse_notify
 from monitor.revokers._factory import check_revoker_spec
 
 __all__ = [
@@ -93,6 +94,7 @@ class ResponsesConfig:
     cap_window: float = 3600.0
     retry_backoff: float = 0.2
     denylist_file: str = "denylist.txt"
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     _default: ResponseRule = field(
         default=ResponseRule("default", actions=(ActionSpec("alert_only"),)), repr=False
     )
@@ -226,7 +228,7 @@ def parse_responses(data: Any, file: str, version: str = "") -> ResponsesConfig:
     Raises:
         RuleError: anything invalid, naming file, response and field.
     """
-    _keys(file, None, "", data, {"version", "settings", "allow", "revokers", "responses"})
+    _keys(file, None, "", data, {"version", "settings", "allow", "revokers", "responses", "notify"})
     if data.get("version", 1) != 1:
         raise RuleError(file, None, "version", "must be 1")
     settings = data.get("settings", {})
@@ -261,6 +263,8 @@ def parse_responses(data: Any, file: str, version: str = "") -> ResponsesConfig:
         raise RuleError(file, None, "responses", "must be a list")
     responses = [_response(file, i, r, revokers) for i, r in enumerate(raw)]
     names = [r.name for r in responses]
+    notify = parse_notify(data.get("notify"), file)
+    _check_notify_channels(file, responses, notify)
     for name in names:
         if names.count(name) > 1:
             raise RuleError(file, name, "name", "is used by more than one response")
@@ -275,7 +279,17 @@ def parse_responses(data: Any, file: str, version: str = "") -> ResponsesConfig:
         cap_window=cap_window,
         retry_backoff=backoff,
         denylist_file=denylist_file,
+        notify=notify,
     )
+
+
+def _check_notify_channels(file: str, responses: list[ResponseRule], notify: NotifyConfig) -> None:
+    for response in responses:
+        for i, spec in enumerate(response.actions):
+            if spec.type == "notify" and spec.channel not in (None, "dashboard", *notify.channels):
+                raise RuleError(
+                    file, response.name, f"actions[{i}].channel", "names no notify.channels entry"
+                )
 
 
 def load_responses(path: str | Path) -> ResponsesConfig:

@@ -87,6 +87,7 @@ class ActionResult:
     offences: int | None = None
     error: str | None = None
     reverse: str = ""
+    budget: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for ``monitor replay`` output and the ``actions`` table."""

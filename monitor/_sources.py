@@ -138,6 +138,20 @@ class FollowSource:
         self._from_start = from_start
         self._saved = positions or {}
         self._poll = poll_interval
+        self._started = False
+
+    def start(self) -> None:
+        """Open every file and fix its start position now (idempotent).
+
+        Call it before announcing that monitoring has begun: lines appended after
+        ``start`` returns are read, even if iteration begins later. (Opening lazily
+        on the first ``next`` let lines written in between count as "existing
+        content" and be skipped.)
+        """
+        if not self._started:
+            self._started = True
+            for tail in self._tails:
+                self._start(tail)
 
     def _start(self, tail: _Tail) -> None:
         saved = self._saved.get(tail.path)
@@ -161,8 +175,7 @@ class FollowSource:
             tail.offset = fh.tell()
 
     def __iter__(self) -> Iterator[Record | None]:
-        for tail in self._tails:
-            self._start(tail)
+        self.start()
         try:
             while not self._stop.is_set():
                 busy = False

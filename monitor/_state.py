@@ -15,8 +15,8 @@ import sqlite3
 from typing import Any
 
 from logward.errors import StoreError
-from monitor._detect import DetectionEngine
 from monitor._store import STORE_ERRORS
+from monitor.detect._engine import DetectionEngine
 
 __all__ = ["StateStore"]
 
@@ -110,6 +110,20 @@ class StateStore:
                 )
         except STORE_ERRORS as exc:
             raise StoreError(f"cannot store baselines: {exc.__class__.__name__}") from exc
+
+    def meta_rows(self, prefix: str) -> list[tuple[str, str]]:
+        """Every ``meta`` row whose key starts with ``prefix`` (compared exactly, not LIKE).
+
+        Raises:
+            StoreError: the table cannot be read.
+        """
+        try:
+            rows = self._conn.execute(
+                "SELECT k, v FROM meta WHERE substr(k, 1, ?) = ?", (len(prefix), prefix)
+            ).fetchall()
+        except STORE_ERRORS as exc:
+            raise StoreError(f"cannot read meta: {exc.__class__.__name__}") from exc
+        return [(str(k), str(v)) for k, v in rows]
 
     def get_meta(self, key: str) -> str | None:
         """Read one ``meta`` value (e.g. a follow position)."""

@@ -13,6 +13,7 @@ from scrubber._operators import (
     ReplaceOperator,
 )
 from scrubber._policy import ScrubPolicy
+from scrubber._secrets import decode_base64_key, read_key_file
 from scrubber._structlog import StructlogScrubber, scrub_processor
 
 __all__ = [
@@ -30,10 +31,12 @@ __all__ = [
     "ScrubbingFilter",
     "ScrubbingHandler",
     "StructlogScrubber",
+    "decode_base64_key",
     "get_default_scrubber",
     "get_logger",
     "install",
     "load_scrubber",
+    "read_key_file",
     "scrub_mapping",
     "scrub_processor",
     "scrub_text",

@@ -16,6 +16,7 @@ from typing import Any
 from detectors import Detector
 from detectors._keys import KeyNameMatcher, KeyValueDetector
 from detectors._pattern import PatternDetector
+from detectors._presidio import PresidioSpec, load_presidio_detector
 from detectors._scan_group import ScanGroupDetector
 from logward.errors import DetectorError
 from scrubber._engine import CHUNK_CHARS, CHUNK_OVERLAP, Scrubber
@@ -36,6 +37,7 @@ def load_scrubber(
     env: Mapping[str, str] | None = None,
     chunk_chars: int = CHUNK_CHARS,
     chunk_overlap: int = CHUNK_OVERLAP,
+    presidio_recognizers: Iterable[str | os.PathLike[str]] = (),
 ) -> Scrubber:
     """Build a scrubber from a rules directory.
 
@@ -50,6 +52,8 @@ def load_scrubber(
         env: environment for ``$LOGWARD_PSEUDONYM_KEY`` (default ``os.environ``).
         chunk_chars: longest text scanned in one piece.
         chunk_overlap: overlap of consecutive chunks of longer texts.
+        presidio_recognizers: Presidio recognizer YAML files to run as a detector
+            (``logward[presidio]``), beside any ``type: presidio`` rules.
 
     Returns:
         A ready, thread-safe scrubber.
@@ -77,6 +81,12 @@ def load_scrubber(
     detectors.extend(ScanGroupDetector(name, members) for name, members in groups.items())
     if policy.key_value and len(matcher):
         detectors.append(KeyValueDetector(matcher, score=policy.key_value_score))
+    presidio = list(loaded.presidio)
+    extra_presidio = tuple(Path(p) for p in presidio_recognizers)
+    if extra_presidio:
+        presidio.append(PresidioSpec("--presidio-recognizers", yaml_files=extra_presidio))
+    if presidio:
+        detectors.append(_load_presidio(presidio))
     if ner or ner_model is not None:
         detectors.append(_load_ner(ner_model))
     return Scrubber(
@@ -86,6 +96,16 @@ def load_scrubber(
         chunk_chars=chunk_chars,
         chunk_overlap=chunk_overlap,
     )
+
+
+def _load_presidio(specs: list[PresidioSpec]) -> Detector:
+    try:
+        return load_presidio_detector(specs)
+    except ImportError as exc:
+        raise DetectorError(
+            f"presidio recognizers need presidio-analyzer ({type(exc).__name__}); "
+            "install logward[presidio]"
+        ) from None
 
 
 def _load_ner(model: str | None) -> Detector:

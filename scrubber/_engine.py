@@ -37,6 +37,7 @@ from typing import Any
 from detectors import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher
 from detectors._pattern import lower
+from scrubber._decode import MAYBE_ENCODED, encoded_findings
 from scrubber._fold import fold_for_detection
 from scrubber._overlap import resolve_overlaps
 from scrubber._policy import ScrubPolicy
@@ -222,7 +223,7 @@ class Scrubber:
             else:
                 probe = fold_for_detection(text)
                 found = [f for d in self._active(probe) for f in d.detect(probe)]
-                if not found:
+                if not found and MAYBE_ENCODED.search(text) is None:
                     return text, None
                 kept = self._resolve(found, text)
             if not kept:
@@ -364,7 +365,17 @@ class Scrubber:
         return merged
 
     def _resolve(self, found: list[Finding], text: str) -> list[Finding]:
+        if MAYBE_ENCODED.search(text) is not None:
+            # Decode before detecting (percent, +, entities, \u, Basic credentials);
+            # a finding in a decoded token redacts the whole encoded token.
+            found = found + encoded_findings(text, self._decoded_detect)
         return resolve_overlaps(found, text, self.policy.threshold)
+
+    def _decoded_detect(self, view: str) -> list[Finding]:
+        if len(view) > self._chunk:
+            return self._raw_findings(view, self._plain)
+        probe = fold_for_detection(view)
+        return [f for d in self._active(probe) for f in d.detect(probe)]
 
     def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
         if not kept:

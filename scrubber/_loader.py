@@ -20,8 +20,17 @@ One rule per file. A ``pattern`` rule::
     first_chars: '\\d(+'            # ... then every match must start with one of these
     word_start: true                # ... and never right after an ASCII letter or digit
     starts_with: ['\\d{3}']         # ... optional: regexes all matching where valid matches start
+    regions: [US, GB]               # phone rules: libphonenumber decides the base score
     keys: [email, e_mail]           # key names whose values are this entity
     exclude_keys: [email_verified]  # key names that are never PII
+
+A ``presidio`` rule brings presidio-analyzer recognizers (``logward[presidio]``)::
+
+    name: in_house_ids
+    type: presidio
+    recognizers: [employee.yaml]    # Presidio recognizer YAML, relative to this file
+    classes: [acme.pii:BadgeRecognizer]  # EntityRecognizer classes by import path
+    language: en                    # which supported_language to load
 
 Unknown fields, wrong types, bad regexes and unknown validators raise
 :class:`~logward.errors.RuleError` naming the file, the rule and the field.
@@ -38,6 +47,7 @@ from typing import Any
 import yaml
 
 from detectors._pattern import ContextRule, PatternRule, PatternSpec
+from detectors._presidio import PresidioSpec
 from detectors._validators import VALIDATORS
 from logward.errors import RuleError
 from scrubber._policy import merge_policy_data
@@ -58,11 +68,13 @@ _PATTERN_ONLY = frozenset(
         "first_chars",
         "word_start",
         "starts_with",
+        "regions",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
 _CONTEXT_FIELDS = frozenset({"words", "boost", "negative", "penalty", "window"})
 _ENTITY = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+_REGION = re.compile(r"[A-Z]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,7 @@ class LoadedRules:
     key_names: Mapping[str, str | None]
     policy: Mapping[str, Any]
     policy_files: tuple[str, ...]
+    presidio: tuple[PresidioSpec, ...] = ()
 
 
 def load_rules(rules_dir: Path, extra: Iterable[str | Path] = ()) -> LoadedRules:
@@ -121,8 +134,14 @@ def load_rules(rules_dir: Path, extra: Iterable[str | Path] = ()) -> LoadedRules
         rules[name] = (str(file), data)
 
     patterns: list[PatternRule] = []
+    presidio: list[PresidioSpec] = []
     key_names: dict[str, str | None] = {}
     for name, (rule_file, data) in rules.items():
+        if data.get("type") == "presidio":
+            spec = _presidio_rule(rule_file, name, data)
+            if spec is not None:
+                presidio.append(spec)
+            continue
         built = _build(rule_file, name, data)
         if built is None:
             continue
@@ -138,7 +157,11 @@ def load_rules(rules_dir: Path, extra: Iterable[str | Path] = ()) -> LoadedRules
     for file in policy_files:
         policy = merge_policy_data(policy, _read(file))
     return LoadedRules(
-        tuple(patterns), key_names, policy, tuple(str(f) for f in policy_files) or ("<defaults>",)
+        tuple(patterns),
+        key_names,
+        policy,
+        tuple(str(f) for f in policy_files) or ("<defaults>",),
+        tuple(presidio),
     )
 
 
@@ -165,7 +188,7 @@ def _build(
 ) -> tuple[PatternRule | None, list[str], list[str]] | None:
     kind = data.get("type")
     if kind not in ("pattern", "keys"):
-        raise RuleError(file, name, "type", "must be 'pattern' or 'keys'")
+        raise RuleError(file, name, "type", "must be 'pattern', 'keys' or 'presidio'")
     allowed = _COMMON | (_PATTERN_ONLY if kind == "pattern" else frozenset())
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -187,6 +210,43 @@ def _build(
             raise RuleError(file, name, "keys", "a keys rule needs keys or exclude_keys")
         return None, keys, excluded
     return _pattern_rule(file, name, entity, data), keys, excluded
+
+
+_PRESIDIO_FIELDS = frozenset(
+    {"name", "description", "type", "enabled", "recognizers", "classes", "language"}
+)
+
+
+def _presidio_rule(file: str, name: str, data: Mapping[str, Any]) -> PresidioSpec | None:
+    """A ``type: presidio`` rule: Presidio recognizer files and classes to load."""
+    unknown = sorted(set(data) - _PRESIDIO_FIELDS)
+    if unknown:
+        raise RuleError(file, name, unknown[0], "unknown field for a presidio rule")
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RuleError(file, name, "enabled", "must be true or false")
+    raw_files = data.get("recognizers", [])
+    if isinstance(raw_files, str):
+        raw_files = [raw_files]
+    files = _strings(raw_files, file, name, "recognizers")
+    classes = _strings(data.get("classes", []), file, name, "classes")
+    if not files and not classes:
+        raise RuleError(file, name, "recognizers", "a presidio rule needs recognizers or classes")
+    language = data.get("language", "en")
+    if not isinstance(language, str) or not re.fullmatch(
+        r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?", language
+    ):
+        raise RuleError(file, name, "language", "must be a language code such as 'en'")
+    base = Path(file).parent
+    paths = []
+    for i, item in enumerate(files):
+        path = Path(item) if Path(item).is_absolute() else base / item
+        if not path.is_file():
+            raise RuleError(file, name, f"recognizers[{i}]", "file not found")
+        paths.append(path)
+    if not enabled:
+        return None
+    return PresidioSpec(name, tuple(paths), tuple(classes), language)
 
 
 def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) -> PatternRule:
@@ -251,6 +311,10 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
     for i, shape in enumerate(starts_with):
         _compile(f"(?<=(?=(?:{shape})).)", 0, file, name, f"starts_with[{i}]")
+    regions = _strings(data.get("regions", []), file, name, "regions")
+    for i, region in enumerate(regions):
+        if not _REGION.fullmatch(region):
+            raise RuleError(file, name, f"regions[{i}]", "must be an ISO 3166 alpha-2 code")
     return PatternRule(
         name=name,
         entity=entity,
@@ -264,6 +328,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         first_chars=first_chars,
         word_start=word_start,
         starts_with=tuple(starts_with),
+        regions=tuple(regions),
     )
 
 

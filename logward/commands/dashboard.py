@@ -4,13 +4,15 @@ Usage::
 
     logward dashboard [--data-dir DIR] [--config FILE] [--host 127.0.0.1] [--port 8080]
     logward dashboard hash-password            # reads the password from stdin/tty
-    logward dashboard adduser NAME --role responder [--config FILE]
+    logward dashboard adduser NAME --role responder --totp [--config FILE] [--qr-png FILE]
+    logward dashboard reset-2fa NAME --config FILE [--data-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,18 +43,85 @@ def _hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _enrol(name: str, key_file: Path, qr_png: str | None) -> dict[str, Any]:
+    """Make a TOTP secret and recovery codes for ``name``; show them once; return config fields."""
+    from logward.dashboard._totp import (
+        TotpBox,
+        create_key_file,
+        make_recovery_codes,
+        new_secret,
+        provisioning_uri,
+        qr_text,
+    )
+    from logward.dashboard._totp import qr_png as qr_png_bytes
+
+    create_key_file(key_file)
+    secret = new_secret()
+    uri = provisioning_uri(secret, name)
+    codes, hashes = make_recovery_codes()
+    print(f"TOTP URI (add it to an authenticator app): {uri}")
+    if qr_png:
+        fd = os.open(qr_png, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(qr_png_bytes(uri))
+        print(f"QR code written to {qr_png}")
+    else:
+        print(qr_text(uri), end="")
+    print("Recovery codes (each works once; store them offline, they are not shown again):")
+    for code in codes:
+        print(f"  {code}")
+    return {
+        "totp_secret": TotpBox(key_file).seal(secret, name),
+        "recovery_codes": hashes,
+    }
+
+
+def _key_file_for(config: str | None) -> Path:
+    from logward.dashboard import load_config
+
+    if config is None:
+        return Path("dashboard-totp.key")
+    return Path(load_config(config).totp_key_file or Path(config).with_name("dashboard-totp.key"))
+
+
+def _write_users(config: str, data: dict[str, Any]) -> None:
+    import yaml
+
+    from logward.dashboard import load_config
+
+    path = Path(config)
+    with path.open("w", encoding="utf-8") as handle:
+        yaml.safe_dump(data, handle, sort_keys=False)
+    load_config(config)
+
+
+def _audit(data_dir: str | None, actor: str, action: str, subject: str) -> None:
+    from monitor import AuditLog, open_store
+
+    conn = open_store(data_dir)
+    try:
+        AuditLog(conn).append(actor, action, subject, {})
+    finally:
+        conn.close()
+
+
 def _adduser(args: argparse.Namespace) -> int:
     import yaml
 
     from logward.dashboard import hash_password, load_config
 
-    entry: dict[str, Any] = {
-        args.name: {"role": args.role, "password_hash": hash_password(_read_password(True))}
+    fields: dict[str, Any] = {
+        "role": args.role,
+        "password_hash": hash_password(_read_password(True)),
     }
+    if args.config is not None:
+        load_config(args.config)  # refuse to touch an invalid file
+    if args.totp:
+        fields.update(_enrol(args.name, _key_file_for(args.config), args.qr_png))
+    entry: dict[str, Any] = {args.name: fields}
     if args.config is None:
         print(yaml.safe_dump({"users": entry}, sort_keys=False), end="")
         return 0
-    load_config(args.config)  # refuse to touch an invalid file
     path = Path(args.config)
     with path.open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
@@ -61,10 +130,29 @@ def _adduser(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.config}: field 'users.{args.name}': exists; use --replace")
     users.update(entry)
     data["users"] = users
-    with path.open("w", encoding="utf-8") as handle:
-        yaml.safe_dump(data, handle, sort_keys=False)
-    load_config(args.config)
+    _write_users(args.config, data)
+    if args.totp and args.data_dir is not None:
+        _audit(args.data_dir, f"cli:{getpass.getuser()}", "dashboard_totp_enrolled", args.name)
     print(f"{args.config}: user {args.name} ({args.role}) written", file=sys.stderr)
+    return 0
+
+
+def _reset_2fa(args: argparse.Namespace) -> int:
+    import yaml
+
+    from logward.dashboard import load_config
+
+    load_config(args.config)
+    path = Path(args.config)
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    users = data.get("users") or {}
+    if args.name not in users:
+        raise ConfigError(f"{args.config}: field 'users.{args.name}': no such user")
+    users[args.name].update(_enrol(args.name, _key_file_for(args.config), args.qr_png))
+    _write_users(args.config, data)
+    _audit(args.data_dir, f"cli:{getpass.getuser()}", "dashboard_totp_reset", args.name)
+    print(f"{args.config}: new TOTP secret and recovery codes for {args.name}", file=sys.stderr)
     return 0
 
 
@@ -126,4 +214,13 @@ def register(subparsers: Any) -> None:
     add.add_argument("--role", choices=ROLES, default="viewer")
     add.add_argument("--config", default=None, help="file to update; omitted prints YAML")
     add.add_argument("--replace", action="store_true", help="overwrite an existing user")
+    add.add_argument("--totp", action="store_true", help="enrol a TOTP second factor")
+    add.add_argument("--qr-png", default=None, help="write the enrolment QR code to this PNG")
+    add.add_argument("--data-dir", default=None, help="audit the enrolment in this store")
     add.set_defaults(func=_adduser)
+    reset = sub.add_parser("reset-2fa", help="give a user a new TOTP secret and recovery codes")
+    reset.add_argument("name")
+    reset.add_argument("--config", required=True, help="the dashboard config file")
+    reset.add_argument("--qr-png", default=None, help="write the enrolment QR code to this PNG")
+    reset.add_argument("--data-dir", default=None, help="the store the reset is audited in")
+    reset.set_defaults(func=_reset_2fa)

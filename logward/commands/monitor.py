@@ -5,9 +5,11 @@
   (with its ``actions``). Without ``--data-dir`` the state is a fresh in-memory
   store (repeatable: the same files always give the same alerts); with
   ``--data-dir`` windows, alerts and actions persist there like ``run``, and a
-  later replay resumes from the stored event-time watermark: events older than
-  it are skipped as already seen (so replaying a file twice adds nothing, and
-  replaying the rest of a log continues any attack in progress).
+  later replay resumes per source (file, else host): a source's events up to
+  its stored line and time are skipped as already seen (replaying a file twice
+  adds nothing; the rest of a log continues any attack in progress), and
+  another host's log is read as long as it lags the newest event by at most
+  ``--lateness`` (default 1d). Skipped events are reported in the stats.
 * ``run``: live, from followed files or a Kafka consumer group; state,
   events and per-minute rates persist under ``--data-dir``; SIGTERM/SIGINT stop
   it cleanly after a checkpoint.
@@ -60,6 +62,7 @@ def register(subparsers: Any) -> None:
         p.add_argument("--field-map", action="append", default=None, metavar="SRC=ECS")
         p.add_argument("--year", default=None, help="year rule: reference|mtime|YYYY")
         p.add_argument("--tz", default=None, help="zone of timestamps without offset")
+        p.add_argument("--mode", default=None, help="failure forms, as fail2ban's filter mode")
         if rules:
             p.add_argument("--rules", default=None, help="rules directory (default: shipped)")
             p.add_argument(
@@ -78,6 +81,11 @@ def register(subparsers: Any) -> None:
     replay = sub.add_parser("replay", help="replay files through the rules in event time")
     common(replay)
     replay.add_argument("--dry-run", action="store_true", help="simulate every action")
+    replay.add_argument(
+        "--lateness",
+        default="1d",
+        help="how far (e.g. 1h, 1d) an event may lag the newest one and still count",
+    )
     replay.add_argument("files", nargs="+", metavar="FILE")
     replay.set_defaults(func=_cmd_replay)
 
@@ -137,6 +145,8 @@ def _parser(args: argparse.Namespace, scrub: Callable[[str], str] | None = None)
         options["year_rule"] = int(args.year) if args.year.isdigit() else args.year
     if args.tz:
         options["tz"] = args.tz
+    if getattr(args, "mode", None):
+        options["mode"] = args.mode
     try:
         return get_parser(args.format, **options)
     except KeyError:
@@ -166,8 +176,8 @@ def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
 
 def _engine(args: argparse.Namespace, *, track: bool) -> Any:
     from logward.paths import rules_dir
-    from monitor._detect import DetectionEngine
     from monitor._rules import load_rules
+    from monitor.detect._engine import DetectionEngine
 
     root = Path(args.rules) if args.rules else rules_dir()
     return DetectionEngine(load_rules(root), key_field=args.key_field, track_dirty=track), root
@@ -259,6 +269,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         record_events=persistent,
         checkpoint_every=5.0,
         skip_seen=True,
+        lateness=_lateness(args.lateness),
     )
     pipeline.restore()
     try:
@@ -267,7 +278,19 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         conn.close()
     _report_stats(parser)
+    if pipeline.progress is not None:
+        stats = {"alerts": pipeline.alerts, **pipeline.progress.stats()}
+        print(f"logward: replay stats {json.dumps(stats)}", file=sys.stderr)
     return 0
+
+
+def _lateness(text: str) -> float:
+    from monitor._rules import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(f"--lateness: {exc}") from None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -296,6 +319,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.follow:
         saved = FollowSource.load_positions(StateStore(conn).get_meta, args.follow)
         source = FollowSource(args.follow, stop, from_start=args.from_start, positions=saved)
+        source.start()  # positions fixed before "monitoring" is announced
         meta, after = source.positions, None
     else:
         source = KafkaSource(

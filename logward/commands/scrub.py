@@ -62,6 +62,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rules", metavar="DIR", type=Path, help="rules directory (default: shipped)"
     )
     parser.add_argument(
+        "--presidio-recognizers",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="Presidio recognizer YAML to run as well (repeatable; needs logward[presidio])",
+    )
+    parser.add_argument(
         "--stats",
         action="store_true",
         help="print per-entity redaction counts to stderr at the end",
@@ -291,7 +299,15 @@ def _run(args: argparse.Namespace) -> int:
 
     import scrubber
 
-    engine = scrubber.load_scrubber(args.rules, ner=args.ner, ner_model=args.ner_model)
+    for path in args.presidio_recognizers:
+        if not path.is_file():
+            raise ConfigError(f"--presidio-recognizers {str(path)!r} is not a readable file")
+    engine = scrubber.load_scrubber(
+        args.rules,
+        ner=args.ner,
+        ner_model=args.ner_model,
+        presidio_recognizers=args.presidio_recognizers,
+    )
     if not engine.detectors:
         # A mistyped --rules must not silently pass every line through unscrubbed.
         raise ConfigError(f"no PII rules found under --rules {str(args.rules)!r}")

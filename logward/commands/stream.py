@@ -76,6 +76,9 @@ def _admin_config(args: argparse.Namespace) -> Any:
     # quarantine commands need no output: fill a placeholder so validation passes
     if not (values.get("output_topic") or values.get("es_url") or os.environ.get("LOGWARD_ES_URL")):
         values["output_topic"] = "-"
+    # nor an input topic: they read only the quarantine topic
+    if not (values.get("input_topic") or os.environ.get("LOGWARD_INPUT_TOPIC")):
+        values["input_topic"] = ["-"]
     values["exactly_once"] = False
     return load_config(values)
 
@@ -121,7 +124,7 @@ def _replay(args: argparse.Namespace) -> int:
     from logward.stream._app import build_scrubber, load_sealer
     from logward.stream._delivery import Deliverer
     from logward.stream._es import ElasticsearchSink
-    from logward.stream._kafka import client_settings, make_producer
+    from logward.stream._kafka import client_settings, make_producer, max_request_bytes
     from logward.stream._metrics import Metrics
 
     cfg = _admin_config(args)
@@ -140,6 +143,7 @@ def _replay(args: argparse.Namespace) -> int:
         exactly_once=False,
         metrics=Metrics(),
         scrubber=engine,
+        max_message_bytes=max_request_bytes(cfg),
     )
 
     def deliver(clean: list[Any]) -> None:

@@ -131,17 +131,15 @@ def set_account_alerts_status(
     if status not in ("investigated", "false_positive"):
         raise ActionError("status must be investigated or false_positive")
     text = _clean_reason(reason, required=status == "false_positive")
-    escaped = account.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"% user.name={escaped} %"
     audit = AuditLog(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         ids = [
             str(r[0])
             for r in conn.execute(
-                "SELECT id FROM alerts WHERE (' ' || key_text || ' ') LIKE ? ESCAPE '\\'"
+                "SELECT id FROM alerts WHERE json_extract(keys, '$.\"user.name\"') = ?"
                 " AND status IN ('open', 'acknowledged')",
-                (pattern,),
+                (account,),
             )
         ]
         if not ids:

@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -15,10 +14,15 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Red
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from logward.dashboard._auth import AuthLog, SessionCodec, make_limiter, verify_password
-from logward.dashboard._config import DashboardConfig, Role, load_secret
+from logward.dashboard._auth import AuthLog, SessionCodec
+from logward.dashboard._authstore import SqliteAuthStore
+from logward.dashboard._config import DashboardConfig, load_secret
 from logward.dashboard._pages import register_pages
-from logward.dashboard._web import Context, Forbidden, NotAuthenticated, actor_of, client_ip
+from logward.dashboard._signin import register_signin, safe_next
+from logward.dashboard._throttle import DeviceCookies, Throttle
+from logward.dashboard._totp import TotpBox
+from logward.dashboard._web import Context, Forbidden, NotAuthenticated
+from logward.errors import ConfigError
 from logward.paths import data_dir as resolve_data_dir
 
 __all__ = ["create_app"]
@@ -45,18 +49,6 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""
     )
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site absolute paths; anything else (``//evil``, ``https://``) goes home."""
-    if not target or len(target) > 500:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target or target.startswith("/login"):
-        return "/"
-    return target
 
 
 def _install_middleware(app: FastAPI, ctx: Context) -> None:
@@ -122,7 +114,7 @@ def _install_handlers(app: FastAPI, ctx: Context) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
 
-        return RedirectResponse(f"/login?next={quote(_safe_next(target), safe='')}", 303)
+        return RedirectResponse(f"/login?next={quote(safe_next(target), safe='')}", 303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
@@ -147,75 +139,7 @@ def _install_handlers(app: FastAPI, ctx: Context) -> None:
         return error(request, 500, "internal error; it has been logged")
 
 
-def _install_auth_routes(app: FastAPI, ctx: Context) -> None:
-    @app.get("/login", include_in_schema=False)
-    def login_form(request: Request, next: str | None = None) -> Response:
-        if ctx.user(request) is not None:
-            return RedirectResponse(_safe_next(next), 303)
-        session = ctx.session(request) or ctx.codec.new()
-        response = ctx.templates.TemplateResponse(
-            request,
-            "login.html",
-            {"csrf": session.csrf, "next": _safe_next(next), "message": "", "user": None},
-        )
-        _set_cookie(ctx, request, response, ctx.codec.dumps(session))
-        return response
-
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        name = str(form.get("username") or "")[:200]
-        password = str(form.get("password") or "")[:1000]
-        target = _safe_next(str(form.get("next") or "/"))
-        ip = client_ip(request)
-        user = ctx.config.users.get(name)
-        known = user is not None
-        session = ctx.session(request)
-        assert session is not None  # csrf_guard guarantees it
-        wait = ctx.limiter.retry_after(ip, name)
-        if wait > 0:
-            ctx.auth_log.login(name, known, ip, "failure", "rate_limited")
-            ctx.audit().append(
-                "dashboard:anonymous", "login_blocked", name if known else "", {"source.ip": ip}
-            )
-            return _login_page(
-                ctx,
-                request,
-                session.csrf,
-                target,
-                "Too many failed attempts; try again later.",
-                429,
-                {"Retry-After": str(int(wait) + 1)},
-            )
-        if not verify_password(user, password):
-            ctx.limiter.failed(ip, name)
-            ctx.auth_log.login(name, known, ip, "failure")
-            ctx.audit().append(
-                "dashboard:anonymous", "login_failure", name if known else "", {"source.ip": ip}
-            )
-            return _login_page(
-                ctx, request, session.csrf, target, "Invalid user name or password.", 401
-            )
-        assert user is not None
-        ctx.limiter.succeeded(name)
-        ctx.auth_log.login(name, True, ip, "success")
-        ctx.audit().append(actor_of(user), "login", user.name, {"source.ip": ip})
-        fresh = ctx.codec.new(user.name)
-        response = RedirectResponse(target, 303)
-        _set_cookie(ctx, request, response, ctx.codec.dumps(fresh))
-        return response
-
-    @app.post("/logout", include_in_schema=False)
-    def logout(request: Request, user: object = Depends(ctx.require(Role.VIEWER))) -> Response:
-        session = ctx.session(request)
-        if session is not None:
-            ctx.codec.end(session)
-        name = session.user if session and session.user else ""
-        ctx.audit().append(f"dashboard:{name}", "logout", name, {})
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(SessionCodec.cookie_name, path="/")
-        return response
-
+def _install_static(app: FastAPI, ctx: Context) -> None:
     @app.get("/static/{name}", include_in_schema=False)
     def static(request: Request, name: str) -> Response:
         entry = STATIC_FILES.get(name)
@@ -227,34 +151,26 @@ def _install_auth_routes(app: FastAPI, ctx: Context) -> None:
         return FileResponse(STATIC_DIR / entry[0], media_type=media)
 
 
-def _login_page(
-    ctx: Context,
-    request: Request,
-    csrf: str,
-    target: str,
-    message: str,
-    status: int,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    return ctx.templates.TemplateResponse(
-        request,
-        "login.html",
-        {"csrf": csrf, "next": target, "message": message, "user": None},
-        status_code=status,
-        headers=headers,
-    )
-
-
-def _set_cookie(ctx: Context, request: Request, response: Response, value: str) -> None:
-    response.set_cookie(
-        SessionCodec.cookie_name,
-        value,
-        max_age=int(ctx.codec.max_age),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.secure_cookie(request),
-        path="/",
-    )
+def _open_totp_secrets(config: DashboardConfig) -> dict[str, str]:
+    """Open every enrolled user's sealed TOTP secret; warn about what is off."""
+    enrolled = {name: u for name, u in config.users.items() if u.totp_secret}
+    if not config.require_2fa:
+        logger.warning(
+            "require_2fa is false: users without a TOTP code sign in with a password alone"
+        )
+    missing = sorted(set(config.users) - set(enrolled))
+    if missing and config.require_2fa:
+        logger.warning(
+            "%s user(s) have no TOTP secret and cannot sign in until enrolled"
+            " (logward dashboard adduser NAME --totp)",
+            len(missing),
+        )
+    if not enrolled:
+        return {}
+    if config.totp_key_file is None:
+        raise ConfigError("totp_key_file: users have TOTP secrets but no key file is configured")
+    box = TotpBox(config.totp_key_file)
+    return {name: box.open(str(u.totp_secret), name) for name, u in enrolled.items()}
 
 
 def create_app(
@@ -279,12 +195,17 @@ def create_app(
     """
     directory = resolve_data_dir(data_dir)
     secret = load_secret(config, directory)
+    store = SqliteAuthStore(directory)
+    limits = config.login_limits
     ctx = Context(
         data_dir=directory,
         config=config,
-        codec=SessionCodec(secret, config.session_max_age, clock),
-        limiter=make_limiter(config, clock),
+        codec=SessionCodec(secret, config.session_max_age, store, clock),
+        throttle=Throttle(store, limits.per_ip, limits.per_user, limits.window, clock=clock),
+        devices=DeviceCookies(secret),
+        auth_store=store,
         auth_log=AuthLog(directory / config.auth_log, secret, clock),
+        totp_secrets=_open_totp_secrets(config),
         clock=clock,
     )
     ctx.conn()  # fail fast if the store cannot be opened
@@ -298,6 +219,7 @@ def create_app(
     app.state.ctx = ctx
     _install_middleware(app, ctx)
     _install_handlers(app, ctx)
-    _install_auth_routes(app, ctx)
+    register_signin(app, ctx)
+    _install_static(app, ctx)
     register_pages(app, ctx)
     return app

@@ -1,8 +1,9 @@
-"""Authentication pieces: password hashes, signed sessions, login limits, login log.
+"""Authentication pieces: password hashes, sessions, login log.
 
-Sessions are stateless signed cookies (itsdangerous) carrying the user name,
-a per-session CSRF token and a session id; logging out records the id as
-ended so a copied cookie stops working too. Login events are written as ECS
+Session cookies are signed (itsdangerous) and carry a random session id, the
+user name and a per-session CSRF token; a signed-in session is valid only while
+its row exists in the store (see ``_authstore``), so logging out ends it for
+every copy of the cookie, across restarts and instances. Login events are written as ECS
 JSON lines to ``dashboard-auth.log`` in the data directory, in the monitor's
 ``json`` format, so the monitor can watch the dashboard's own front door.
 """
@@ -16,7 +17,6 @@ import os
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +25,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from logward.dashboard._config import DashboardConfig, User
+from logward.dashboard._authstore import AuthStore
+from logward.dashboard._config import User
 from monitor import iso_time
 
 __all__ = [
+    "PENDING_MAX_AGE",
     "AuthLog",
-    "LoginLimiter",
     "Session",
     "SessionCodec",
     "hash_password",
@@ -59,45 +60,70 @@ def verify_password(user: User | None, password: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What the session cookie carries. ``user`` is ``None`` before login."""
+    """What a request's session is. ``user`` is ``None`` before login.
+
+    ``stage`` is ``password`` after the first factor only, ``full`` once
+    sign-in is complete; only ``full`` sessions reach any page or API.
+    """
 
     sid: str
     csrf: str
     user: str | None = None
     issued: float = 0.0
+    stage: str = "full"
+
+
+# A half-finished sign-in (password accepted, code not yet given) lasts this long.
+PENDING_MAX_AGE = 300.0
 
 
 class SessionCodec:
-    """Sign and check session cookies; remember sessions ended by logout.
+    """Sign session cookies; keep signed-in sessions server-side in ``store``.
+
+    The cookie carries a random session id and the CSRF token, signed. An
+    anonymous session (the login form's CSRF token) lives in the cookie alone;
+    a session with a user is valid only while its row exists in the store, so
+    logout, restarts and several instances agree.
 
     Args:
         secret: the signing key.
-        max_age: seconds a cookie stays valid after it was issued.
+        max_age: seconds a session stays valid after it was issued.
+        store: the server-side session table.
         clock: current time, injectable for tests.
     """
 
     cookie_name = "logward_session"
 
-    def __init__(self, secret: str, max_age: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        secret: str,
+        max_age: float,
+        store: AuthStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="logward-dashboard-session")
         self._max_age = max_age
+        self._store = store
         self._clock = clock
-        self._ended: dict[str, float] = {}
-        self._lock = threading.Lock()
 
     @property
     def max_age(self) -> float:
         """Seconds a session lasts."""
         return self._max_age
 
-    def new(self, user: str | None = None) -> Session:
-        """Issue a fresh session (fresh id and CSRF token: no fixation across login)."""
-        return Session(
-            sid=secrets.token_urlsafe(16),
+    def new(self, user: str | None = None, stage: str = "full") -> Session:
+        """Issue a fresh session (fresh id and CSRF token: no fixation across sign-in steps)."""
+        session = Session(
+            sid=secrets.token_urlsafe(24),
             csrf=secrets.token_urlsafe(32),
             user=user,
             issued=self._clock(),
+            stage=stage,
         )
+        if user is not None:
+            life = PENDING_MAX_AGE if stage != "full" else self._max_age
+            self._store.session_put(session.sid, user, stage, session.issued, session.issued + life)
+        return session
 
     def dumps(self, session: Session) -> str:
         """Serialise and sign ``session`` for the cookie."""
@@ -117,81 +143,21 @@ class SessionCodec:
         sid, csrf, user, issued = data.get("s"), data.get("c"), data.get("u"), data.get("i")
         if not isinstance(sid, str) or not isinstance(csrf, str):
             return None
-        if not isinstance(issued, int | float) or self._clock() - issued > self._max_age:
+        now = self._clock()
+        if not isinstance(issued, int | float) or now - issued > self._max_age:
             return None
-        if user is not None and not isinstance(user, str):
+        if user is None:
+            return Session(sid=sid, csrf=csrf, user=None, issued=float(issued))
+        if not isinstance(user, str):
             return None
-        with self._lock:
-            if sid in self._ended:
-                return None
-        return Session(sid=sid, csrf=csrf, user=user, issued=float(issued))
+        row = self._store.session_get(sid, now)
+        if row is None or row.user != user:
+            return None
+        return Session(sid=sid, csrf=csrf, user=user, issued=float(issued), stage=row.stage)
 
     def end(self, session: Session) -> None:
-        """Mark ``session`` as logged out until its cookie would have expired anyway."""
-        now = self._clock()
-        with self._lock:
-            self._ended = {k: v for k, v in self._ended.items() if v > now}
-            self._ended[session.sid] = session.issued + self._max_age
-
-
-class LoginLimiter:
-    """Count failed logins per source address and per user name in a sliding window.
-
-    Args:
-        per_ip: failures allowed from one address within ``window``.
-        per_user: failures allowed against one user name within ``window``.
-        window: seconds.
-        clock: current time, injectable for tests.
-    """
-
-    def __init__(
-        self,
-        per_ip: int,
-        per_user: int,
-        window: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._limits = {"ip": per_ip, "user": per_user}
-        self._window = window
-        self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self._window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
-
-    def retry_after(self, ip: str, user: str) -> float:
-        """Seconds until a login attempt is allowed again (0 when allowed now)."""
-        now = self._clock()
-        wait = 0.0
-        with self._lock:
-            for kind, value in (("ip", ip), ("user", user.lower())):
-                times = self._recent((kind, value), now)
-                if len(times) >= self._limits[kind]:
-                    wait = max(wait, times[0] + self._window - now)
-        return wait
-
-    def failed(self, ip: str, user: str) -> None:
-        """Record one failed attempt from ``ip`` against ``user``."""
-        now = self._clock()
-        with self._lock:
-            for kind, value in (("ip", ip), ("user", user.lower())):
-                self._failures.setdefault((kind, value), deque()).append(now)
-            if len(self._failures) > 100_000:  # bounded memory under a spray
-                for key in list(self._failures)[:50_000]:
-                    self._recent(key, now)
-
-    def succeeded(self, user: str) -> None:
-        """A successful login clears that user's failure count (not the address's)."""
-        with self._lock:
-            self._failures.pop(("user", user.lower()), None)
+        """End ``session`` server-side: its cookie is refused from now on, everywhere."""
+        self._store.session_delete(session.sid)
 
 
 class AuthLog:
@@ -223,12 +189,20 @@ class AuthLog:
         digest = hmac.new(self._key, name.encode("utf-8", "replace"), hashlib.sha256)
         return "unknown-" + digest.hexdigest()[:12]
 
-    def login(self, user_name: str, known: bool, ip: str, outcome: str, reason: str = "") -> None:
+    def login(
+        self,
+        user_name: str,
+        known: bool,
+        ip: str,
+        outcome: str,
+        reason: str = "",
+        action: str = "login",
+    ) -> None:
         """Append one ``login`` event; ``outcome`` is ``success`` or ``failure``."""
         record: dict[str, object] = {
             "@timestamp": iso_time(self._clock()),
             "event.category": "authentication",
-            "event.action": "login",
+            "event.action": action,
             "event.outcome": outcome,
             "user.name": user_name if known else self.pseudonym(user_name),
             "source.ip": ip,
@@ -241,9 +215,3 @@ class AuthLog:
             fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as handle:
                 handle.write(line)
-
-
-def make_limiter(config: DashboardConfig, clock: Callable[[], float]) -> LoginLimiter:
-    """Build the login limiter the config asks for."""
-    limits = config.login_limits
-    return LoginLimiter(limits.per_ip, limits.per_user, limits.window, clock)

@@ -68,6 +68,8 @@ class User:
     name: str
     role: Role
     password_hash: str = field(repr=False)
+    totp_secret: str | None = field(default=None, repr=False)  # sealed: see _totp
+    recovery_hashes: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,9 @@ class DashboardConfig:
         incident_deadline: seconds from discovering an incident to the notification deadline.
         page_size: rows per page in lists.
         auth_log: file name (under the data directory) of the login event log.
+        require_2fa: every user must pass a TOTP code after the password (default).
+        totp_key_file: the owner-only AES-256 key file sealing TOTP secrets;
+            default ``dashboard-totp.key`` beside the config file.
     """
 
     users: Mapping[str, User] = field(default_factory=dict)
@@ -104,6 +109,8 @@ class DashboardConfig:
     incident_deadline: float = 24 * 3600.0
     page_size: int = 50
     auth_log: str = "dashboard-auth.log"
+    require_2fa: bool = True
+    totp_key_file: str | None = None
 
 
 def parse_duration(value: object) -> float:
@@ -150,7 +157,7 @@ def _parse_user(path: str, name: object, raw: object) -> User:
         raise _fail(path, "users", "user names are 1-64 characters of A-Z a-z 0-9 _ . @ -")
     if not isinstance(raw, Mapping):
         raise _fail(path, where, "expected a mapping with role and password_hash")
-    _check_keys(path, where, raw, {"role", "password_hash"})
+    _check_keys(path, where, raw, {"role", "password_hash", "totp_secret", "recovery_codes"})
     for needed in ("role", "password_hash"):
         if needed not in raw:
             raise _fail(path, f"{where}.{needed}", "missing")
@@ -165,7 +172,25 @@ def _parse_user(path: str, name: object, raw: object) -> User:
             f"{where}.password_hash",
             "expected an argon2 PHC string; make one with `logward dashboard hash-password`",
         )
-    return User(name=name, role=role, password_hash=pw_hash)
+    totp = raw.get("totp_secret")
+    if totp is not None and (not isinstance(totp, str) or not totp.startswith("v1:")):
+        raise _fail(
+            path,
+            f"{where}.totp_secret",
+            "expected a sealed secret (v1:...); make one with `logward dashboard adduser --totp`",
+        )
+    codes = raw.get("recovery_codes", [])
+    if not isinstance(codes, list) or not all(
+        isinstance(c, str) and c.startswith("$argon2") for c in codes
+    ):
+        raise _fail(path, f"{where}.recovery_codes", "expected a list of argon2 PHC strings")
+    return User(
+        name=name,
+        role=role,
+        password_hash=pw_hash,
+        totp_secret=totp,
+        recovery_hashes=tuple(codes),
+    )
 
 
 def _parse_limits(path: str, raw: object) -> LoginLimits:
@@ -194,6 +219,8 @@ _TOP_KEYS = {
     "login_limits",
     "incident_deadline",
     "page_size",
+    "require_2fa",
+    "totp_key_file",
 }
 
 
@@ -226,6 +253,16 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "<config>") -> Dash
     if page_size > 500:
         raise _fail(path, "page_size", "at most 500")
     limits = _parse_limits(path, data["login_limits"]) if "login_limits" in data else LoginLimits()
+    require_2fa = data.get("require_2fa", True)
+    if not isinstance(require_2fa, bool):
+        raise _fail(path, "require_2fa", "expected true (default) or false")
+    key_file = data.get("totp_key_file")
+    if key_file is not None and (not isinstance(key_file, str) or not key_file):
+        raise _fail(path, "totp_key_file", "expected a file path")
+    if key_file is None and path != "<config>":
+        key_file = str(Path(path).with_name("dashboard-totp.key"))
+    elif key_file is not None and path != "<config>" and not Path(key_file).is_absolute():
+        key_file = str(Path(path).parent / key_file)
     return DashboardConfig(
         users=users,
         secret_key=secret,
@@ -234,6 +271,8 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "<config>") -> Dash
         login_limits=limits,
         incident_deadline=deadline,
         page_size=page_size,
+        require_2fa=require_2fa,
+        totp_key_file=key_file,
     )
 
 

@@ -14,8 +14,6 @@ from typing import Any
 
 import pandas as pd
 
-from logward.dashboard._queries import like_escape
-
 __all__ = [
     "KEY_COLUMNS",
     "account_view",
@@ -282,11 +280,12 @@ def _refs(evidence: Any) -> list[dict[str, Any]]:
 
 def account_view(conn: sqlite3.Connection, name: str, limit: int = 100) -> dict[str, Any]:
     """An account's revocation state, alert history, actions and recent events."""
-    pattern = f"% user.name={like_escape(name)} %"
+    # Exact match on the alert's keys (a LIKE on key_text let a user name such as
+    # "zz user.name=frank" put zz's alerts on frank's page).
     alerts = conn.execute(
         "SELECT id, rule, severity, key_text, count, created_at, status FROM alerts"
-        " WHERE (' ' || key_text || ' ') LIKE ? ESCAPE '\\' ORDER BY created_at DESC LIMIT ?",
-        (pattern, limit),
+        " WHERE json_extract(keys, '$.\"user.name\"') = ? ORDER BY created_at DESC LIMIT ?",
+        (name, limit),
     ).fetchall()
     revocation = conn.execute("SELECT * FROM revocations WHERE account = ?", (name,)).fetchone()
     account = conn.execute("SELECT * FROM accounts WHERE name = ?", (name,)).fetchone()

@@ -23,8 +23,10 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from logward.dashboard._auth import AuthLog, LoginLimiter, Session, SessionCodec
+from logward.dashboard._auth import AuthLog, Session, SessionCodec
+from logward.dashboard._authstore import AuthStore
 from logward.dashboard._config import DashboardConfig, Role, User
+from logward.dashboard._throttle import DeviceCookies, Throttle
 from monitor import AuditLog, ChainStatus, iso_time, open_store
 from monitor._respond_record import default_scrub
 
@@ -90,8 +92,11 @@ class Context:
     data_dir: Path
     config: DashboardConfig
     codec: SessionCodec
-    limiter: LoginLimiter
+    throttle: Throttle
+    devices: DeviceCookies
+    auth_store: AuthStore
     auth_log: AuthLog
+    totp_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     clock: Callable[[], float] = time.time
     templates: Jinja2Templates = field(init=False)
     _local: threading.local = field(init=False, default_factory=threading.local)
@@ -128,9 +133,12 @@ class Context:
         return found
 
     def user(self, request: Request) -> User | None:
-        """The signed-in user, or ``None``; a user removed from the config is signed out."""
+        """The fully signed-in user, or ``None``; a user removed from the config is signed out.
+
+        A session past the password but not the second factor is not signed in.
+        """
         session = self.session(request)
-        if session is None or session.user is None:
+        if session is None or session.user is None or session.stage != "full":
             return None
         return self.config.users.get(session.user)
 

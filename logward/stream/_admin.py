@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from logward.errors import ConfigError, KeyMaterialError, ParseError
-from logward.stream._quarantine import SealedEntry, open_entry, read_entry
+from logward.stream._quarantine import TRUNCATED_CLASS, SealedEntry, open_entry, read_entry
 from logward.stream._record import CleanRecord, InRecord
 from scrubber._engine import Scrubber
 from scrubber._seal import Sealer
@@ -146,13 +146,16 @@ def replay_quarantine(
         if error_class and e.error_class != error_class:
             continue
         report.total += 1
+        if e.error_class == TRUNCATED_CLASS:
+            report.still_failing += 1  # only the head was kept: evidence, never replayed
+            continue
         try:
             records.append(open_entry(sealer, e))
         except KeyMaterialError:
             report.unopened += 1
     outcomes = processor.process(records)
     clean = [o for o in outcomes if isinstance(o, CleanRecord)]
-    report.still_failing = len(outcomes) - len(clean)
+    report.still_failing += len(outcomes) - len(clean)
     if clean:
         deliver(clean)
     report.sent = len(clean)

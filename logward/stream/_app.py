@@ -103,7 +103,7 @@ def run_stream(
         on_start: called with the runner before the loop starts (to stop it
             from another thread: ``runner.request_stop()``).
     """
-    from logward.stream._kafka import make_consumer, make_producer
+    from logward.stream._kafka import make_consumer, make_producer, max_request_bytes
 
     sealer = load_sealer(cfg)
     engine = scrubber or build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
@@ -130,6 +130,7 @@ def run_stream(
         exactly_once=cfg.exactly_once,
         metrics=metrics,
         scrubber=engine,
+        max_message_bytes=max_request_bytes(cfg),
     )
     processor = Processor(
         engine,

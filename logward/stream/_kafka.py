@@ -9,7 +9,14 @@ from typing import Any
 from logward.stream._config import StreamConfig
 from logward.stream._record import InRecord
 
-__all__ = ["client_settings", "make_consumer", "make_producer", "to_in_record", "transactional_id"]
+__all__ = [
+    "client_settings",
+    "make_consumer",
+    "make_producer",
+    "max_request_bytes",
+    "to_in_record",
+    "transactional_id",
+]
 
 
 def client_settings(cfg: StreamConfig) -> dict[str, Any]:
@@ -54,6 +61,11 @@ def make_consumer(cfg: StreamConfig, listener: Any = None) -> Any:
     return consumer
 
 
+def max_request_bytes(cfg: StreamConfig) -> int:
+    """The producer's ``max_request_size``: room for a sealed record twice the input limit."""
+    return max(cfg.max_record_bytes * 2 + 65_536, 1_048_576)
+
+
 def make_producer(cfg: StreamConfig) -> Any:
     """The output producer: idempotent, acks=all; transactional with --exactly-once."""
     from kafka import KafkaProducer
@@ -65,7 +77,7 @@ def make_producer(cfg: StreamConfig) -> Any:
         acks="all",
         enable_idempotence=True,
         linger_ms=min(cfg.linger_ms, 20),
-        max_request_size=max(cfg.max_record_bytes * 2 + 65_536, 1_048_576),
+        max_request_size=max_request_bytes(cfg),
         **extra,
         **client_settings(cfg),
     )

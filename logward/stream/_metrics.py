@@ -46,6 +46,11 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.quarantine_truncated = Counter(
+            "logward_stream_quarantine_truncated",
+            "Records too large to quarantine whole, sealed as size, SHA-256 and first bytes",
+            registry=r,
+        )
         self.redactions = Counter(
             "logward_stream_redactions", "Redactions by entity type", ["entity"], registry=r
         )

@@ -12,11 +12,19 @@ A quarantine message is::
 
 The associated data binds the key id, error class and source coordinates to
 the sealed payload: editing any of those headers makes the payload fail to open.
+
+A record that cannot be sealed whole within the producer's size limit (say 5 MB
+of random bytes) is sealed as what can be kept: the envelope then says
+``truncated`` and carries the value's size and SHA-256, and only the first
+``HEAD_BYTES`` of the value (key and headers as digests); the error class is
+``TRUNCATED_CLASS`` and the error text gives the size, digest and original
+reason. Such an entry is evidence, never replayed.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import zlib
 from collections.abc import Mapping, Sequence
@@ -26,7 +34,19 @@ from logward.errors import KeyMaterialError, ParseError
 from logward.stream._record import InRecord, QuarantinedRecord
 from scrubber._seal import Sealer
 
-__all__ = ["QuarantineMessage", "SealedEntry", "open_entry", "read_entry", "seal_record"]
+__all__ = [
+    "HEAD_BYTES",
+    "TRUNCATED_CLASS",
+    "QuarantineMessage",
+    "SealedEntry",
+    "open_entry",
+    "read_entry",
+    "seal_record",
+]
+
+TRUNCATED_CLASS = "TooLargeToQuarantine"
+HEAD_BYTES = 4096
+_KEY_HEAD = 256
 
 H_KEY_ID = "logward-key-id"
 H_CLASS = "logward-error-class"
@@ -44,6 +64,16 @@ class QuarantineMessage:
     value: bytes
     headers: tuple[tuple[str, bytes], ...]
     timestamp_ms: int | None
+    truncated: bool = False
+
+    @property
+    def size(self) -> int:
+        """Bytes this message adds to a produce request (key, value, headers)."""
+        return (
+            len(self.key)
+            + len(self.value)
+            + sum(len(name) + len(data) + 8 for name, data in self.headers)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +100,14 @@ def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode("ascii")
 
 
-def seal_record(sealer: Sealer, item: QuarantinedRecord) -> QuarantineMessage:
-    """Seal one quarantined record. The raw bytes never leave the process unsealed."""
-    rec = item.source
-    meta = {
-        "key": _b64(rec.key),
-        "null_value": rec.value is None,
-        "headers": [[name, _b64(data)] for name, data in rec.headers],
-        "timestamp_ms": rec.timestamp_ms,
-    }
-    meta_bytes = json.dumps(meta, separators=(",", ":")).encode("ascii")
-    plain = zlib.compress(len(meta_bytes).to_bytes(4, "big") + meta_bytes + (rec.value or b""), 6)
-    aad = _aad(sealer.key_id, item.error_class, rec.topic, rec.partition, rec.offset)
+def _message(
+    sealer: Sealer, rec: InRecord, error_class: str, message: str, plain: bytes, truncated: bool
+) -> QuarantineMessage:
+    aad = _aad(sealer.key_id, error_class, rec.topic, rec.partition, rec.offset)
     headers = (
         (H_KEY_ID, sealer.key_id.encode("ascii")),
-        (H_CLASS, item.error_class.encode("utf-8")),
-        (H_ERROR, item.message.encode("utf-8")),
+        (H_CLASS, error_class.encode("utf-8")),
+        (H_ERROR, message.encode("utf-8")),
         (H_TOPIC, rec.topic.encode("utf-8")),
         (H_PARTITION, str(rec.partition).encode("ascii")),
         (H_OFFSET, str(rec.offset).encode("ascii")),
@@ -95,7 +117,67 @@ def seal_record(sealer: Sealer, item: QuarantinedRecord) -> QuarantineMessage:
         value=sealer.seal(plain, aad),
         headers=headers,
         timestamp_ms=rec.timestamp_ms,
+        truncated=truncated,
     )
+
+
+def _envelope(meta: dict[str, object], body: bytes) -> bytes:
+    meta_bytes = json.dumps(meta, separators=(",", ":")).encode("ascii")
+    return zlib.compress(len(meta_bytes).to_bytes(4, "big") + meta_bytes + body, 6)
+
+
+def seal_record(
+    sealer: Sealer, item: QuarantinedRecord, limit: int | None = None
+) -> QuarantineMessage:
+    """Seal one quarantined record. The raw bytes never leave the process unsealed.
+
+    Args:
+        sealer: the AES-256-GCM sealer.
+        item: the record and why it is quarantined.
+        limit: the largest message the producer may send; a record that does
+            not fit sealed whole is sealed truncated (see the module docstring).
+    """
+    whole = _whole(sealer, item)
+    if limit is None or whole.size <= limit:
+        return whole
+    return _truncated(sealer, item)
+
+
+def _whole(sealer: Sealer, item: QuarantinedRecord) -> QuarantineMessage:
+    rec = item.source
+    meta: dict[str, object] = {
+        "key": _b64(rec.key),
+        "null_value": rec.value is None,
+        "headers": [[name, _b64(data)] for name, data in rec.headers],
+        "timestamp_ms": rec.timestamp_ms,
+    }
+    plain = _envelope(meta, rec.value or b"")
+    return _message(sealer, rec, item.error_class, item.message, plain, False)
+
+
+def _truncated(sealer: Sealer, item: QuarantinedRecord) -> QuarantineMessage:
+    rec = item.source
+    value = rec.value or b""
+    digest = hashlib.sha256(value).hexdigest()
+    head = value[:HEAD_BYTES]
+    meta: dict[str, object] = {
+        "truncated": True,
+        "size": len(value),
+        "sha256": digest,
+        "key": _b64((rec.key or b"")[:_KEY_HEAD]) if rec.key is not None else None,
+        "key_size": len(rec.key or b""),
+        "key_sha256": hashlib.sha256(rec.key or b"").hexdigest(),
+        "null_value": rec.value is None,
+        "headers": [],
+        "header_count": len(rec.headers),
+        "timestamp_ms": rec.timestamp_ms,
+    }
+    message = (
+        f"record of {len(value)} bytes is too large to quarantine whole; sealed its first "
+        f"{len(head)} bytes, value sha256 {digest}; original reason: {item.error_class}"
+    )
+    plain = _envelope(meta, head)
+    return _message(sealer, rec, TRUNCATED_CLASS, message, plain, True)
 
 
 def read_entry(value: bytes | None, headers: Sequence[tuple[str, bytes | None]]) -> SealedEntry:

@@ -260,6 +260,7 @@ class StreamRunner:
             if not self.exactly_once and tp in owned:
                 self._acked[tp] = off
         self.commit_acked()
+        self.deliverer.settle(flight.outcomes)
         self.metrics.batch_seconds.observe(time.perf_counter() - flight.started)
         self._update_lag()
         self.batches += 1

@@ -16,7 +16,12 @@ the syslog rule of :mod:`monitor.parsers._time`). Times are in ``tz``
 * ``user X: authorization failure``, ``Authorization of user X to access P
   failed``, ``access to P failed, reason: user X not allowed access`` ->
   ``web``/``http_authorization``;
-* ``client denied by server configuration`` -> ``web``/``http_access_denied``.
+* ``client denied by server configuration`` -> ``web``/``http_access_denied``;
+* SNI/Host mismatches (``Hostname X provided via SNI, but no hostname provided
+  ...``, AH02031-AH02033; scanners) -> ``network``/``tls_sni_mismatch``.
+
+Modes (``mode``, as fail2ban's ``apache-auth``): ``aggressive`` (default) and
+``normal``, which ignores mod_evasive's denials (``[evasive20:error]``).
 
 Only the message right after the header is matched, so text that a client
 controls (a path) cannot fake an auth failure or a client address.
@@ -38,7 +43,7 @@ _LINE = re.compile(
     r"(?:\[[A-Z][a-z]{2} (?P<mon>[A-Z][a-z]{2}) (?P<day>[ \d]?\d) (?P<clock>\d\d:\d\d:\d\d)"
     r"(?P<frac>\.\d+)? (?P<year>\d{4})\]"
     r"|(?P<bsd>[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d) (?:\S+ )?\S+?(?:\[\d+\])?:)"
-    r" \[[^\]]*\](?: \[pid [^\]]*\])?"
+    r" \[(?P<mod>[^\]]*)\](?: \[pid [^\]]*\])?"
     r" \[(?:client|remote) (?P<client>\[[^\]]*\](?::\d+)?|[^\]\s]+)\]"
     r"(?: AH\d+:)? (?P<msg>.*)$"
 )
@@ -80,6 +85,14 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
         _AUTH,
         _LOGIN,
     ),
+    (
+        re.compile(
+            r"(?:No h|H)ostname \S+ provided via SNI(?:, but no hostname provided| and hostname "
+            r"\S+ provided| for a name based virtual host)\b"
+        ),
+        "network",
+        "tls_sni_mismatch",
+    ),
 )
 
 
@@ -96,6 +109,8 @@ class ApacheErrorParser(Parser):
     """Parse Apache error-log auth failures (see the module docstring)."""
 
     format = "apache-error"
+    free_text = ("source_domain",)
+    modes = ("aggressive", "normal")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -108,6 +123,8 @@ class ApacheErrorParser(Parser):
         m = _LINE.match(line)
         if m is None:
             return None
+        if self.mode == "normal" and m.group("mod").startswith("evasive"):
+            return None  # mod_evasive's own denials: aggressive mode only (as fail2ban)
         msg = m.group("msg")
         hit = first_match(_MESSAGES, msg)
         if hit is None:
@@ -125,6 +142,8 @@ class ApacheErrorParser(Parser):
         except (ValueError, KeyError) as exc:
             raise Unparseable from exc
         ip, domain = split_host(_client(m.group("client")))
+        if ip is None and domain is None:
+            self.stats.suspicious += 1  # not one address: no attribution
         return AccessEvent(
             timestamp=ts,
             category=category,

@@ -6,26 +6,33 @@ format does not cover, or a recognised line that carries no access decision).
 Parsers never raise on data: a line that looks like the format but cannot be
 read is counted as *unparseable* and skipped.
 
-Free text (URL paths and query strings, user agents) goes through the optional
-``scrub`` callable before it is kept. Account names and source addresses are
-evidence and are kept as written. If ``scrub`` fails the text is replaced by
+Every free-text field of an event (URL path and query, user agent, action,
+category, method, host, service, user id, source domain) goes through the
+optional ``scrub`` callable before the event leaves the parser; percent- and
+``+``-encoded text is also decoded and scrubbed, and where the decoded form
+held PII the decoded, redacted form is kept. Account names and source
+addresses are evidence and are kept as written. If ``scrub`` fails the text is replaced by
 :data:`SCRUB_FAILED`: nothing unscrubbed is ever kept (fail closed).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import unquote, unquote_plus
 
 from logward.errors import ConfigError
 from monitor._event import ECS_FIELDS, AccessEvent
+from monitor.parsers._paths import normalise_login_path
 
 __all__ = [
     "DEFAULT_FAILURE_STATUSES",
     "DEFAULT_LOGIN_PATHS",
+    "FREE_TEXT",
     "SCRUB_FAILED",
     "ParseStats",
     "Parser",
@@ -62,6 +69,38 @@ _MAX_COUNT = 2**31 - 1
 _YEAR_RULES = ("reference", "mtime")
 
 
+# Free-text fields of an event, scrubbed before it is kept (issue 9): all but the
+# evidence (user.name, source.ip), the validated outcome and our own file path.
+FREE_TEXT: tuple[str, ...] = (
+    "category",
+    "action",
+    "user_id",
+    "source_domain",
+    "user_agent",
+    "http_method",
+    "url_path",
+    "url_query",
+    "service_name",
+    "host_name",
+)
+
+
+# A user name (client-written) that carries an address or a forged log tail.
+_FORGED_USER = re.compile(
+    r" from | port \d|client: |server: |rhost=|\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]*::?[0-9a-fA-F]*:"
+)
+
+
+def _decoded(text: str) -> str | None:
+    """Percent- and ``+``-decode ``text`` (twice, for ``%2540``), or ``None`` if unchanged."""
+    if "%" not in text and "+" not in text:
+        return None
+    decoded = unquote_plus(text, errors="replace")
+    if "%" in decoded:
+        decoded = unquote(decoded, errors="replace")
+    return decoded if decoded != text else None
+
+
 class Unparseable(Exception):
     """Raised inside a parser when a line looks like its format but cannot be read."""
 
@@ -78,6 +117,10 @@ class ParseStats:
             irrelevant messages).
         unparseable: lines that looked like this format but could not be read.
         scrub_failures: free-text fields replaced because the scrubber failed.
+        suspicious: lines whose client-written fields carry a forged-looking
+            address or verdict (the event is still attributed from the part
+            the client cannot write), or that could not be attributed safely
+            (no event; counted here, never dropped silently).
     """
 
     format: str
@@ -86,6 +129,7 @@ class ParseStats:
     skipped: int = 0
     unparseable: int = 0
     scrub_failures: int = 0
+    suspicious: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the counters as a plain dict (for JSON output and metrics)."""
@@ -96,11 +140,12 @@ class ParseStats:
             "skipped": self.skipped,
             "unparseable": self.unparseable,
             "scrub_failures": self.scrub_failures,
+            "suspicious": self.suspicious,
         }
 
 
 def _normalise_path(path: str) -> str:
-    return path.rstrip("/") or "/"
+    return normalise_login_path(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +169,8 @@ class ParserOptions:
         field_map: for the ``json`` format, input field (dotted path) ->
             ECS field name.
         scrub: ``Callable[[str], str]`` applied to free text before it is kept.
+        mode: which failure forms the parser reports, as fail2ban's filter
+            ``mode`` (see each parser's ``modes``; default: its widest mode).
     """
 
     year_rule: int | str = "reference"
@@ -133,6 +180,7 @@ class ParserOptions:
     failure_statuses: frozenset[int] = DEFAULT_FAILURE_STATUSES
     field_map: tuple[tuple[str, str], ...] = ()
     scrub: Callable[[str], str] | None = None
+    mode: str | None = None
     login_exact: frozenset[str] = field(default=frozenset(), repr=False)
     login_prefixes: tuple[str, ...] = field(default=(), repr=False)
 
@@ -144,7 +192,7 @@ class ParserOptions:
             ConfigError: an option is unknown or has the wrong type or value.
         """
         known = {"year_rule", "reference_time", "tz", "login_paths", "failure_statuses"}
-        known |= {"field_map", "scrub"}
+        known |= {"field_map", "scrub", "mode"}
         unknown = sorted(set(options) - known)
         if unknown:
             raise ConfigError(f"unknown parser option(s): {', '.join(unknown)}")
@@ -169,8 +217,11 @@ class ParserOptions:
         scrub = options.get("scrub")
         if scrub is not None and not callable(scrub):
             raise ConfigError("parser option scrub: expected a callable str -> str")
+        mode = options.get("mode")
+        if mode is not None and not isinstance(mode, str):
+            raise ConfigError("parser option mode: expected a mode name")
         exact = frozenset(_normalise_path(p) for p in paths if not p.endswith("*"))
-        prefixes = tuple(p[:-1] for p in paths if p.endswith("*"))
+        prefixes = tuple(normalise_login_path(p[:-1]).rstrip("/") for p in paths if p.endswith("*"))
         return cls(
             year_rule=year_rule,
             reference_time=float(reference) if reference is not None else None,
@@ -179,15 +230,24 @@ class ParserOptions:
             failure_statuses=statuses,
             field_map=field_map,
             scrub=scrub,
+            mode=mode,
             login_exact=exact,
             login_prefixes=prefixes,
         )
 
     def is_login_path(self, path: str) -> bool:
-        """Return whether ``path`` (without query) is a configured login endpoint."""
-        if path in self.login_exact or _normalise_path(path) in self.login_exact:
+        """Return whether ``path`` (without query) is a configured login endpoint.
+
+        The path is normalised first (:func:`normalise_login_path`), so
+        ``/%6cogin``, ``//login``, ``/LOGIN``, ``/./login``, ``/login;x`` and
+        ``http://shop/login`` all name ``/login``.
+        """
+        if path in self.login_exact:
             return True
-        return bool(self.login_prefixes) and path.startswith(self.login_prefixes)
+        norm = normalise_login_path(path)
+        if norm in self.login_exact:
+            return True
+        return bool(self.login_prefixes) and norm.startswith(self.login_prefixes)
 
 
 def _check_tz(tz: object) -> None:
@@ -257,6 +317,11 @@ class Parser(ABC):
     """
 
     format: ClassVar[str]
+    # Event attributes holding text a client or a log writer chose (scrubbed);
+    # parsers that set some of them from constants leave those out.
+    free_text: ClassVar[tuple[str, ...]] = FREE_TEXT
+    # fail2ban-style modes this parser knows, the widest (default) first.
+    modes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **options: Any) -> None:
         """Build a parser.
@@ -268,6 +333,11 @@ class Parser(ABC):
             ConfigError: an option is invalid.
         """
         self.options = ParserOptions.from_kwargs(options)
+        mode = self.options.mode
+        if mode is not None and mode not in self.modes:
+            known = ", ".join(self.modes) or "none"
+            raise ConfigError(f"parser option mode: {mode!r} unknown for {self.format} ({known})")
+        self.mode = mode or (self.modes[0] if self.modes else "")
         self.stats = ParseStats(self.format)
         self._scrub_cache: dict[str, str] = {}
 
@@ -301,11 +371,34 @@ class Parser(ABC):
             stats.unparseable += 1
             return None
         stats.parsed += 1
+        user = event.user_name
+        if user and _FORGED_USER.search(user):
+            stats.suspicious += 1  # attributed from the anchored address all the same
+        if self.options.scrub is not None:
+            event = self._scrub_event(event)
         return event
+
+    def _scrub_event(self, event: AccessEvent) -> AccessEvent:
+        """Scrub every free-text field; only the evidence (user.name, source.ip) stays."""
+        changes: dict[str, Any] = {}
+        for attr in self.free_text:
+            value = getattr(event, attr)
+            if value:
+                scrubbed = self._scrub_path(value) if attr == "url_path" else self._scrub(value)
+                if scrubbed != value:
+                    changes[attr] = scrubbed
+        return event._replace(**changes) if changes else event
 
     @abstractmethod
     def _parse(self, line: str, line_no: int, file: str | None) -> AccessEvent | None:
         """Parse one line without its newline; raise :class:`Unparseable` if malformed."""
+
+    def _scrub_path(self, path: str) -> str | None:
+        """Scrub a URL path segment by segment (a value is often a whole segment)."""
+        if "/" not in path[1:]:
+            return self._scrub(path)
+        parts = [self._scrub(segment) or "" for segment in path.split("/")]
+        return SCRUB_FAILED if SCRUB_FAILED in parts else "/".join(parts)
 
     def _scrub(self, text: str | None) -> str | None:
         """Return ``text`` scrubbed by the configured scrubber (cached), failing closed."""
@@ -319,6 +412,13 @@ class Parser(ABC):
             result = scrub(text)
             if not isinstance(result, str):
                 raise TypeError("scrubber returned a non-string")
+            decoded = _decoded(text)
+            if decoded is not None:
+                found = scrub(decoded)
+                if not isinstance(found, str):
+                    raise TypeError("scrubber returned a non-string")
+                if found != decoded:  # PII hidden by the encoding: keep the decoded, redacted form
+                    result = found
         except Exception:  # fail closed: the text is never kept unscrubbed
             self.stats.scrub_failures += 1
             logger.warning("%s parser: scrubber failed; free text replaced", self.format)

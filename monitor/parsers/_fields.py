@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterable
@@ -9,10 +10,19 @@ from typing import Any
 
 from monitor.parsers._base import ParserOptions
 
-__all__ = ["classify_http", "first_match", "loads_json", "split_host", "split_target"]
+__all__ = [
+    "classify_http",
+    "first_match",
+    "loads_json",
+    "one_address",
+    "split_host",
+    "split_target",
+]
 
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}\Z")
-_IPV6 = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?\Z")
+# One IPv4 address, octets 0-255 (leading zeros kept as written, as fail2ban does).
+_IPV4 = re.compile(
+    r"(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d|0\d\d)){3}\Z"
+)
 _DOMAIN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\.?\Z")
 
 # A \uD800-\uDFFF escape: json.loads turns an unpaired one into a lone surrogate.
@@ -81,12 +91,32 @@ def _split_host(host: str) -> tuple[str | None, str | None]:
         lowered = host.lower()
         if lowered.startswith("::ffff:") and _IPV4.match(lowered, 7):
             return lowered[7:], None
-        if _IPV6.match(lowered):
-            return lowered, None
-        return None, None
+        return _ipv6(lowered), None
     if _DOMAIN.match(host) and not host.replace(".", "").isdigit():
         return None, host.lower()
     return None, None
+
+
+def _ipv6(text: str) -> str | None:
+    """Return ``text`` if it is exactly one IPv6 address (no prefix length), else ``None``."""
+    if "/" in text or len(text) > 45:
+        return None
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+    return text
+
+
+def one_address(text: str) -> str | None:
+    """Return ``text`` as one IP address (``::ffff:`` IPv4 unmapped), or ``None``.
+
+    Networks (``0.0.0.0/0``, ``::/0``), ranges, lists, ports and garbage are
+    not one address and give ``None``: an address is evidence that rules group
+    by and deny-lists act on, so it must name exactly one host.
+    """
+    ip, _ = split_host(text.strip())
+    return ip
 
 
 def split_target(target: str) -> tuple[str, str | None]:

@@ -13,7 +13,9 @@ of authentication, iam, web, network, session present is used. Records
 without ``event.category`` that look like HTTP requests are classified as the
 ``combined`` format does (login paths).
 ``url.original`` is split into path and query when those are missing.
-Query strings, paths and user agents are scrubbed before they are kept.
+``source.ip`` must be exactly one address (``0.0.0.0/0``, ``::/0``, lists and
+garbage are dropped from the event and counted as suspicious). Every
+free-text field is scrubbed before it is kept (see :mod:`monitor.parsers._base`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from typing import Any
 
 from monitor._event import ECS_FIELDS, AccessEvent
 from monitor.parsers._base import Parser, Unparseable
-from monitor.parsers._fields import classify_http, loads_json, split_host, split_target
+from monitor.parsers._fields import (
+    classify_http,
+    loads_json,
+    one_address,
+    split_host,
+    split_target,
+)
 from monitor.parsers._time import TimeConverter
 
 __all__ = ["JsonParser"]
@@ -121,8 +129,13 @@ class JsonParser(Parser):
             if address is not None:
                 ip, found_domain = split_host(address)
                 domain = domain or found_domain
-        elif ip.lower().startswith("::ffff:"):
-            ip = split_host(ip)[0] or ip
+                if ip is None and found_domain is None:
+                    self.stats.suspicious += 1
+        else:
+            checked = one_address(ip)
+            if checked is None:  # a network, a list or garbage is not one address
+                self.stats.suspicious += 1
+            ip = checked
         path = _text(fields["url.path"])
         query = _text(fields["url.query"])
         original = _text(self._get(record, "url.original"))
@@ -166,10 +179,10 @@ class JsonParser(Parser):
             user_id=_text(fields["user.id"]),
             source_ip=ip,
             source_domain=domain,
-            user_agent=self._scrub(_text(fields["user_agent.original"])),
+            user_agent=_text(fields["user_agent.original"]),
             http_method=method,
-            url_path=self._scrub(path),
-            url_query=self._scrub(query),
+            url_path=path,
+            url_query=query,
             status_code=status,
             service_name=_text(fields["service.name"]),
             host_name=_text(fields["host.name"]),

@@ -29,7 +29,9 @@ Messages are those fail2ban's ``filter.d/sshd.conf`` recognises in all modes
   ``success``. ``Failed publickey`` for an existing user is ``unknown``: clients
   offer several keys in turn, so one rejected key is not an attack (as fail2ban).
 * ``authentication``/``pam_authentication``: PAM's ``authentication failure;
-  ... rhost= user=`` lines and ``PAM N more authentication failures``.
+  ... rhost= user=`` lines and ``PAM N more authentication failures``, outcome
+  ``unknown`` and weight 0: sshd's own verdict for the same attempt follows
+  (fail2ban's ``NOFAIL``).
 * ``authentication``/``ssh_disconnect``: a connection ended after failing
   authentication (``maximum authentication attempts exceeded``, ``Too many
   authentication failures``, closed/reset/disconnected by an invalid or
@@ -116,13 +118,21 @@ _MSG_PREFIX = re.compile(
 _REPEATED = re.compile(r"message repeated (\d+) times: \[ ?(.*?) ?\]\s*$")
 
 _PID_STATE_MAX = 16384
+_NORMAL, _DDOS, _EXTRA = "normal", "ddos", "extra"
+# fail2ban's sshd modes -> the failure forms each reports (``normal`` is in all).
+_MODE_FORMS: dict[str, frozenset[str]] = {
+    "aggressive": frozenset({_NORMAL, _DDOS, _EXTRA}),
+    "normal": frozenset({_NORMAL}),
+    "ddos": frozenset({_NORMAL, _DDOS}),
+    "extra": frozenset({_NORMAL, _EXTRA}),
+}
 _SUMMARIES = frozenset({DISC_FAIL, DISCONNECTING, DISC, RECV})
 _AUTH = "authentication"
 _NET = "network"
 
 
 class _PidState:
-    __slots__ = ("counted", "domain", "failed", "invalid", "ip", "user")
+    __slots__ = ("counted", "domain", "failed", "invalid", "ip", "pending", "user")
 
     def __init__(self) -> None:
         self.ip: str | None = None
@@ -131,12 +141,15 @@ class _PidState:
         self.failed = False  # this connection had an authentication failure
         self.counted = False  # an attempt of this connection was already counted
         self.invalid = False  # "Invalid user" counted the attempt its next "Failed" reports
+        self.pending: str | None = None  # mode of a failure seen without an address
 
 
 class SshdParser(Parser):
     """Parse OpenSSH authentication lines (see the module docstring for the mapping)."""
 
     format = "sshd"
+    free_text = ("source_domain", "host_name")
+    modes = ("aggressive", "normal", "ddos", "extra")
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -144,6 +157,7 @@ class SshdParser(Parser):
         self._time = TimeConverter(opts.year_rule, opts.reference_time, opts.tz)
         self._last_ts = opts.reference_time
         self._pids: dict[tuple[str | None, str], _PidState] = {}
+        self._forms = _MODE_FORMS[self.mode]
 
     def _timestamp(self, m: re.Match[str], file: str | None) -> float:
         bsd = m.group("bsd")
@@ -321,12 +335,17 @@ class SshdParser(Parser):
         if kind == CONNECT and state is not None:  # a new connection: forget the pid's past
             state.user = None
             state.failed = state.counted = state.invalid = False
+            state.pending = None
         host = groups.get("host")
         ip = domain = None
         if host:
             ip, domain = split_host(host)
+            if ip is None and domain is None:
+                self.stats.suspicious += 1  # not one address: no attribution
         elif state is not None:
             ip, domain = state.ip, state.domain
+        if kind == PAM and msg.count(" rhost=") > 1:
+            self.stats.suspicious += 1  # a user name carrying a forged rhost=
         user = groups.get("user")
         if kind == PAM:
             if user is None or user == "":
@@ -343,13 +362,19 @@ class SshdParser(Parser):
             if user is not None:
                 state.user = user
         category, action, outcome = _AUTH, "ssh_login", "failure"
+        form = _NORMAL  # the fail2ban mode that reports this failure
+        pending = state.pending if state is not None else None
         if kind == FAILED:
             if groups["method"] == "publickey" and not groups["inv"]:
                 outcome = "unknown"
         elif kind == ACCEPTED:
             outcome = "success"
         elif kind == PAM:
-            action = "pam_authentication"
+            # PAM's verdict precedes sshd's own for the same attempt: evidence,
+            # not a failure of its own (fail2ban's NOFAIL); it never weighs.
+            action, outcome, count = "pam_authentication", "unknown", 0
+            if state is not None:
+                state.failed = True
         elif kind == DISC_FAIL:
             action = "ssh_disconnect"
         elif kind == DISCONNECTING:
@@ -360,23 +385,33 @@ class SshdParser(Parser):
                 return None
         elif kind == DISC:
             preauth = groups.get("preauth")
-            if groups.get("kind"):
+            if pending is not None:  # the address of a failure logged without one
+                action = "ssh_disconnect"
+                if pending != _NORMAL:
+                    category, action = _NET, "ssh_preauth"
+            elif groups.get("kind"):
                 if not preauth:
                     return None
                 action = "ssh_disconnect"
+                form = _EXTRA if msg.startswith("Disconnected") else _DDOS
             elif groups.get("user") is not None or not preauth:
                 return None  # a normal logout
             elif state is not None and state.failed:
-                action = "ssh_disconnect"
+                action, form = "ssh_disconnect", _DDOS
             else:
-                category, action = _NET, "ssh_preauth"
+                category, action, form = _NET, "ssh_preauth", _DDOS
         elif kind == RECV:
             code, why = groups["code"], groups["why"]
             if code == "3" and why.endswith("Auth fail"):
                 pass
             elif code == "14":
-                category, action = _NET, "ssh_preauth"
+                category, action, form = _NET, "ssh_preauth", _EXTRA
+            elif pending is not None:
+                action = "ssh_disconnect"
+                if pending != _NORMAL:
+                    category, action = _NET, "ssh_preauth"
             elif groups.get("preauth") or (state is not None and state.failed):
+                form = _DDOS
                 if state is not None and state.failed:
                     action = "ssh_disconnect"
                 else:
@@ -385,13 +420,28 @@ class SshdParser(Parser):
                 return None
         elif kind == PREAUTH:
             category, action = _NET, "ssh_preauth"
+            form = _EXTRA if msg[:2] in ("Un", "no") else _DDOS
         elif kind == CONNECT:
             category, action, outcome = _NET, "ssh_connection", "unknown"
         elif kind == REFUSED:
             category, action = _NET, "ssh_connection_refused"
         elif kind == PENALTY:
-            category, action = _NET, "ssh_penalty"
+            category, action, form = _NET, "ssh_penalty", _DDOS
         elif kind == REMEMBER:
+            return None
+        if pending is not None and outcome == "failure" and (ip is not None or domain is not None):
+            form = pending
+            state.pending = None  # type: ignore[union-attr]
+        if outcome == "failure" and form not in self._forms:
+            return None
+        if outcome == "failure" and ip is None and domain is None:
+            # No address yet (``Disconnecting: Too many authentication failures``,
+            # ``kex_exchange_identification: ...``): like fail2ban's multi-line
+            # matching, the failure waits for the connection's next line that
+            # names the address, which then reports (and counts) it.
+            if state is not None:
+                state.pending = form
+                state.failed = True
             return None
         if outcome == "failure" and category == _AUTH:
             count = self._weight(kind, groups, state, count)

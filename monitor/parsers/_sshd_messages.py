@@ -30,7 +30,16 @@ __all__ = [
 _SUFF = r"(?: (?:port \d+|on \S+|\[preauth\]))*\s*$"
 _PORTS = r"(?: (?:port \d+|on \S+)){0,3}"
 _INV = r"(?:(?:illegal|invalid) user )?"
-_TAIL = r"(?: port \d+)?(?: on \S+(?: port \d+)?)?(?: ssh\d*)?(?: \[preauth\])?(?::\s|\s*$)"
+# What sshd writes after the client's address, anchored at the end of the line:
+# the user name before it is client-written and may itself hold " from X port N
+# ssh2: ", so the user pattern is greedy and the address is the LAST " from "
+# followed by exactly this (key type and fingerprint, or a certificate's, at most).
+_TAIL = (
+    r"(?: port \d+)?(?: on \S+(?: port \d+)?)?(?: ssh\d*)?(?: \[preauth\])?"
+    r"(?:: [A-Za-z0-9@._-]+ [^\s\"]+"
+    r"(?: ID .* \(serial \d+\) CA [A-Za-z0-9@._-]+ [^\s\"]+"
+    r'|, client user "[^"]*", client host "[^"]*")?)?\s*$'
+)
 _AUTHNG = r"(?: (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*?))?"
 _PAM_TAIL = (
     r"(?:\s+(?:logname|e?uid|tty)=\S*)*\s+ruser=(?P<ruser>\S*)\s+rhost=(?P<host>\S*)"
@@ -95,14 +104,19 @@ _PREAUTH_PID = r"(?P<host>)"  # no address in the message: taken from the pid's 
 
 TABLE: dict[str, list[tuple[re.Pattern[str], str]]] = {
     "Failed": _rules(
+        (  # SSH protocol 1 (OpenSSH < 7.6): "ssh1: ruser NAME" follows the address
+            r"Failed (?P<method>\S+) for (?P<inv>invalid user )?(?P<user>\S+) from (?P<host>\S+)"
+            r" port \d+ ssh1: ruser .*$",
+            FAILED,
+        ),
         (
-            r"Failed (?P<method>\S+) for (?P<inv>invalid user )?(?P<user>.*?) from (?P<host>\S+)"
+            r"Failed (?P<method>\S+) for (?P<inv>invalid user )?(?P<user>.*) from (?P<host>\S+)"
             + _TAIL,
             FAILED,
-        )
+        ),
     ),
     "Accepted": _rules(
-        (r"Accepted (?P<method>\S+) for (?P<user>.*?) from (?P<host>\S+)" + _TAIL, ACCEPTED)
+        (r"Accepted (?P<method>\S+) for (?P<user>.*) from (?P<host>\S+)" + _TAIL, ACCEPTED)
     ),
     "Invalid": _INVALID_RULES,
     "invalid": _INVALID_RULES,
@@ -144,8 +158,9 @@ TABLE: dict[str, list[tuple[re.Pattern[str], str]]] = {
     ),
     "Disconnecting": _rules(
         (
-            r"Disconnecting(?: from)? (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*?) "
-            r"(?P<host>\S+)(?: port \d+)?: (?P<why>.*)$",
+            r"Disconnecting(?: from)? (?:(?P<kind>invalid|authenticating) )?user (?P<user>.*) "
+            r"(?P<host>\S+) port \d+: (?P<why>Change of username or service not allowed: "
+            r"\(.*\) -> \(.*\)|[^:]*?)(?: \[preauth\])?\s*$",
             DISCONNECTING,
         )
     ),

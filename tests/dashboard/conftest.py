@@ -6,17 +6,25 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from logward.dashboard import DashboardConfig, LoginLimits, Role, User, create_app
+from logward.dashboard._totp import TotpBox, create_key_file
 from monitor import open_store
 from tests.conftest import FakeClock
 from tests.dashboard._factory import Filled, fill_store
 
 PASSWORDS = {"alice": "alice-admin-pw", "rob": "rob-responder-pw", "vera": "vera-viewer-pw"}
 ROLES = {"alice": Role.ADMIN, "rob": Role.RESPONDER, "vera": Role.VIEWER}
+# Fixed TOTP secrets (base32) so tests can compute codes with pyotp, as an authenticator would.
+TOTP_SECRETS = {
+    "alice": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "rob": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+    "vera": "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK",
+}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -28,16 +36,31 @@ def password_hashes() -> dict[str, str]:
 
 
 @pytest.fixture
-def dash_config(password_hashes) -> DashboardConfig:
-    """Admin alice, responder rob, viewer vera; small login limits."""
+def totp_key_file(tmp_path_factory) -> Path:
+    """An owner-only AES-256 key file sealing the test users' TOTP secrets."""
+    path: Path = tmp_path_factory.mktemp("keys") / "dashboard-totp.key"
+    create_key_file(path)
+    return path
+
+
+@pytest.fixture
+def dash_config(password_hashes, totp_key_file) -> DashboardConfig:
+    """Admin alice, responder rob, viewer vera, all enrolled in TOTP; small login limits."""
+    box = TotpBox(totp_key_file)
     users = {
-        name: User(name=name, role=ROLES[name], password_hash=password_hashes[name])
+        name: User(
+            name=name,
+            role=ROLES[name],
+            password_hash=password_hashes[name],
+            totp_secret=box.seal(TOTP_SECRETS[name], name),
+        )
         for name in PASSWORDS
     }
     return DashboardConfig(
         users=users,
         secret_key="test-secret-key-that-is-long-enough-123456",
         login_limits=LoginLimits(per_ip=6, per_user=3, window=600),
+        totp_key_file=str(totp_key_file),
     )
 
 
@@ -77,15 +100,49 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def login(client: TestClient, name: str, password: str | None = None):
-    """Sign in through the real login form; returns the POST response."""
+def fresh_code(client: TestClient, name: str) -> str:
+    """A TOTP code for ``name`` not used yet (moves a fake clock on a step when needed)."""
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    last = ctx.auth_store.totp_last_step(name)
+    step = int(ctx.clock() // 30)
+    if last >= step + 1:
+        ctx.clock.advance(30 * (last - step))
+        step = int(ctx.clock() // 30)
+    return pyotp.TOTP(TOTP_SECRETS[name]).at(max(step, last + 1) * 30)
+
+
+def password_step(client: TestClient, name: str, password: str | None = None, **extra: str):
+    """Post the password form only; returns the POST response."""
     page = client.get("/login")
     token = csrf_of(page.text)
     return client.post(
         "/login",
-        data={"username": name, "password": password or PASSWORDS[name], "csrf_token": token},
+        data={
+            "username": name,
+            "password": password or PASSWORDS[name],
+            "csrf_token": token,
+            **extra,
+        },
         follow_redirects=False,
     )
+
+
+def code_step(client: TestClient, code: str, next_path: str = "/"):
+    """Post the second-step form with ``code``; returns the POST response."""
+    token = csrf_of(client.get("/login/2fa").text)
+    return client.post(
+        "/login/2fa",
+        data={"code": code, "csrf_token": token, "next": next_path},
+        follow_redirects=False,
+    )
+
+
+def login(client: TestClient, name: str, password: str | None = None, **extra: str):
+    """Sign in through the real forms (password, then a TOTP code); returns the last response."""
+    first = password_step(client, name, password, **extra)
+    if first.status_code != 303 or not first.headers["location"].startswith("/login/2fa"):
+        return first
+    return code_step(client, fresh_code(client, name), extra.get("next", "/"))
 
 
 def _client(app, name: str) -> Iterator[TestClient]:

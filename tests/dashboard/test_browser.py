@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from logward.dashboard import create_app
 from tests.dashboard._factory import ATTACKER_IP, VICTIM
-from tests.dashboard.conftest import PASSWORDS
+from tests.dashboard.conftest import PASSWORDS, TOTP_SECRETS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -98,14 +99,17 @@ def _chart_points(tab, canvas_id: str) -> int:
     )
 
 
-def test_responder_journey(page, served):
-    """Log in, see charts with data, open an alert, reinstate with a reason, audit, log out."""
+def test_responder_journey(page, served, clock):
+    """Sign in (password, TOTP code), see charts, open an alert, reinstate, audit, log out."""
     tab, console_errors = page
     tab.goto(served + "/")
     assert "/login" in tab.url
     tab.fill("#username", "rob")
     tab.fill("#password", PASSWORDS["rob"])
     tab.click("#signin")
+    tab.wait_for_url("**/login/2fa**")
+    tab.fill("#code", pyotp.TOTP(TOTP_SECRETS["rob"]).at(clock.now))
+    tab.click("#verify")
     tab.wait_for_url(served + "/")
     for canvas in OVERVIEW_CHARTS:
         tab.wait_for_selector(f"#{canvas}[data-rendered='true']", state="attached")

@@ -1,41 +1,46 @@
-"""Units: login limiter, session codec, rate band, query helpers, crash handling."""
+"""Units: login throttle, session codec, rate band, query helpers, crash handling."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 
-from logward.dashboard._auth import LoginLimiter, SessionCodec
+from logward.dashboard._auth import SessionCodec
+from logward.dashboard._authstore import SqliteAuthStore
 from logward.dashboard._overview import rate_chart
 from logward.dashboard._queries import like_escape
+from logward.dashboard._throttle import Throttle
 from monitor import open_store
 from tests.conftest import FakeClock
 
 
-def test_limiter_counts_per_ip_and_per_user(fake_clock):
-    """Failures count per address and per (case-folded) user; success clears the user."""
-    limiter = LoginLimiter(per_ip=3, per_user=2, window=60, clock=fake_clock)
-    limiter.failed("10.0.0.1", "Bob")
-    assert 0 == limiter.retry_after("10.0.0.1", "bob")
-    limiter.failed("10.0.0.2", "bob")
-    assert 60 == limiter.retry_after("10.0.0.3", "BOB")
-    limiter.succeeded("bob")
-    assert 0 == limiter.retry_after("10.0.0.3", "bob")
-    fake_clock.advance(30)
-    for user in ("a", "b", "c"):
-        limiter.failed("10.0.0.9", user)
-    assert 60 == limiter.retry_after("10.0.0.9", "zed")
+def test_throttle_counts_per_address_user_and_device(fake_clock, tmp_path):
+    """Delays grow per (address, user); untrusted clients share a per-user budget; a device not."""
+    store = SqliteAuthStore(tmp_path)
+    throttle = Throttle(store, per_ip=10, per_user=4, window=60, free=1, clock=fake_clock)
+    throttle.failed("10.0.0.1", "Bob", None)
+    assert 0 == throttle.check("10.0.0.1", "bob", None).wait
+    throttle.failed("10.0.0.1", "bob", None)
+    assert 1.0 == throttle.check("10.0.0.1", "bob", None).wait
+    assert 0 == throttle.check("10.0.0.2", "bob", None).wait
+    fake_clock.advance(1)
+    throttle.failed("10.0.0.1", "bob", None)
+    assert 2.0 == throttle.check("10.0.0.1", "bob", None).wait
+    throttle.failed("10.0.0.3", "bob", None)
+    assert "user" == throttle.check("10.0.0.4", "bob", None).reason
+    assert 0 == throttle.check("10.0.0.4", "bob", "my-device").wait
     fake_clock.advance(61)
-    assert 0 == limiter.retry_after("10.0.0.9", "zed")
+    assert 0 == throttle.check("10.0.0.4", "bob", None).wait
 
 
-def test_session_codec_rejects_tampering_and_expiry(fake_clock):
+def test_session_codec_rejects_tampering_and_expiry(fake_clock, tmp_path):
     """Cookies signed with another key, edited, expired or ended do not load."""
-    codec = SessionCodec("k" * 40, max_age=100, clock=fake_clock)
+    store = SqliteAuthStore(tmp_path)
+    codec = SessionCodec("k" * 40, max_age=100, store=store, clock=fake_clock)
     session = codec.new("alice")
     cookie = codec.dumps(session)
     assert session == codec.loads(cookie)
-    assert codec.loads(SessionCodec("x" * 40, 100, fake_clock).dumps(session)) is None
+    assert codec.loads(SessionCodec("x" * 40, 100, store, fake_clock).dumps(session)) is None
     assert codec.loads(cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1]) is None
     assert codec.loads("x" * 5000) is None
     fake_clock.advance(101)

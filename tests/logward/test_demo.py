@@ -95,3 +95,40 @@ def test_demo_monitor_files_hold_no_attacker_address_or_account(demo_run):
     assert {"monitor.db", "monitor.log", "store.key"} <= written
     assert {} == plaintext_hits(data, needles, skip)
     assert 0o600 == (data / "monitor.log").stat().st_mode & 0o777
+
+
+def test_demo_dashboard_user_signs_in_with_the_printed_totp_uri(tmp_path):
+    """The demo's generated user signs in with its password and a code from the printed URI."""
+    import re
+
+    import pyotp
+    from fastapi.testclient import TestClient
+
+    from logward.dashboard import create_app, load_config
+    from logward.demo._run import _dashboard_config
+
+    path, password, uri = _dashboard_config(tmp_path)
+    assert uri.startswith("otpauth://totp/logward:demo?secret=")
+    app = create_app(tmp_path, load_config(path))
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    with TestClient(app) as client:
+        csrf = _first(token, client.get("/login").text)
+        first = client.post(
+            "/login",
+            data={"username": "demo", "password": password, "csrf_token": csrf},
+            follow_redirects=False,
+        )
+        assert first.headers["location"].startswith("/login/2fa")
+        csrf = _first(token, client.get("/login/2fa").text)
+        code = pyotp.TOTP(pyotp.parse_uri(uri).secret).now()
+        done = client.post(
+            "/login/2fa", data={"code": code, "csrf_token": csrf}, follow_redirects=False
+        )
+        assert "/" == done.headers["location"]
+        assert 200 == client.get("/").status_code
+
+
+def _first(pattern, text: str) -> str:
+    match = pattern.search(text)
+    assert match is not None
+    return str(match.group(1))

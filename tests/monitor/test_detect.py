@@ -1,4 +1,4 @@
-"""Detection engine: threshold and rate evaluators in event time (monitor._detect*)."""
+"""Detection engine: threshold and rate evaluators in event time (monitor.detect._engine*)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from logward.paths import rules_dir
-from monitor._detect import DetectionEngine
+from monitor import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._rules import load_rule_file, load_rules
 
@@ -185,12 +185,20 @@ def test_eviction_bounds_open_keys(tmp_path):
 
 
 def test_index_routes_events_only_to_rules_that_can_match(tmp_path):
-    """A web success event is not offered to authentication-failure rules."""
+    """A web success event is offered only to web rules, never to authentication ones."""
     engine = DetectionEngine(load_rules(rules_dir()))
     web_ok = AccessEvent(timestamp=T0, category="web", action="http_request", outcome="success")
     engine.process(web_ok)
-    assert ["api-rate-per-account"] == engine.routed_rules("web", "success")
-    assert 1 == len(engine._index[("web", "success")])
+    web = [
+        "admin-interface-probing",
+        "api-rate-per-account",
+        "http-probing",
+        "request-burst-ip",
+        "request-rate-per-ip",
+        "sensitive-files-probing",
+    ]
+    assert web == engine.routed_rules("web", "success")
+    assert len(web) == len(engine._index[("web", "success")])
 
 
 def test_key_field_selects_rules(tmp_path):

@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from logward.paths import rules_dir
-from monitor._detect import DetectionEngine
+from monitor import DetectionEngine
 from monitor._rules import load_rules
 from monitor._sources import replay_file
 from monitor.parsers import get_parser
 
 GOLDEN = Path(__file__).parent / "golden"
-FOLDERS = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+FOLDERS = sorted(p.name for p in GOLDEN.iterdir() if (p / "golden.yaml").is_file())
 
 
 def test_every_shipped_rule_has_a_golden_folder():

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from logward.paths import rules_dir
-from monitor._detect import DetectionEngine
+from monitor import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._pipeline import Pipeline, merge_by_time, record_alert
 from monitor._rules import load_rules
@@ -67,7 +67,10 @@ def make(data_dir=None, sink=None):
     engine = DetectionEngine(load_rules(rules_dir()), track_dirty=data_dir is not None)
     conn = open_store(data_dir) if data_dir is not None else None
     respond = (lambda a: record_alert(conn, a, a.last_seen)) if conn is not None else None
-    return Pipeline(engine, respond=respond, sink=sink, conn=conn, record_events=True), conn
+    pipe = Pipeline(
+        engine, respond=respond, sink=sink, conn=conn, record_events=True, skip_seen=True
+    )
+    return pipe, conn
 
 
 @pytest.mark.parametrize("split", [10, 25, 50, 1500])

@@ -216,6 +216,18 @@ class TestRevoke:
         fake_clock.advance(3601)
         assert "done" == resp.respond(make_alert(keys={"user.name": "admin9"}))[0].outcome
 
+    def test_made_up_accounts_cannot_exhaust_the_cap_for_real_ones(self, store, fake_clock):
+        """Forged alerts on unknown names use up only the 'unknown' budget; bob is still revoked."""
+        store.execute("INSERT INTO accounts (name, active, updated_at) VALUES ('bob', 1, 0)")
+        store.commit()
+        resp = responder(store, fake_clock)
+        ghosts = [
+            resp.respond(make_alert(keys={"user.name": f"ghost{i}"}))[0].outcome for i in range(5)
+        ]
+        assert ["done", "done", "skipped", "skipped", "skipped"] == ghosts
+        result = resp.respond(make_alert(rule="acct-brute", keys={"user.name": "bob"}))[0]
+        assert ("done", "known") == (result.outcome, result.budget)
+
     def test_dry_run_flag_simulates_and_calls_nothing(self, store, fake_clock):
         """The global dry-run records 'simulated' and changes no account."""
         result = responder(store, fake_clock, dry_run=True).respond(make_alert())

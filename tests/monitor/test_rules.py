@@ -32,7 +32,7 @@ def test_every_shipped_rule_loads():
     """Every file under rules/detections is a valid rule with a unique name."""
     rules = load_rules(rules_dir())
     names = {r.name for r in rules}
-    assert 8 == len(rules)
+    assert 15 == len(rules)
     assert {"brute-force-ip", "success-after-failures", "api-rate-per-account"} <= names
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from logward.errors import StoreError
 from logward.paths import rules_dir
-from monitor._detect import DetectionEngine
+from monitor import DetectionEngine
 from monitor._rules import load_rules
 from monitor._state import StateStore
 from monitor._store import open_store

@@ -104,6 +104,7 @@ def test_stats_count_parsed_skipped_and_unparseable():
         "skipped": 2,
         "unparseable": 1,
         "scrub_failures": 0,
+        "suspicious": 0,
     } == stats.as_dict()
 
 
@@ -184,7 +185,8 @@ def test_scrub_failure_fails_closed():
     assert SCRUB_FAILED == event.url_query
     assert SCRUB_FAILED == event.user_agent
     assert "secret" not in repr(event)
-    assert 3 == parser.stats.scrub_failures
+    assert SCRUB_FAILED == event.url_path
+    assert 4 == parser.stats.scrub_failures  # one per piece: agent, query, 2 path segments
 
 
 def test_scrub_results_are_cached():
@@ -198,7 +200,7 @@ def test_scrub_results_are_cached():
     parser = get_parser("combined", scrub=counting)
     for n in range(5):
         parser.parse(COMBINED, n)
-    assert 3 == len(calls)
+    assert ["a", "agent alice@example.com", "b", "token=secret"] == sorted(calls)
 
 
 def test_parse_lines_numbers_from_one():

@@ -7,7 +7,10 @@ Per field, a condition is:
 * a mapping of operators, all of which must hold:
   ``cidr: [10.0.0.0/8, ...]``, ``regex: "^/admin"`` (``re.search``),
   ``not: <condition>``, ``gte``/``gt``/``lte``/``lt: <number>``,
-  ``exists: true|false``, ``in: [...]``, ``eq: <scalar>``.
+  ``exists: true|false``, ``in: [...]``, ``eq: <scalar>``,
+  ``contains: [...]`` / ``endswith: [...]`` (case-insensitive, any of the
+  strings; or the name of a list file, one entry a line, ``#`` comments,
+  relative to the rule file's folder, e.g. ``lists/admin-interfaces.txt``).
 
 Conditions are compiled to closures once; the ``event.category`` and
 ``event.outcome`` values a condition can accept are kept so the engine can index
@@ -21,6 +24,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from monitor._event import ECS_FIELDS, AccessEvent
@@ -29,7 +33,21 @@ __all__ = ["Condition", "Predicate", "compile_match"]
 
 Predicate = Callable[[AccessEvent], bool]
 _Test = Callable[[Any], bool]
-_OPS = {"cidr", "regex", "not", "gte", "gt", "lte", "lt", "exists", "in", "eq"}
+_OPS = {
+    "cidr",
+    "regex",
+    "not",
+    "gte",
+    "gt",
+    "lte",
+    "lt",
+    "exists",
+    "in",
+    "eq",
+    "contains",
+    "endswith",
+}
+_LIST_ENTRIES = 100_000
 _CMP = {"gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt}
 _Scalar = str | int | float | bool
 
@@ -64,7 +82,7 @@ def _scalar_ok(value: Any) -> bool:
     return isinstance(value, _Scalar)
 
 
-def _value_test(field: str, spec: Any) -> _Test:
+def _value_test(field: str, spec: Any, base: Path | None = None) -> _Test:
     if isinstance(spec, list):
         if not spec or not all(_scalar_ok(v) for v in spec):
             raise ValueError(f"{field}: a list must hold one or more plain values")
@@ -73,7 +91,7 @@ def _value_test(field: str, spec: Any) -> _Test:
     if isinstance(spec, Mapping):
         if not spec:
             raise ValueError(f"{field}: an empty operator mapping")
-        tests = [_op_test(field, str(op), arg) for op, arg in spec.items()]
+        tests = [_op_test(field, str(op), arg, base) for op, arg in spec.items()]
         if len(tests) == 1:
             return tests[0]
         return lambda v: all(t(v) for t in tests)
@@ -112,11 +130,13 @@ def _cidr_test(field: str, arg: Any) -> _Test:
     return test
 
 
-def _op_test(field: str, op: str, arg: Any) -> _Test:
+def _op_test(field: str, op: str, arg: Any, base: Path | None = None) -> _Test:
     if op not in _OPS:
         raise ValueError(f"{field}.{op}: unknown operator")
     if op == "cidr":
         return _cidr_test(field, arg)
+    if op in ("contains", "endswith"):
+        return _strings_test(field, op, _strings(field, op, arg, base))
     if op == "regex":
         if not isinstance(arg, str):
             raise ValueError(f"{field}.regex: must be a string")
@@ -142,6 +162,41 @@ def _op_test(field: str, op: str, arg: Any) -> _Test:
     return _value_test(f"{field}.eq", arg)
 
 
+def _strings(field: str, op: str, arg: Any, base: Path | None) -> list[str]:
+    """The entries of a ``contains``/``endswith`` list, inline or from a list file."""
+    if isinstance(arg, str):
+        if base is None:
+            raise ValueError(f"{field}.{op}: a list file needs a rule file to be relative to")
+        path = (base / arg).resolve()
+        if not path.is_relative_to(base.resolve()):
+            raise ValueError(f"{field}.{op}: the list file must be inside the rules folder")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise ValueError(f"{field}.{op}: cannot read list file {arg}") from None
+        items = [ln.strip() for ln in text.splitlines()]
+        items = [ln for ln in items if ln and not ln.startswith("#")]
+    elif isinstance(arg, list) and all(isinstance(v, str) for v in arg):
+        items = [v for v in arg if v]
+    else:
+        raise ValueError(f"{field}.{op}: must be a list of strings or a list file name")
+    if not items or len(items) > _LIST_ENTRIES:
+        raise ValueError(f"{field}.{op}: needs 1 to {_LIST_ENTRIES} non-empty entries")
+    return items
+
+
+def _strings_test(field: str, op: str, items: list[str]) -> _Test:
+    """Case-insensitive substring (``contains``) or suffix (``endswith``) of any entry."""
+    alternatives = "|".join(re.escape(i.lower()) for i in sorted(set(items), key=len, reverse=True))
+    pattern = re.compile(f"(?:{alternatives})" + ("" if op == "contains" else r"\Z"))
+    find = pattern.search
+
+    def test(v: Any) -> bool:
+        return isinstance(v, str) and find(v.lower()) is not None
+
+    return test
+
+
 def _allowed(spec: Any) -> frozenset[str] | None:
     """Values of a field a condition can accept, when it is plain equality/any-of."""
     if isinstance(spec, str):
@@ -151,8 +206,12 @@ def _allowed(spec: Any) -> frozenset[str] | None:
     return None
 
 
-def compile_match(spec: Any) -> Condition:
+def compile_match(spec: Any, base: Path | None = None) -> Condition:
     """Compile a ``match`` mapping (``{ecs_field: condition}``) into a Condition.
+
+    Args:
+        spec: the mapping.
+        base: the folder list files are relative to (the rule file's).
 
     Raises:
         ValueError: ``"<field>: <problem>"`` for an unknown field or bad condition.
@@ -163,7 +222,7 @@ def compile_match(spec: Any) -> Condition:
     for field, cond in spec.items():
         if not isinstance(field, str) or field not in ECS_FIELDS or field == "@timestamp":
             raise ValueError(f"{field}: not an ECS field of the event")
-        checks.append((ECS_FIELDS[field], _value_test(field, cond)))
+        checks.append((ECS_FIELDS[field], _value_test(field, cond, base)))
     # Cheapest first: the category/outcome checks reject most events.
     checks.sort(key=lambda c: c[0] not in ("category", "outcome"))
     test = _combine(checks)

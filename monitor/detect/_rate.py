@@ -27,11 +27,23 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from monitor._alert import Alert
-from monitor._detect_threshold import Key, key_from_json, key_getter, key_to_json
 from monitor._event import AccessEvent
-from monitor._rules import Baseline, Rule
+from monitor.detect._rule import Baseline, Rule, RuleChecker
+from monitor.detect._threshold import Key, key_from_json, key_getter, key_to_json
 
-__all__ = ["RateEvaluator", "RateState", "spread_limit"]
+__all__ = [
+    "BASELINE_KEYS",
+    "METHODS",
+    "RATE_KEYS",
+    "RateEvaluator",
+    "RateState",
+    "parse_rate",
+    "spread_limit",
+]
+
+RATE_KEYS = frozenset({"baseline", "ceiling"})
+BASELINE_KEYS = frozenset({"method", "warm_up", "min_volume", "sensitivity", "span"})
+METHODS = ("ewma", "median_mad")
 
 
 class RateState:
@@ -241,3 +253,32 @@ class RateEvaluator:
     def restore(self, key_json: str, state: dict[str, Any]) -> None:
         """Load one key's persisted state (or a fitted baseline)."""
         self._keys[key_from_json(key_json, self._width)] = RateState.from_json(state)
+
+
+def parse_rate(c: RuleChecker, common: dict[str, Any]) -> Rule:
+    """Validate a ``rate`` rule's own keys."""
+    ceiling = None
+    if "ceiling" in c.data:
+        ceiling = c.positive_int("ceiling", c.data["ceiling"])
+    baseline = None
+    if "baseline" in c.data:
+        raw = c.get("baseline", dict)
+        for key in raw:
+            if key not in BASELINE_KEYS:
+                raise c.fail(f"baseline.{key}", "unknown key")
+        method = raw.get("method", "ewma")
+        if method not in METHODS:
+            raise c.fail("baseline.method", f"must be one of {', '.join(METHODS)}")
+        sens = raw.get("sensitivity", 4.0)
+        if isinstance(sens, bool) or not isinstance(sens, int | float) or not 0 < sens < math.inf:
+            raise c.fail("baseline.sensitivity", "must be a positive finite number")
+        baseline = Baseline(
+            method=method,
+            warm_up=c.positive_int("baseline.warm_up", raw.get("warm_up", 30)),
+            min_volume=c.positive_int("baseline.min_volume", raw.get("min_volume", 20)),
+            sensitivity=float(sens),
+            span=c.positive_int("baseline.span", raw.get("span", 60)),
+        )
+    if baseline is None and ceiling is None:
+        raise c.fail("baseline", "a rate rule needs 'baseline', 'ceiling' or both")
+    return Rule(**common, baseline=baseline, ceiling=ceiling)

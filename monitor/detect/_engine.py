@@ -19,11 +19,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from monitor._alert import Alert
-from monitor._detect_match import Condition
-from monitor._detect_rate import RateEvaluator
-from monitor._detect_threshold import ThresholdEvaluator
 from monitor._event import AccessEvent
-from monitor._rules import Rule
+from monitor.detect._match import Condition
+from monitor.detect._registry import RULE_TYPES
+from monitor.detect._rule import Rule
 
 __all__ = ["DetectionEngine", "Evaluator"]
 
@@ -64,10 +63,7 @@ class DetectionEngine:
     ) -> None:
         chosen = [r for r in rules if key_field is None or key_field in r.group_by]
         self.evaluators: list[Evaluator] = [
-            ThresholdEvaluator(r, track_dirty=track_dirty)
-            if r.type == "threshold"
-            else RateEvaluator(r, track_dirty=track_dirty)
-            for r in chosen
+            RULE_TYPES[r.type].evaluator(r, track_dirty=track_dirty) for r in chosen
         ]
         self.by_name: dict[str, Evaluator] = {e.rule.name: e for e in self.evaluators}
         self._index: dict[tuple[str, str], tuple[_Handler, ...]] = {}

@@ -12,20 +12,30 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any
 
 from monitor._alert import Alert
-from monitor._detect_match import Condition
 from monitor._event import ECS_FIELDS, AccessEvent
-from monitor._rules import Rule
+from monitor.detect._distinct import DistinctWindow
+from monitor.detect._match import Condition
+from monitor.detect._rule import Rule, RuleChecker
 
-__all__ = ["Key", "ThresholdEvaluator", "key_from_json", "key_getter", "key_to_json"]
+__all__ = [
+    "THRESHOLD_KEYS",
+    "Key",
+    "ThresholdEvaluator",
+    "key_from_json",
+    "key_getter",
+    "key_to_json",
+    "parse_threshold",
+]
 
 Key = Any  # one group_by value, or a tuple of them
-MAX_ENTRIES = 4096  # per key; beyond it the oldest entries are dropped (counts saturate)
+MAX_ENTRIES = 2048  # per key; beyond it the oldest entries are dropped (counts saturate)
+THRESHOLD_KEYS = frozenset({"distinct", "threshold", "reset_on", "then", "max_per_value"})
+RESOLUTION = 1024  # events less than window/RESOLUTION apart share one entry
 
 
 def key_getter(group_by: tuple[str, ...]) -> Callable[[AccessEvent], Key]:
@@ -85,6 +95,7 @@ class ThresholdEvaluator:
         "_stride",
         "_then",
         "_threshold",
+        "_vcap",
         "_width",
         "_window",
         "_wins",
@@ -110,6 +121,8 @@ class ThresholdEvaluator:
         self._wins: dict[Key, Any] = {}
         self._fired: dict[Key, float] = {}
         self._dirty: set[Key] | None = set() if track_dirty else None
+        limit = rule.max_per_value
+        self._vcap = rule.threshold if limit is None else max(8 * rule.threshold, 64)
         self.conditions = [c for c in (rule.match, rule.reset_on, rule.then) if c is not None]
         self.count = self._make_count()
 
@@ -163,9 +176,11 @@ class ThresholdEvaluator:
         cooldown = self._cooldown
         sequence = self._then is not None
         prune = self._prune
-        count_distinct = self._count_distinct
         fire = self._fire
         cap = MAX_ENTRIES * stride + 1
+        resolution = window / RESOLUTION
+        limit = self.rule.max_per_value
+        vcap = self._vcap
         insort_at = bisect.bisect_right
 
         def count(ev: AccessEvent) -> Alert | None:
@@ -194,19 +209,31 @@ class ThresholdEvaluator:
                     if dirty is not None:
                         dirty.add(key)
                     return None
-                if win.__class__ is tuple:
-                    wins[key] = win = [1, win[0], 1, win[1]]
-                entry = [ts, w, value]
+                if dirty is not None:
+                    dirty.add(key)
+                if win.__class__ is not DistinctWindow:
+                    old = win
+                    wins[key] = win = DistinctWindow(window, limit, vcap)
+                    if old is not None:
+                        win.add(old[0], 1, old[1])
+                if not win.add(ts, w, value) or win.live < threshold:
+                    return None
+                fired = fired_at.get(key)
+                if fired is not None and ts < fired + cooldown:
+                    return None
+                return fire(key, win.total, win.first_seen(), ev, win.live)
             if dirty is not None:
                 dirty.add(key)
             if win is None:
                 wins[key] = win = [w, *entry]
-                if sequence or w < threshold or stride == 3:
+                if sequence or w < threshold:
                     return None
             else:
                 if len(win) > 1 and win[1] < ts - window:
                     prune(win, ts - window)
-                if len(win) == 1 or ts >= win[-stride]:
+                if len(win) > 1 and 0 <= ts - win[-2] < resolution:
+                    win[-1] += w  # same time bucket: one entry, constant size
+                elif len(win) == 1 or ts >= win[-stride]:
                     win.extend(entry)
                 else:  # late event: keep the entries sorted by time
                     at = 1 + insort_at(win[1::stride], ts) * stride
@@ -215,38 +242,14 @@ class ThresholdEvaluator:
                 if len(win) > cap:
                     win[0] -= win[2]
                     del win[1 : 1 + stride]
-                if sequence:
-                    return None
-                if stride == 2:
-                    if win[0] < threshold:
-                        return None
-                elif (len(win) - 1) // 3 < threshold:
+                if sequence or win[0] < threshold:
                     return None
             fired = fired_at.get(key)
             if fired is not None and ts < fired + cooldown:
                 return None
-            distinct = None
-            if stride == 3:
-                # A value already in the window cannot raise the distinct count (nor
-                # the count of rarely tried values): skip the costlier recount.
-                if win[3::3].count(value) > 1:
-                    return None
-                distinct = count_distinct(win)
-                if distinct < threshold:
-                    return None
-            return fire(key, win, ev, distinct)
+            return fire(key, win[0], win[1] if len(win) > 1 else ts, ev, None)
 
         return count
-
-    def _count_distinct(self, win: list[Any]) -> int:
-        values = win[3::3]
-        limit = self.rule.max_per_value
-        if limit is None:
-            return len(set(values))
-        weights: Counter[Any] = Counter()
-        for value, weight in zip(values, win[2::3], strict=True):
-            weights[value] += weight
-        return sum(1 for n in weights.values() if n <= limit)
 
     def _sequence(self, ev: AccessEvent) -> Alert | None:
         key = self._key(ev)
@@ -269,7 +272,7 @@ class ThresholdEvaluator:
         fired = self._fired.get(key)
         if fired is not None and ts < fired + self._cooldown:
             return None
-        return self._fire(key, win, ev, None)
+        return self._fire(key, win[0], win[1] if len(win) > 1 else ts, ev, None)
 
     def _prune(self, win: list[Any], horizon: float) -> None:
         stride = self._stride
@@ -283,7 +286,9 @@ class ThresholdEvaluator:
             del win[1:i]
             win[0] -= dropped
 
-    def _fire(self, key: Key, win: list[Any], ev: AccessEvent, distinct: int | None) -> Alert:
+    def _fire(
+        self, key: Key, count: int, first: float, ev: AccessEvent, distinct: int | None
+    ) -> Alert:
         rule = self.rule
         values = (key,) if self._width == 1 else key
         evidence: tuple[tuple[str, int], ...] = ((ev.file or "", ev.line),) if ev.line else ()
@@ -292,8 +297,8 @@ class ThresholdEvaluator:
             rule_version=rule.version,
             severity=rule.severity,
             keys={f: str(v) for f, v in zip(rule.group_by, values, strict=True)},
-            count=int(win[0]),
-            first_seen=win[1] if len(win) > 1 else ev.timestamp,
+            count=int(count),
+            first_seen=first,
             last_seen=ev.timestamp,
             window=rule.window,
             distinct=distinct,
@@ -319,6 +324,8 @@ class ThresholdEvaluator:
                 if win.__class__ is float
                 else win[0] < horizon
                 if win.__class__ is tuple
+                else win.last < horizon
+                if win.__class__ is DistinctWindow
                 else len(win) == 1 or win[-stride] < horizon
             )
         ]
@@ -340,25 +347,75 @@ class ThresholdEvaluator:
         dirty = set(self._dirty)
         self._dirty.clear()  # the same set: ``count`` holds a reference to it
         for key in dirty:
-            win = _as_list(self._wins.get(key))
+            win = self._wins.get(key)
             fired = self._fired.get(key)
-            state = None if win is None and fired is None else {"w": win, "f": fired}
+            state = None if win is None and fired is None else self._state(win, fired)
             yield key_to_json(key, self._width), state
+
+    def _state(self, win: Any, fired: float | None) -> dict[str, Any]:
+        if win.__class__ is DistinctWindow:
+            return {**win.to_json(), "f": fired}
+        if win.__class__ is tuple:
+            return {"d": [[win[1], win[0], 1, win[0]]], "f": fired}
+        return {"w": _as_list(win), "f": fired}
 
     def all_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Yield every key's state (for a full snapshot)."""
         for key in set(self._wins) | set(self._fired):
             yield (
                 key_to_json(key, self._width),
-                {"w": _as_list(self._wins.get(key)), "f": self._fired.get(key)},
+                self._state(self._wins.get(key), self._fired.get(key)),
             )
 
     def restore(self, key_json: str, state: dict[str, Any]) -> None:
         """Load one key's persisted state."""
         key = key_from_json(key_json, self._width)
         win = state.get("w")
-        if isinstance(win, list) and len(win) >= 1 and (len(win) - 1) % self._stride == 0:
+        if self._stride == 3:
+            dwin = DistinctWindow.from_json(
+                state, self._window, self.rule.max_per_value, self._vcap
+            )
+            if dwin is not None and dwin.vals:
+                self._wins[key] = dwin
+        elif isinstance(win, list) and len(win) >= 1 and (len(win) - 1) % self._stride == 0:
             self._wins[key] = win
         fired = state.get("f")
         if isinstance(fired, int | float):
             self._fired[key] = float(fired)
+
+
+def parse_threshold(c: RuleChecker, common: dict[str, Any]) -> Rule:
+    """Validate a ``threshold`` rule's own keys."""
+    threshold = c.positive_int("threshold", c.data.get("threshold"))
+    distinct = None
+    if "distinct" in c.data:
+        distinct = c.ecs_field("distinct", c.data["distinct"])
+        if distinct in common["group_by"]:
+            raise c.fail("distinct", "cannot also be a group_by field")
+    max_per_value = None
+    if "max_per_value" in c.data:
+        max_per_value = c.positive_int("max_per_value", c.data["max_per_value"])
+        if distinct is None:
+            raise c.fail("max_per_value", "needs 'distinct'")
+    reset_on = None
+    if "reset_on" in c.data:
+        reset_on = c.condition("reset_on", c.get("reset_on", dict))
+    then = None
+    if "then" in c.data:
+        then_raw = c.get("then", dict)
+        for key in then_raw:
+            if key != "match":
+                raise c.fail(f"then.{key}", "unknown key (only 'match')")
+        if "match" not in then_raw or not isinstance(then_raw["match"], dict):
+            raise c.fail("then.match", "is required and must be a mapping")
+        then = c.condition("then.match", then_raw["match"])
+        if distinct is not None:
+            raise c.fail("then", "cannot be combined with 'distinct'")
+    return Rule(
+        **common,
+        threshold=threshold,
+        distinct=distinct,
+        max_per_value=max_per_value,
+        reset_on=reset_on,
+        then=then,
+    )

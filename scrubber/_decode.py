@@ -1,0 +1,113 @@
+"""Decode before detecting: percent-encoding (also double, ``%2540``), ``+`` as a
+space, HTML entities, JSON ``\\u`` escapes and base64 ``Basic`` credentials.
+
+:func:`encoded_findings` finds each token of a text that holds an encoded form,
+builds one decoded view of the whole text (so context words still count), runs
+the detectors over it, and maps every finding back: a finding touching a decoded
+token covers the whole encoded token in the original text, so
+``q=john%2Esmith%40example%2Ecom`` loses the whole value, never part of it.
+
+The engine calls this only when :data:`MAYBE_ENCODED` matches (one C-level
+search per text), so plain lines pay nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+from collections.abc import Callable
+from urllib.parse import unquote, unquote_plus
+
+from detectors import Finding
+
+__all__ = ["MAYBE_ENCODED", "encoded_findings"]
+
+MAYBE_ENCODED = re.compile(
+    r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
+)
+# A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
+_TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")
+_MARK = re.compile(r"%[0-9A-Fa-f]{2}|&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|\+")
+_BASIC = re.compile(r"(?<=Basic )[A-Za-z0-9+/]{8,}={0,2}")
+_UESC = re.compile(r"\\u([0-9A-Fa-f]{4})")
+
+
+def _decode(token: str) -> str:
+    """Undo every encoding layer of ``token`` (at most three rounds)."""
+    for _ in range(3):
+        before = token
+        token = _UESC.sub(lambda m: chr(int(m.group(1), 16)), token)
+        token = html.unescape(token)
+        token = unquote_plus(token) if "+" in token else unquote(token)
+        if token == before:
+            break
+    return token
+
+
+def _basic(token: str) -> str:
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return token
+    return raw.decode("utf-8", "replace")
+
+
+def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[Finding]:
+    """Findings of ``detect`` in the decoded view of ``text``, as spans of ``text``.
+
+    Args:
+        text: the original text.
+        detect: raw detection over a text (no overlap resolution).
+    """
+    # (orig_start, orig_end, decoded) for every token that decodes to something else
+    tokens: list[tuple[int, int, str]] = []
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if _MARK.search(token):
+            decoded = _decode(token)
+            if decoded != token:
+                tokens.append((m.start(), m.end(), decoded))
+    for m in _BASIC.finditer(text):
+        decoded = _basic(m.group())
+        if decoded != m.group() and not any(s <= m.start() < e for s, e, _ in tokens):
+            tokens.append((m.start(), m.end(), decoded))
+    if not tokens:
+        return []
+    tokens.sort()
+    pieces: list[str] = []
+    # decoded spans: (dec_start, dec_end, orig_start, orig_end)
+    spans: list[tuple[int, int, int, int]] = []
+    cursor = 0
+    length = 0
+    for start, end, decoded in tokens:
+        if start < cursor:
+            continue
+        pieces.append(text[cursor:start])
+        length += start - cursor
+        spans.append((length, length + len(decoded), start, end))
+        pieces.append(decoded)
+        length += len(decoded)
+        cursor = end
+    pieces.append(text[cursor:])
+    view = "".join(pieces)
+    out: list[Finding] = []
+    for f in detect(view):
+        start = _to_original(f.start, spans, True)
+        end = _to_original(f.end, spans, False)
+        if not any(f.start < de and f.end > ds for ds, de, _, _ in spans):
+            continue  # the plain text's own scan finds it already
+        out.append(Finding(f.entity, start, max(end, start + 1), f.score, f.detector))
+    return out
+
+
+def _to_original(pos: int, spans: list[tuple[int, int, int, int]], is_start: bool) -> int:
+    shift = 0
+    for ds, de, os_, oe in spans:
+        if pos < ds or (not is_start and pos == ds):
+            break
+        if pos < de or (not is_start and pos == de):
+            return os_ if is_start else oe
+        shift = oe - de
+    return pos + shift
