@@ -135,7 +135,13 @@ def resolve_store_key(
             f"{beside}: no store key for the encrypted store in {data_dir}: restore this key "
             f"file, or give the key with --store-key-file FILE or ${STORE_KEY_ENV}"
         )
-    made = generate_key_file(beside)
+    try:
+        made = generate_key_file(beside)
+    except KeyMaterialError:
+        if not beside.exists():
+            raise
+        # Another process creating the same store won the race: use its key.
+        return StoreKey(_decode(read_key_file(beside, "store key"), str(beside)), str(beside))
     log.warning(
         "logward: created a new store key %s (key id %s); keep it: the store cannot be "
         "read without it",
