@@ -22,6 +22,10 @@ from detectors._base import Finding
 __all__ = ["KeyNameMatcher", "KeyValueDetector", "split_key"]
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# An opaque id such as ``req-cc2fbe5ad9`` or ``4cc650e90e``: hex letters mixed with
+# digits are one token, never words (else "cc" in it would read as a card key).
+_SEGMENTS = re.compile(r"[A-Za-z0-9]+")
+_HEX_ID = re.compile(r"(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}")
 _CACHE_LIMIT = 4096
 # Bare values are read at most this far in the scan (keeps the work per pair
 # small on adversarial input); PII values that reach the cap are extended.
@@ -34,7 +38,13 @@ def split_key(key: str) -> tuple[str, ...]:
     Examples: ``userEmail`` → ``("user", "email")``; ``X-Auth-Token`` →
     ``("x", "auth", "token")``; ``HTTPHeader`` → ``("http", "header")``.
     """
-    return tuple(w.lower() for w in _WORDS.findall(key))
+    words: list[str] = []
+    for segment in _SEGMENTS.findall(key):
+        if _HEX_ID.fullmatch(segment):
+            words.append(segment.lower())
+        else:
+            words.extend(w.lower() for w in _WORDS.findall(segment))
+    return tuple(words)
 
 
 class KeyNameMatcher:

@@ -122,3 +122,18 @@ def test_unterminated_quoted_value_is_redacted_to_the_line_end(matcher, text, va
     """A quoted value missing its closing quote (a cut line) is still found."""
     det = KeyValueDetector(matcher)
     assert [value] == [text[f.start : f.end] for f in det.detect(text)]
+
+
+@pytest.mark.parametrize("key", ["req-cc2fbe5ad9", "req-4cc650e90e", "trace_0ccaf31b7e"])
+def test_hex_ids_are_one_token_not_key_words(key):
+    """An opaque hex id is never split into words ("cc" inside it is not a card key)."""
+    matcher = KeyNameMatcher({"cc": "CREDIT_CARD"})
+    assert None is matcher.entity_for(key)
+
+
+def test_ip_near_a_version_field_is_still_redacted():
+    """A JSON ``version`` field a few fields away does not demote an IP address."""
+    import scrubber
+
+    line = '{"msg":"ip 170.37.245.129 verified","order":"ORD786462","version":"v1.13.9"}'
+    assert "170.37.245.129" not in scrubber.load_scrubber().scrub_text(line)
