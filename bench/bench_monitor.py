@@ -184,7 +184,9 @@ def latency(trials: int) -> dict[str, float]:
         assert proc.stderr is not None
         proc.stderr.readline()  # "monitoring (...)": ready
         time.sleep(0.3)
-        conn = sqlite3.connect(data / "monitor.db")
+        from monitor import open_store  # encrypted: the key is store.key beside it
+
+        conn = open_store(data)
         samples = []
         for k in range(trials):
             user = f"victim{k}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +24,9 @@ _COMMAND_MODULES = (
     "logward.commands.demo",
     "logward.commands.report",
     "logward.commands.scan",
+    "logward.commands.store",
+    "logward.commands.keys",
+    "logward.commands.erase",
 )
 
 
@@ -42,7 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
+    _add_store_key_option(parser)
     return parser
+
+
+def _add_store_key_option(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command that takes ``--data-dir`` a ``--store-key-file`` too."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_store_key_option(sub)
+    if "--data-dir" in parser._option_string_actions and (
+        "--store-key-file" not in parser._option_string_actions
+    ):
+        parser.add_argument(
+            "--store-key-file",
+            metavar="FILE",
+            default=None,
+            help="AES-256 key of the encrypted store (else $LOGWARD_STORE_KEY, "
+            "else store.key beside the store; created for a new store)",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
+    if getattr(args, "store_key_file", None):
+        # An environment variable, so the subprocesses a command starts use it too.
+        os.environ["LOGWARD_STORE_KEY_FILE"] = str(args.store_key_file)
     if func is None:
         parser.print_help(sys.stderr)
         return 2

@@ -11,7 +11,8 @@ from monitor._respond_record import ActionResult, reinstate
 from monitor._rules import Rule, load_rules
 from monitor._sources import FollowSource, KafkaSource
 from monitor._state import StateStore
-from monitor._store import open_store
+from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS, open_store, store_key_of, store_path
+from monitor._storekey import STORE_KEY_ENV, STORE_KEY_FILE_ENV, StoreKey, resolve_store_key
 from monitor.detect import (
     RULE_TYPES,
     DetectionEngine,
@@ -25,6 +26,10 @@ __all__ = [
     "ECS_FIELDS",
     "GENESIS_HASH",
     "RULE_TYPES",
+    "STORE_ERRORS",
+    "STORE_KEY_ENV",
+    "STORE_KEY_FILE_ENV",
+    "STORE_LOCKED_ERRORS",
     "AccessEvent",
     "ActionResult",
     "Alert",
@@ -43,6 +48,7 @@ __all__ = [
     "Rule",
     "RuleType",
     "StateStore",
+    "StoreKey",
     "ThresholdEvaluator",
     "denylist_text",
     "iso_time",
@@ -50,5 +56,8 @@ __all__ = [
     "load_rules",
     "open_store",
     "reinstate",
+    "resolve_store_key",
     "serve_denylist",
+    "store_key_of",
+    "store_path",
 ]

@@ -2,7 +2,9 @@
 
 Each entry's ``hash`` is SHA-256 over the previous entry's hash and the
 canonical JSON of this entry's fields, so editing, deleting or reordering any
-entry breaks every hash after it. ``verify`` recomputes the chain.
+entry breaks every hash after it. ``verify`` recomputes the chain, starting
+from the newest signed retention checkpoint (``monitor._audit_checkpoint``)
+when old entries were pruned.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from monitor._audit_checkpoint import latest_checkpoint
 
 __all__ = ["GENESIS_HASH", "AuditEntry", "AuditLog", "ChainStatus"]
 
@@ -92,6 +96,10 @@ class AuditLog:
                 row = self._conn.execute(
                     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
+                if row is None:
+                    checkpoint, _ = latest_checkpoint(self._conn)
+                    if checkpoint is not None:  # every entry was pruned: chain on from it
+                        row = (checkpoint.through_seq, checkpoint.head_hash)
                 prev = row[1] if row else GENESIS_HASH
                 seq = (row[0] + 1) if row else 1
                 digest = _digest(prev, when, actor, action, subject, detail_json)
@@ -123,9 +131,19 @@ class AuditLog:
         prev = GENESIS_HASH
         count = 0
         expected_seq = 1
+        checkpoint, signed = latest_checkpoint(self._conn)
+        if checkpoint is not None:
+            # Retention removed entries 1..through_seq; the rest chains from head_hash.
+            if not signed:
+                return ChainStatus(
+                    False, 0, checkpoint.through_seq, "retention checkpoint signature is invalid"
+                )
+            prev = checkpoint.head_hash
+            expected_seq = checkpoint.through_seq + 1
         cur = self._conn.execute(
             "SELECT seq, ts, actor, action, subject, detail, prev_hash, hash"
-            " FROM audit ORDER BY seq"
+            " FROM audit WHERE seq >= ? ORDER BY seq",
+            (expected_seq,),
         )
         for seq, ts, actor, action, subject, detail, prev_hash, digest in cur:
             count += 1

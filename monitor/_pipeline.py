@@ -25,6 +25,7 @@ from monitor._alert import Alert
 from monitor._event import AccessEvent
 from monitor._progress import PROGRESS_PREFIX, SourceProgress
 from monitor._state import StateStore
+from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 
 __all__ = ["Pipeline", "Responder", "Sink", "merge_by_time", "record_alert"]
@@ -258,7 +259,7 @@ class Pipeline:
                     self._conn.executemany(
                         _RATE_SQL, [(m, k, key, c) for (m, k, key), c in self._rates.items()]
                     )
-            except sqlite3.Error as exc:
+            except STORE_ERRORS as exc:
                 raise StoreError(f"cannot record events: {exc.__class__.__name__}") from exc
             self._events.clear()
             self._rates.clear()

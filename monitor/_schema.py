@@ -5,7 +5,8 @@ demo read them. Add columns/tables with a new ``SCHEMA_VERSION`` step; never
 rename. Times are epoch seconds (UTC, REAL). JSON columns hold JSON text.
 No column ever holds unscrubbed free text: ``doc`` and ``detail`` are scrubbed
 before they are written; account names and source addresses are evidence and
-are kept.
+are kept, inside the encrypted file (SQLCipher, see ``monitor._store``).
+Events are pruned after their retention period (``monitor._retention``).
 """
 
 from __future__ import annotations
@@ -158,4 +159,18 @@ CREATE TABLE IF NOT EXISTS scrub_stats (
     count INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS scrub_stats_ts ON scrub_stats (ts);
+
+-- Retention checkpoints of the audit chain: entries 1..through_seq were pruned; the
+-- remaining chain starts from head_hash. mac = HMAC-SHA256 (key in meta) over the row.
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+    id INTEGER PRIMARY KEY,
+    created_at REAL NOT NULL,
+    through_seq INTEGER NOT NULL,
+    head_hash TEXT NOT NULL,
+    removed INTEGER NOT NULL,
+    first_ts REAL,
+    last_ts REAL,
+    reason TEXT NOT NULL,
+    mac TEXT NOT NULL
+);
 """

@@ -15,9 +15,12 @@ import sqlite3
 from typing import Any
 
 from logward.errors import StoreError
+from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 
 __all__ = ["StateStore"]
+
+_LOAD_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, ValueError)
 
 _log = logging.getLogger(__name__)
 _WATERMARK = "monitor.watermark"
@@ -51,7 +54,7 @@ class StateStore:
             loaded = engine.restore((rule, key, json.loads(state)) for rule, key, state in cur)
             row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (_WATERMARK,)).fetchone()
             mark = float(row[0]) if row is not None else None
-        except (sqlite3.Error, ValueError) as exc:
+        except _LOAD_ERRORS as exc:
             raise StoreError(f"cannot load window state: {exc.__class__.__name__}") from exc
         if mark is not None:
             engine.watermark = max(engine.watermark, mark)
@@ -91,7 +94,7 @@ class StateStore:
                     " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
                     list(meta.items()),
                 )
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
         return len(upserts) + len(deletes)
 
@@ -105,7 +108,7 @@ class StateStore:
                     " updated = excluded.updated",
                     [(rule, k, json.dumps(s, separators=(",", ":")), now) for k, s in rows],
                 )
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             raise StoreError(f"cannot store baselines: {exc.__class__.__name__}") from exc
 
     def meta_rows(self, prefix: str) -> list[tuple[str, str]]:
@@ -118,7 +121,7 @@ class StateStore:
             rows = self._conn.execute(
                 "SELECT k, v FROM meta WHERE substr(k, 1, ?) = ?", (len(prefix), prefix)
             ).fetchall()
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             raise StoreError(f"cannot read meta: {exc.__class__.__name__}") from exc
         return [(str(k), str(v)) for k, v in rows]
 

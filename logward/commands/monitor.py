@@ -41,6 +41,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from logward.commands.store import add_retention_args, retention_scheduler
 from logward.errors import ConfigError, LogwardError
 
 __all__ = ["register"]
@@ -100,6 +101,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--heartbeat-interval-ms", type=int, default=3000)
     run.add_argument("--max-poll-interval-ms", type=int, default=300000)
     run.add_argument("--checkpoint-seconds", type=float, default=1.0)
+    add_retention_args(run)  # issue 12: daily pruning
     run.set_defaults(func=_cmd_run)
 
     base = sub.add_parser("baseline", help="fit rate baselines from historical files")
@@ -340,8 +342,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     respond, expire = _responder(root, conn, time.time, args.dry_run, scrub)
     next_expiry = [0.0]
+    retention = retention_scheduler(args, conn)
 
     def after_checkpoint() -> None:
+        retention.maybe_prune()
         # Temporary revocations and deny-list entries lapse even when no alert arrives.
         if expire is not None and time.monotonic() >= next_expiry[0]:
             next_expiry[0] = time.monotonic() + _EXPIRY_EVERY_S

@@ -115,10 +115,19 @@ def _dashboard_config(root: Path) -> tuple[Path, str, str]:
     return path, password, provisioning_uri(totp, "demo")
 
 
-def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
+def _spawn(args: list[str], log: Path, *, stdout: bool = True) -> subprocess.Popen[bytes]:
+    """Start ``logward ARGS``; its stderr (and stdout if ``stdout``) go to ``log`` (mode 0600).
+
+    The monitor's stdout (alerts as JSON, with addresses and account names) is
+    dropped: the alerts are in the encrypted store, and the log must hold no PII.
+    """
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    log.chmod(0o600)
+    with os.fdopen(fd, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "logward", *args], stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "logward", *args],
+            stdout=out if stdout else subprocess.DEVNULL,
+            stderr=out,
         )
 
 
@@ -184,7 +193,7 @@ def print_summary(summary: DemoSummary, out: TextIO) -> None:
 
 def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
     """Run the demo; return its summary. Stops at ``duration`` or on SIGINT/SIGTERM."""
-    from monitor import open_store
+    from monitor import STORE_ERRORS, open_store
     from scrubber import load_scrubber
 
     started = time.monotonic()
@@ -221,6 +230,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
             str(root),
         ],
         root / "monitor.log",
+        stdout=False,
     )
     dashboard: subprocess.Popen[bytes] | None = None
     stop = False
@@ -284,7 +294,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
             signal.signal(sig, handler)
         _stop(dashboard)
         _stop(monitor)
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*STORE_ERRORS):
             _collect(conn, summary)
         conn.close()
     return summary

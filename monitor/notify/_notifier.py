@@ -24,7 +24,7 @@ from pathlib import Path
 
 from monitor._alert import Alert
 from monitor._audit import AuditLog
-from monitor._store import open_store
+from monitor._store import STORE_ERRORS, open_store
 from monitor.notify._channels import Channel, DeliveryError, build_channel
 from monitor.notify._config import NotifyConfig
 from monitor.notify._message import NotifyMessage, build_message, digest_message
@@ -229,7 +229,7 @@ class Notifier:
             audit.append(
                 "monitor", "notify_failed" if error else "notify_sent", job.alert_id, detail
             )
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             logger.error("cannot record notification %s: %s", job.msg_id, exc.__class__.__name__)
 
 
@@ -239,6 +239,6 @@ def notification_summary(conn: sqlite3.Connection, since: float) -> dict[str, in
         rows = conn.execute(
             "SELECT state, COUNT(*) FROM notifications WHERE done_at >= ? GROUP BY state", (since,)
         ).fetchall()
-    except sqlite3.Error:
+    except STORE_ERRORS:
         return {}
     return {str(r[0]): int(r[1]) for r in rows}

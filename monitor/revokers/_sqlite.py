@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from monitor._alert import Alert
+from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS
 from monitor.revokers._base import revoke_error
 
 __all__ = ["SqliteRevoker"]
@@ -43,10 +44,10 @@ class SqliteRevoker:
                 (account, active, self._clock()),
             )
             self._conn.commit()
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             raise revoke_error(
                 f"revoker {self.name!r}: store update failed: {exc.__class__.__name__}",
-                retryable=isinstance(exc, sqlite3.OperationalError),
+                retryable=isinstance(exc, STORE_LOCKED_ERRORS),
             ) from None
 
     def revoke(self, account: str, alert: Alert) -> None:

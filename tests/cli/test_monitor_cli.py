@@ -177,7 +177,9 @@ def _follow_argv(log: Path, data: Path, *extra: str) -> list[str]:
     """``logward monitor run --follow`` on an sshd log (2024) with a data directory."""
     return [
         sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
-        "--year", "2024", "--follow", str(log), "--data-dir", str(data), *extra,
+        "--year", "2024", "--follow", str(log), "--data-dir", str(data),
+        "--retention", "36500d",  # 2024 events must outlive the 365-day pruning
+        *extra,
     ]  # fmt: skip
 
 

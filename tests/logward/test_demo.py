@@ -81,6 +81,22 @@ def test_demo_attacks_raise_alerts_and_revoke_accounts(demo_run):
     )
 
 
+@pytest.mark.integration
+@pytest.mark.ner
+def test_demo_monitor_files_hold_no_attacker_address_or_account(demo_run):
+    """No attacker address or revoked account in the store, WAL or monitor.log (0600)."""
+    from tests.monitor._bytescan import plaintext_hits
+
+    data, _ = demo_run
+    needles = sorted({v for keys in ATTACKS.values() for v in keys.values()})
+    # logs/ is the scrubbed application output (tested above); access/ is the fed-in input.
+    written = {str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()}
+    skip = frozenset(w for w in written if w.startswith(("logs/", "access/")))
+    assert {"monitor.db", "monitor.log", "store.key"} <= written
+    assert {} == plaintext_hits(data, needles, skip)
+    assert 0o600 == (data / "monitor.log").stat().st_mode & 0o777
+
+
 def test_demo_dashboard_user_signs_in_with_the_printed_totp_uri(tmp_path):
     """The demo's generated user signs in with its password and a code from the printed URI."""
     import re
