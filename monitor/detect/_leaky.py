@@ -28,7 +28,7 @@ Rule keys::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from operator import attrgetter
 from typing import Any
 
@@ -36,6 +36,7 @@ from monitor._alert import Alert
 from monitor._event import ECS_FIELDS, AccessEvent
 from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
 from monitor.detect._match import Condition
+from monitor.detect._routed import MatchRouted
 from monitor.detect._rule import Rule, RuleChecker
 
 __all__ = ["LEAKY_KEYS", "LeakyEvaluator", "parse_leaky"]
@@ -66,7 +67,7 @@ def _expand(b: Any) -> _Bucket:
     return full
 
 
-class LeakyEvaluator:
+class LeakyEvaluator(MatchRouted):
     """Evaluates one ``leaky`` rule (see the module docstring).
 
     Args:
@@ -92,19 +93,6 @@ class LeakyEvaluator:
     def __len__(self) -> int:
         """Number of keys with a bucket."""
         return len(self._buckets)
-
-    def route(self, category: str, outcome: str) -> Callable[[AccessEvent], Alert | None] | None:
-        """The handler for events of this category and outcome (None: never matches)."""
-        decided = self._match.decide(category, outcome)
-        if decided is False:
-            return None
-        return self.count if decided else self.process
-
-    def process(self, ev: AccessEvent) -> Alert | None:
-        """Account one event; return an Alert if its key's bucket overflows."""
-        if not self._match.test(ev):
-            return None
-        return self.count(ev)
 
     def count(self, ev: AccessEvent) -> Alert | None:
         """Account an event already known to match."""

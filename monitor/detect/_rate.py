@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from monitor._alert import Alert
 from monitor._event import AccessEvent
 from monitor.detect._keys import Key, key_from_json, key_getter, key_to_json
+from monitor.detect._routed import MatchRouted
 from monitor.detect._rule import Baseline, Rule, RuleChecker
 
 __all__ = [
@@ -102,7 +103,7 @@ def spread_limit(base: Baseline, st: RateState) -> tuple[float, float]:
     return expected, expected + base.sensitivity * spread
 
 
-class RateEvaluator:
+class RateEvaluator(MatchRouted):
     """Evaluates one ``rate`` rule; same interface as ThresholdEvaluator."""
 
     __slots__ = (
@@ -164,19 +165,6 @@ class RateEvaluator:
         st.bucket = bucket
         st.count = 0
         st.first = ts
-
-    def route(self, category: str, outcome: str) -> Callable[[AccessEvent], Alert | None] | None:
-        """The handler for events of this category and outcome (None: never matches)."""
-        decided = self._match.decide(category, outcome)
-        if decided is False:
-            return None
-        return self.count if decided else self.process
-
-    def process(self, ev: AccessEvent) -> Alert | None:
-        """Account one event; return an Alert if its key's rate is abnormal."""
-        if not self._match.test(ev):
-            return None
-        return self.count(ev)
 
     def count(self, ev: AccessEvent) -> Alert | None:
         """Account an event already known to match."""
