@@ -22,10 +22,12 @@ def _shapes(per_member: list[tuple[str, ...]]) -> str:
     if len(firsts) == 1:
         common = f"(?={firsts.pop()})"
         per_member = [shapes[1:] for shapes in per_member]
-    options = "".join(
-        "(?:" + "".join(f"(?={s})" for s in shapes) + f"(?P<_s{i}>)|)"
-        for i, shapes in enumerate(per_member)
-    )
+    alls = ["".join(f"(?={s})" for s in shapes) for shapes in per_member]
+    options = "".join(f"(?:{a}(?P<_s{i}>)|)" for i, a in enumerate(alls))
+    if all(alls):
+        # Some member must match here: positions where none does are no hits
+        # (rejected in C, never seen by Python).
+        common += "(?=" + "|".join(f"(?:{a})" for a in alls) + ")"
     return common + options
 
 
@@ -106,9 +108,7 @@ class ScanGroupDetector:
         hits: list[re.Match[str]] = []
         union = self._union
         if union is None:
-            for hit in self._starts.finditer(text):
-                if hit.lastindex is not None:
-                    hits.append(hit)
+            hits = [hit for hit in self._starts.finditer(text) if hit.lastindex is not None]
         else:
             for start in self._starts.finditer(text):
                 tried = union.match(text, start.start())
