@@ -167,6 +167,12 @@ class PatternDetector:
         )
         self._groups = _pii_groups(self._pattern)
         self._literals = tuple(lit.lower() for lit in rule.literals)
+        # one C-level search for all literals (substrings of the lowercased text)
+        self._literal_gate = (
+            re.compile("|".join(re.escape(lit) for lit in self._literals))
+            if self._literals
+            else None
+        )
         self._prefilter = re.compile(rule.prefilter, flags) if rule.prefilter else None
         self._positive = _context_test(rule.context.words)
         self._negative = _context_test(rule.context.negative)
@@ -235,14 +241,12 @@ class PatternDetector:
         return found
 
     def _gates_pass(self, text: str) -> bool:
-        if self._literals:
-            lowered = lower(text)
-            if not any(lit in lowered for lit in self._literals):
-                return False
+        if self._literal_gate is not None and self._literal_gate.search(lower(text)) is None:
+            return False
         return self._prefilter is None or self._prefilter.search(text) is not None
 
     def _finding(self, text: str, match: re.Match[str]) -> Finding | None:
-        start, end = _span(match, self._groups)
+        start, end = _span(match, self._groups) if self._groups else match.span()
         if end <= start:
             return None
         rule = self._rule
@@ -250,7 +254,7 @@ class PatternDetector:
         for check in rule.validators:
             if not check(value):
                 return None
-        base = self._base(match)
+        base = self._outer[0][1] if len(self._outer) == 1 else self._base(match)
         if rule.regions:
             phone = phone_score(value, rule.regions)
             if phone is None:
@@ -266,17 +270,27 @@ class PatternDetector:
         return self._outer[0][1]
 
     def _score(self, text: str, start: int, end: int, base: float) -> float:
-        ctx = self._rule.context
-        if self._positive is None and self._negative is None:
+        positive, negative = self._positive, self._negative
+        if positive is None and negative is None:
             return base
-        around = f"{text[max(0, start - ctx.window) : start]} {text[end : end + ctx.window]}"
+        ctx = self._rule.context
+        # Windows are searched in place (pos/endpos), so a word cut by a window's
+        # start is still seen whole: "payments" never yields a negative "ts".
+        lo = max(0, start - ctx.window)
+        hi = end + ctx.window
         score = base
-        if self._positive is not None and self._positive.search(around):
+        if positive is not None and (
+            positive.search(text, lo, start) is not None
+            or positive.search(text, end, hi) is not None
+        ):
             score += ctx.boost
-        if ctx.negative_before:
-            around = text[max(0, start - ctx.negative_before) : start]
-        if self._negative is not None and self._negative.search(around):
-            score -= ctx.penalty
+        if negative is not None:
+            if ctx.negative_before:
+                hit = negative.search(text, max(0, start - ctx.negative_before), start)
+            else:
+                hit = negative.search(text, lo, start) or negative.search(text, end, hi)
+            if hit is not None:
+                score -= ctx.penalty
         return min(1.0, max(0.0, score))
 
 

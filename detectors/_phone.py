@@ -69,9 +69,9 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         return None
     separators = len(core) - n - core.count("+")
     if separators == 1 and "." in core:
-        whole, _, fraction = core.partition(".")
-        # a decimal number; 240.1234 may be a phone, after a context word
-        return BARE if len(whole) >= 3 and len(fraction) >= 4 else None
+        # a decimal number; 240.1234, 312.345 or 72.12345 may be a phone (national
+        # numbers written with a dot), after a context word; 1600.49 is none
+        return BARE if n >= 6 and len(core) - core.index(".") > 3 else None
     if "/" in core and n < 7:
         return None  # a fraction or a counter (12/100)
     if core.startswith(("+", "00")):
