@@ -14,21 +14,24 @@ __all__ = ["ScanGroupDetector"]
 def _shapes(per_member: list[tuple[str, ...]]) -> str:
     """Lookaheads true where some member's ``starts_with`` regexes all match.
 
-    A first regex shared by every member is tried once; then group ``_s<i>`` is
-    set where the rest of member ``i``'s regexes match.
+    Members are grouped by their first regex, which is tried once per group;
+    then group ``_s<i>`` is set where the rest of member ``i``'s regexes match.
+    A leading lookahead requires some member to match, so positions where none
+    does are rejected in C and never reach Python.
     """
-    common = ""
-    firsts = {shapes[0] for shapes in per_member}
-    if len(firsts) == 1:
-        common = f"(?={firsts.pop()})"
-        per_member = [shapes[1:] for shapes in per_member]
-    alls = ["".join(f"(?={s})" for s in shapes) for shapes in per_member]
-    options = "".join(f"(?:{a}(?P<_s{i}>)|)" for i, a in enumerate(alls))
-    if all(alls):
-        # Some member must match here: positions where none does are no hits
-        # (rejected in C, never seen by Python).
-        common += "(?=" + "|".join(f"(?:{a})" for a in alls) + ")"
-    return common + options
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i, shapes in enumerate(per_member):
+        rest = "".join(f"(?={s})" for s in shapes[1:])
+        groups.setdefault(shapes[0], []).append((i, rest))
+    any_member: list[str] = []
+    options: list[str] = []
+    for first, members in groups.items():
+        rests = [rest for _, rest in members]
+        any_rest = "" if not all(rests) else "(?:" + "|".join(rests) + ")"
+        any_member.append(f"(?={first}){any_rest}")
+        opts = "".join(f"(?:{rest}(?P<_s{i}>)|)" for i, rest in members)
+        options.append(opts if len(groups) == 1 else f"(?:(?={first}){opts}|)")
+    return "(?=" + "|".join(f"(?:{a})" for a in any_member) + ")" + "".join(options)
 
 
 _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
