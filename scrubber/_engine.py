@@ -138,9 +138,14 @@ class Scrubber:
         self._triggered = tuple(
             (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
         )
-        # the same, as (detector, bound search or None), for the hot path
+        # the same, as (detector, bound search or None), for the hot path, and with
+        # re.ASCII twins for ASCII texts (same matches, no Unicode-database calls)
         self._trigger_searches = tuple(
             (d, None if t is None else t.search) for d, t in self._triggered
+        )
+        self._trigger_searches_ascii = tuple(
+            (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
+            for d, t in self._triggered
         )
         gated: dict[str, list[Detector]] = {}
         for d in self._plain:
@@ -356,7 +361,8 @@ class Scrubber:
 
     def _active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
-        active = [d for d, search in self._trigger_searches if search is None or search(text)]
+        searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
+        active = [d for d, search in searches if search is None or search(text)]
         if self._any_literal is None:
             return active
         lowered = lower(text)  # shared with the detectors' own literal gates
