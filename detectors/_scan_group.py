@@ -116,10 +116,15 @@ class ScanGroupDetector:
             starts, union = self._starts_ascii, self._union_ascii
         else:
             starts, union = self._starts, self._union
+        first = starts.search(text)
+        if first is None:
+            return []  # most texts: one C-level search, no iterator
         if union is None:
-            hits = [hit for hit in starts.finditer(text) if hit.lastindex is not None]
+            hits = [
+                hit for hit in starts.finditer(text, first.start()) if hit.lastindex is not None
+            ]
         else:
-            for start in starts.finditer(text):
+            for start in starts.finditer(text, first.start()):
                 tried = union.match(text, start.start())
                 if tried is not None and tried.lastindex is not None:
                     hits.append(tried)
