@@ -59,3 +59,16 @@ def test_dotted_numbers_that_are_no_ip_address_are_phones(shipped):
     out = shipped.scrub_text("call 020.23.123.456 now")
     assert "<PHONE_NUMBER>" in out
     assert not any(c.isdigit() for c in out)
+
+
+@pytest.mark.parametrize("line", ["ph:612.345.678", "cell:0612 34 56 78"])
+def test_numbers_glued_after_a_colon_are_phones(shipped, line):
+    """A label glued with ':' does not hide the number (times after a digit still do)."""
+    out = shipped.scrub_text(line)
+    assert "<PHONE_NUMBER>" in out
+    assert not any(c.isdigit() for c in out)
+
+
+def test_times_with_fractions_are_kept(shipped):
+    """10:23:45.123456 is a time, not a number after a label."""
+    assert "at 10:23:45.123456 done" == shipped.scrub_text("at 10:23:45.123456 done")
