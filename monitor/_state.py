@@ -67,6 +67,14 @@ class StateStore:
         Raises:
             StoreError: the write failed (nothing is half-written).
         """
+        try:
+            with self._conn:
+                return self.write(engine, extra_meta or {})
+        except STORE_ERRORS as exc:
+            raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
+
+    def write(self, engine: DetectionEngine, extra_meta: dict[str, str]) -> int:
+        """Write changed keys and meta values inside the CALLER's transaction; return rows."""
         upserts: list[tuple[str, str, str, float]] = []
         deletes: list[tuple[str, str]] = []
         now = engine.watermark
@@ -77,25 +85,20 @@ class StateStore:
                     deletes.append((name, key))
                 else:
                     upserts.append((name, key, json.dumps(state, separators=(",", ":")), now))
-        meta = {_WATERMARK: repr(engine.watermark), **(extra_meta or {})}
-        try:
-            with self._conn:
-                self._conn.executemany(
-                    "DELETE FROM window_state WHERE rule = ? AND key = ?", deletes
-                )
-                self._conn.executemany(
-                    "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
-                    " updated = excluded.updated",
-                    upserts,
-                )
-                self._conn.executemany(
-                    "INSERT INTO meta (k, v) VALUES (?, ?)"
-                    " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-                    list(meta.items()),
-                )
-        except STORE_ERRORS as exc:
-            raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
+        meta = {_WATERMARK: repr(engine.watermark), **extra_meta}
+        if deletes:
+            self._conn.executemany("DELETE FROM window_state WHERE rule = ? AND key = ?", deletes)
+        if upserts:
+            self._conn.executemany(
+                "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
+                " updated = excluded.updated",
+                upserts,
+            )
+        self._conn.executemany(
+            "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+            list(meta.items()),
+        )
         return len(upserts) + len(deletes)
 
     def put_rows(self, rule: str, rows: list[tuple[str, dict[str, Any]]], now: float) -> None:
