@@ -61,9 +61,14 @@ _RATE_SQL = (
 class Engine(Protocol):
     """What the Pipeline needs of an engine (``DetectionEngine``, ``PartitionedWindows``)."""
 
-    watermark: float
+    @property
+    def watermark(self) -> float:
+        """The newest event time seen."""
+        ...
 
-    def process(self, ev: AccessEvent) -> list[Alert]: ...
+    def process(self, ev: AccessEvent) -> list[Alert]:
+        """Feed one event; return the alerts it raised."""
+        ...
 
 
 class WindowState(Protocol):
