@@ -5,7 +5,7 @@ from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._partition_store import PartitionStore
-from monitor._partitioned import PartitionedWindows
+from monitor._partitioned import GroupWindows, PartitionedWindows
 from monitor._pipeline import Pipeline
 from monitor._respond import Responder
 from monitor._respond_config import ResponsesConfig, load_responses
@@ -41,6 +41,7 @@ __all__ = [
     "DenyList",
     "DetectionEngine",
     "FollowSource",
+    "GroupWindows",
     "KafkaSource",
     "LeakyEvaluator",
     "PartitionStore",

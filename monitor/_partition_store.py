@@ -81,8 +81,11 @@ class PartitionStore:
         except STORE_ERRORS as exc:
             raise StoreError(f"cannot create partition state tables: {exc}") from exc
 
-    def claim(self, part: int, engine: DetectionEngine) -> int | None:
+    def claim(self, part: int, engine: DetectionEngine | None) -> int | None:
         """Become the partition's owner and load its windows into ``engine``.
+
+        ``engine`` None claims the offset only (one engine for every partition,
+        whose windows live in ``window_state``: ``monitor._partitioned.GroupWindows``).
 
         Returns:
             The offset to resume from, or None if no record was ever checkpointed.
@@ -109,14 +112,15 @@ class PartitionStore:
                     " WHERE grp = ? AND topic = ? AND part = ?",
                     key,
                 ).fetchone()
-                loaded = self._restore(key, engine)
+                loaded = self._restore(key, engine) if engine is not None else 0
         except _LOAD_ERRORS as exc:
             raise StoreError(
                 f"cannot claim partition {part}: {exc.__class__.__name__}: {exc}"
             ) from exc
         offset, mark, epoch = int(row[0]), float(row[1]), int(row[2])
         self._epochs[part] = epoch
-        engine.watermark = max(engine.watermark, mark)
+        if engine is not None:
+            engine.watermark = max(engine.watermark, mark)
         _log.info(
             "partition %s claimed (epoch %s): %s window keys, resuming at offset %s",
             part,
@@ -147,14 +151,18 @@ class PartitionStore:
         """Forget the claim (after the final checkpoint of a revoked partition)."""
         self._epochs.pop(part, None)
 
-    def write(self, part: int, engine: DetectionEngine, next_offset: int | None) -> int | None:
+    def write(
+        self, part: int, engine: DetectionEngine | None, next_offset: int | None, watermark: float
+    ) -> int | None:
         """Write the partition's changed keys and its offset, in the CALLER's transaction.
 
         Args:
             part: the partition.
-            engine: its engine (only keys changed since the last write are sent).
-            next_offset: offset of the first record not reflected in ``engine``
+            engine: its engine (only keys changed since the last write are sent),
+                or None to write the offset only.
+            next_offset: offset of the first record not reflected in the state
                 (None: unchanged).
+            watermark: the state's event-time watermark.
 
         Returns:
             Rows touched, or None when this member is fenced: another member claimed
@@ -169,18 +177,20 @@ class PartitionStore:
             cur = self._conn.execute(
                 "UPDATE partition_offsets SET watermark = ?, updated = ?"
                 " WHERE grp = ? AND topic = ? AND part = ? AND epoch = ?",
-                (engine.watermark, now, grp, topic, part, epoch),
+                (watermark, now, grp, topic, part, epoch),
             )
         else:
             cur = self._conn.execute(
                 "UPDATE partition_offsets SET next_offset = ?, watermark = ?, updated = ?"
                 " WHERE grp = ? AND topic = ? AND part = ? AND epoch = ?",
-                (next_offset, engine.watermark, now, grp, topic, part, epoch),
+                (next_offset, watermark, now, grp, topic, part, epoch),
             )
         if cur.rowcount != 1:
             self._epochs.pop(part, None)
             _log.warning("partition %s was claimed by another member: its state is dropped", part)
             return None
+        if engine is None:
+            return 1
         upserts: list[tuple[Any, ...]] = []
         deletes: list[tuple[Any, ...]] = []
         for evaluator in engine.evaluators:

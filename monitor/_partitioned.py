@@ -11,19 +11,30 @@ Pipeline's checkpoint transaction).
 
 The Kafka source's rebalance listener calls :meth:`assign` (claim, restore,
 return the offsets to seek to) and :meth:`revoke` (flush, then forget).
+
+Per-partition engines are right only when records are keyed (partitioned) by
+the rules' key field (``--key-field``). Without it, a rule's key may span
+partitions, so :class:`GroupWindows` keeps ONE engine whose windows live in
+``window_state`` and stores every owned partition's offset with them, in the
+same transaction: a restarted or standby instance resumes exactly, but two
+active members of one group would each count part of a key (run one).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from monitor._alert import Alert
 from monitor._event import AccessEvent
 from monitor._partition_store import PartitionStore
 from monitor.detect._engine import DetectionEngine
 
-__all__ = ["PartitionedWindows", "kafka_origin"]
+if TYPE_CHECKING:
+    from monitor._pipeline import WindowState as WindowStateLike
+
+__all__ = ["GroupWindows", "PartitionedWindows", "kafka_origin"]
 
 _log = logging.getLogger(__name__)
 _NONE: list[Alert] = []
@@ -130,9 +141,70 @@ class PartitionedWindows:
         positions = self._positions()
         touched = 0
         for part, engine in list(self.engines.items()):
-            n = self._store.write(part, engine, positions.get(part))
+            n = self._store.write(part, engine, positions.get(part), engine.watermark)
             if n is None:
                 self._forget(part)
+            else:
+                touched += n
+        return touched
+
+
+class GroupWindows:
+    """One engine for every partition (no ``--key-field``): offsets stored with its windows.
+
+    Args:
+        store: the partitions' offsets (claimed without per-partition state).
+        windows: the engine's own window state (``StateStore`` bound to it).
+        engine: the single detection engine.
+        positions: ``{partition: next offset}`` of the records handed out so far.
+    """
+
+    def __init__(
+        self,
+        store: PartitionStore,
+        windows: WindowStateLike,
+        engine: DetectionEngine,
+        positions: Callable[[], dict[int, int]],
+    ) -> None:
+        self._store = store
+        self._windows = windows
+        self._engine = engine
+        self._positions = positions
+        self.owned: set[int] = set()
+
+    def assign(self, parts: list[int]) -> dict[int, int]:
+        """Claim the partitions' offsets; return those to seek to."""
+        seeks: dict[int, int] = {}
+        for part in parts:
+            if part in self.owned:
+                continue
+            offset = self._store.claim(part, None)
+            self.owned.add(part)
+            if offset is not None:
+                seeks[part] = offset
+        return seeks
+
+    def revoke(self, parts: list[int], flush: Callable[[], None]) -> None:
+        """Flush windows and offsets (``flush``: the Pipeline's checkpoint), then drop ``parts``."""
+        owned = [p for p in parts if p in self.owned]
+        if owned:
+            flush()
+        for part in owned:
+            self.owned.discard(part)
+            self._store.release(part)
+
+    def load(self) -> int:
+        """Restore the engine's windows from ``window_state``."""
+        return self._windows.load()
+
+    def write(self, extra: dict[str, str]) -> int:
+        """Write the changed windows and every owned partition's offset (caller's transaction)."""
+        touched = self._windows.write(extra)
+        positions = self._positions()
+        for part in sorted(self.owned):
+            n = self._store.write(part, None, positions.get(part), self._engine.watermark)
+            if n is None:
+                self.owned.discard(part)
             else:
                 touched += n
         return touched

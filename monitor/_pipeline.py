@@ -83,20 +83,6 @@ class WindowState(Protocol):
         ...
 
 
-class _EngineState:
-    """``StateStore`` bound to one ``DetectionEngine`` (the default window state)."""
-
-    def __init__(self, store: StateStore, engine: DetectionEngine) -> None:
-        self._store = store
-        self._engine = engine
-
-    def load(self) -> int:
-        return self._store.load(self._engine)
-
-    def write(self, extra: dict[str, str]) -> int:
-        return self._store.write(self._engine, extra)
-
-
 def record_alert(
     conn: sqlite3.Connection, alert: Alert, now: float, dry_run: bool = False
 ) -> list[dict[str, Any]]:
@@ -169,7 +155,7 @@ class Pipeline:
         self._sink = sink
         self._conn = conn
         if windows is None and conn is not None and isinstance(engine, DetectionEngine):
-            windows = _EngineState(StateStore(conn), engine)
+            windows = StateStore(conn).bind(engine)
         self._state = windows if conn is not None else None
         self._meta_store = StateStore(conn) if conn is not None else None
         self._record = record_events and conn is not None

@@ -18,7 +18,7 @@ from logward.errors import StoreError
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 
-__all__ = ["StateStore"]
+__all__ = ["BoundState", "StateStore"]
 
 _LOAD_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, ValueError)
 
@@ -35,6 +35,10 @@ class StateStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    def bind(self, engine: DetectionEngine) -> BoundState:
+        """This store's ``load``/``write`` for one engine (the Pipeline's window state)."""
+        return BoundState(self, engine)
 
     def load(self, engine: DetectionEngine) -> int:
         """Restore every persisted key of the engine's rules; return how many rows loaded.
@@ -132,3 +136,19 @@ class StateStore:
         """Read one ``meta`` value (e.g. a follow position)."""
         row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+
+class BoundState:
+    """A :class:`StateStore` bound to one engine: ``load()`` and ``write(extra)``."""
+
+    def __init__(self, store: StateStore, engine: DetectionEngine) -> None:
+        self._store = store
+        self._engine = engine
+
+    def load(self) -> int:
+        """Restore the engine's persisted windows; return how many keys loaded."""
+        return self._store.load(self._engine)
+
+    def write(self, extra: dict[str, str]) -> int:
+        """Write changed windows and ``extra`` meta rows in the caller's transaction."""
+        return self._store.write(self._engine, extra)

@@ -23,10 +23,13 @@ one consumer group (and keyed topic) per key family: ``--key-field source.ip``
 instances evaluate only rules grouped by ``source.ip``, ``--key-field
 user.name`` instances only the per-account ones. Without ``--key-field`` an
 instance evaluates every rule (single instance, or a single partition).
-Windows are handed over on a rebalance: each partition has its own engine
-whose windows are stored, with the partition's next offset, in the shared
-store in one transaction; the new owner restores them and seeks to that offset
-before it processes the partition's records (``monitor._partitioned``).
+Windows are handed over on a rebalance (``monitor._partitioned``): with
+``--key-field`` each partition has its own engine, whose windows are stored
+with the partition's next offset in one store transaction; the new owner
+restores them and seeks to that offset before it processes the partition's
+records. Without ``--key-field`` one engine holds every key, its windows are
+stored with every owned partition's offset (a restarted instance resumes
+exactly), and the group should have one active member.
 """
 
 from __future__ import annotations
@@ -330,7 +333,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         # Window state per partition, moved with it on a rebalance (monitor._partitioned).
         from monitor._partition_store import PartitionStore
-        from monitor._partitioned import PartitionedWindows
+        from monitor._partitioned import GroupWindows, PartitionedWindows
 
         owner = f"{socket.gethostname()}:{os.getpid()}"
         store = PartitionStore(conn, args.group_id, args.topic, owner)
@@ -348,10 +351,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_revoke=lambda parts: windows.revoke(parts, lambda: pipe[0].checkpoint(after=False)),
             restore=lambda parts: windows.assign(parts),
         )
-        windows = PartitionedWindows(
-            store, lambda: _engine(args, track=True)[0], args.topic, source.positions
-        )
-        engine = windows
+        if args.key_field:  # records keyed by it: one engine per partition
+            windows = PartitionedWindows(
+                store, lambda: _engine(args, track=True)[0], args.topic, source.positions
+            )
+            engine = windows
+        else:  # keys may span partitions: one engine, its windows stored with every offset
+            bound = StateStore(conn).bind(engine)
+            windows = GroupWindows(store, bound, engine, source.positions)
         meta, after = None, source.commit
 
     def sink(doc: dict[str, Any]) -> None:

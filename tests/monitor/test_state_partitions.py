@@ -5,9 +5,11 @@ from __future__ import annotations
 from monitor import (
     AccessEvent,
     DetectionEngine,
+    GroupWindows,
     PartitionedWindows,
     PartitionStore,
     Pipeline,
+    StateStore,
     load_rules,
     open_store,
 )
@@ -104,4 +106,35 @@ def test_revoke_flushes_then_forgets_the_partition(tmp_path):
     assert {0: (1, 1)} == store.offsets()
     rows = conn.execute("SELECT rule, key FROM partition_state").fetchall()
     assert [("fails", '["alice"]')] == [tuple(r) for r in rows]
+    conn.close()
+
+
+def test_group_windows_store_one_engine_with_every_offset(tmp_path):
+    """Without --key-field: one engine's windows and each partition's offset resume together."""
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "fails.yaml").write_text(RULE)
+    rules = load_rules(tmp_path / "rules")
+
+    def member(positions):
+        conn = open_store(tmp_path / "store")
+        engine = DetectionEngine(rules, track_dirty=True)
+        windows = GroupWindows(
+            PartitionStore(conn, "g", "t", "m"),
+            StateStore(conn).bind(engine),
+            engine,
+            lambda: dict(positions),
+        )
+        pipe = Pipeline(engine, conn=conn, windows=windows)
+        pipe.restore()
+        return conn, windows, pipe
+
+    conn, windows, pipe = member({0: 2, 1: 2})
+    assert {} == windows.assign([0, 1])
+    for i, part in enumerate((0, 0, 1, 1)):  # one account's failures on both partitions
+        pipe.handle(_fail(i, "alice", part, i // 2))
+    pipe.checkpoint()
+    conn.close()
+    conn, windows, pipe = member({})
+    assert {0: 2, 1: 2} == windows.assign([0, 1])
+    assert ["fails"] == [a["rule"] for a in pipe.handle(_fail(9, "alice", 1, 2))]
     conn.close()
