@@ -185,11 +185,21 @@ class Pipeline:
             self.progress.load(rows, self.engine.watermark)
         return loaded
 
-    def _seen(self, alert: Alert) -> bool:
+    def _seen(self, alert: Alert) -> str:
+        """``"new"``, ``"acted"`` (recorded with actions) or ``"recorded"`` (no action yet).
+
+        The id is rule + key + window start, so an alert rebuilt by replaying
+        records after a crash or a partition handover is recognised here.
+        """
         if self._conn is None:
-            return False
+            return "new"
         row = self._conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone()
-        return row is not None
+        if row is None:
+            return "new"
+        acted = self._conn.execute(
+            "SELECT 1 FROM actions WHERE alert_id = ?", (alert.id,)
+        ).fetchone()
+        return "acted" if acted is not None else "recorded"
 
     def handle(self, ev: AccessEvent) -> list[dict[str, Any]]:
         """Process one event; return the JSON objects of the alerts it raised."""
@@ -203,10 +213,16 @@ class Pipeline:
     def _act(self, alerts: list[Alert]) -> list[dict[str, Any]]:
         out = []
         for alert in alerts:
-            if self._seen(alert):
+            seen = self._seen(alert)
+            if seen == "acted" or (seen == "recorded" and self._respond is None):
                 self.duplicates += 1
                 continue
+            # "recorded": killed between storing the alert and acting on it; the
+            # responder acts once (it skips an alert whose actions are stored).
             actions = self._respond(alert) if self._respond is not None else []
+            if seen == "recorded" and not actions:
+                self.duplicates += 1
+                continue
             doc = alert.to_json()
             doc["actions"] = actions
             self.alerts += 1

@@ -122,24 +122,29 @@ class Rig:
         self.sent = 0
         self.clock = float(int(time.time()))
 
-    def start(self, name: str, *extra: str) -> Instance:
+    def start(self, name: str, *extra: str, keyed: bool = True) -> Instance:
+        key = ["--key-field", "user.name"] if keyed else []
         argv = ["--format", "sshd", "--kafka-bootstrap", self.broker.bootstrap,
-                "--topic", self.topic, "--group-id", self.group, "--key-field", "user.name",
+                "--topic", self.topic, "--group-id", self.group, *key,
                 "--rules", str(self.tmp / "rules"), "--data-dir", str(self.store), *GROUP,
                 *extra]  # fmt: skip
         inst = Instance(name, self.tmp, argv)
         self.instances.append(inst)
         return inst
 
-    def feed(self, counts: dict[str, int]) -> None:
+    def feed(self, counts: dict[str, int], *, spread: bool = False) -> None:
+        """Produce failed logins keyed by account (or, ``spread``, over both partitions)."""
         from kafka import KafkaProducer
 
         producer = KafkaProducer(bootstrap_servers=self.broker.bootstrap)
         for user, n in counts.items():
-            for _ in range(n):
+            for i in range(n):
                 self.clock += 1.0
                 line = _line(self.clock, user, "203.0.113.7")
-                producer.send(self.topic, key=user.encode(), value=line.encode())
+                if spread:
+                    producer.send(self.topic, value=line.encode(), partition=i % 2)
+                else:
+                    producer.send(self.topic, key=user.encode(), value=line.encode())
                 self.sent += 1
         producer.flush()
         producer.close()
@@ -216,4 +221,20 @@ def test_kill_9_after_alert_before_checkpoint_does_not_alert_twice(rig):
     b = rig.start("b")
     _until(lambda: b.assigned() == [0, 1], 40, "B to own both partitions")
     _until(lambda: rig.checkpointed() == rig.sent, 40, "B to replay and checkpoint")
+    _assert_one_alert_one_revocation(rig)
+
+
+def test_without_key_field_a_restarted_instance_resumes_every_partition(rig):
+    """One engine over both partitions: its windows and both offsets survive a kill -9."""
+    a = rig.start("a", keyed=False)
+    _until(lambda: a.assigned() == [0, 1], 40, "A to own both partitions")
+    rig.feed({ATTACKER: 4, QUIET: 2}, spread=True)
+    _until(lambda: rig.checkpointed() == rig.sent, 30, "A to checkpoint the first part")
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait(10)
+    b = rig.start("b", keyed=False)
+    _until(lambda: b.assigned() == [0, 1], 40, "B to own both partitions")
+    rig.feed({ATTACKER: 3, QUIET: 2}, spread=True)
+    _until(lambda: rig.checkpointed() == rig.sent, 30, "B to checkpoint the second part")
+    _until(rig.all_alerts, 10, "the alert")
     _assert_one_alert_one_revocation(rig)

@@ -138,3 +138,37 @@ def test_group_windows_store_one_engine_with_every_offset(tmp_path):
     assert {0: 2, 1: 2} == windows.assign([0, 1])
     assert ["fails"] == [a["rule"] for a in pipe.handle(_fail(9, "alice", 1, 2))]
     conn.close()
+
+
+def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path):
+    """Killed between storing an alert and acting on it: the replayed alert reaches responders."""
+    calls: list[str] = []
+
+    def respond(alert):
+        calls.append(alert.id)
+        return []  # the responder found it handled: nothing new to report
+
+    conn, _store, windows, _pipe = _member(tmp_path, "b", {})
+    windows.assign([0])
+    pipe = Pipeline(windows, conn=conn, windows=windows, respond=respond)
+    probe = DetectionEngine(load_rules(tmp_path / "rules"))
+    (alert,) = [a for i in range(5) for a in probe.process(_fail(i, "alice", 0, i))]
+    conn.execute(
+        "INSERT INTO alerts (id, rule, rule_version, severity, keys, key_text, count,"
+        " first_seen, last_seen, created_at, evidence) VALUES (?, 'fails', '1', 'high',"
+        " '{}', '', 5, 0, 0, 0, '{}')",
+        (alert.id,),
+    )
+    conn.commit()
+    out = [d for i in range(5) for d in pipe.handle(_fail(i, "alice", 0, i))]
+    assert [alert.id] == calls
+    assert [] == out
+    assert 1 == pipe.duplicates
+    conn.execute("INSERT INTO actions (alert_id, action, target, outcome, created_at)"
+                 " VALUES (?, 'revoke_account', 'alice', 'done', 0)", (alert.id,))  # fmt: skip
+    conn.commit()
+    replay = Pipeline(_member(tmp_path, "c", {})[2], conn=conn, respond=respond)
+    replay.engine.assign([0])  # type: ignore[attr-defined]
+    assert [] == [d for i in range(5) for d in replay.handle(_fail(i, "alice", 0, i))]
+    assert [alert.id] == calls  # acted on: not handed to the responder again
+    conn.close()
