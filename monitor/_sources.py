@@ -247,7 +247,10 @@ class KafkaSource:
             iteration is blocked in ``poll``: every record yielded so far has
             been handled.
         restore: called with newly assigned partition numbers before any of their
-            records is fetched; returns ``{partition: offset}`` to seek to.
+            records is fetched; returns ``{partition: offset}`` to seek to. The
+            listener only pauses new partitions; ``restore`` runs on the
+            iterating thread right after ``poll`` returns, then they are sought
+            and resumed: a long restore does not hold up heartbeats.
     """
 
     def __init__(
@@ -284,6 +287,7 @@ class KafkaSource:
         self._assigned: frozenset[int] = frozenset()
         self._done: dict[Any, int] = {}
         self._committed: dict[Any, int] = {}
+        self._pending: list[Any] = []  # assigned, paused, not yet restored
 
     def positions(self) -> dict[int, int]:
         """``{partition: next offset}`` past every record yielded so far."""
@@ -303,17 +307,30 @@ class KafkaSource:
                 finally:
                     for tp in revoked:
                         source._done.pop(tp, None)
+                    source._pending = [tp for tp in source._pending if tp not in revoked]
 
             def on_partitions_assigned(self, assigned: Any) -> None:
                 if source._restore is None:
                     return
                 mine = [tp for tp in assigned if tp.topic == source._topic]
-                seeks = source._restore(sorted(tp.partition for tp in mine))
-                for tp in mine:
-                    if tp.partition in seeks:
-                        consumer.seek(tp, seeks[tp.partition])
+                if mine:
+                    consumer.pause(*mine)  # nothing is fetched before its state is back
+                    source._pending += mine
 
         return Listener()
+
+    def _restore_pending(self, consumer: Any) -> None:
+        """Restore paused new partitions, seek them to their stored offsets, resume them."""
+        pending, self._pending = self._pending, []
+        if self._restore is None or not pending:
+            return
+        owned = consumer.assignment()
+        pending = [tp for tp in pending if tp in owned]
+        seeks = self._restore(sorted(tp.partition for tp in pending))
+        for tp in pending:
+            if tp.partition in seeks:
+                consumer.seek(tp, seeks[tp.partition])
+        consumer.resume(*pending)
 
     def __iter__(self) -> Iterator[Record | None]:
         from kafka import KafkaConsumer  # optional dependency: the 'monitor' extra
@@ -327,6 +344,8 @@ class KafkaSource:
         try:
             while not self._stop.is_set():
                 batch = consumer.poll(timeout_ms=self._timeout)
+                if self._pending:
+                    self._restore_pending(consumer)
                 assigned = frozenset(tp.partition for tp in consumer.assignment())
                 if assigned != self._assigned:
                     self._assigned = assigned
