@@ -16,7 +16,7 @@ store (SQLite file here; PostgreSQL once the store backends are merged).
   protocol imposes (session timeout 6 s here, plus the join) before the
   survivor restores the windows and fires. Reported, not a target.
 
-Run: ``python -m bench bench_handover`` (``--quick`` for fewer trials).
+Run: ``python -m bench bench_handover`` (or ``python -m bench.bench_handover --quick``).
 """
 
 from __future__ import annotations
