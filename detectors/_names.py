@@ -56,6 +56,8 @@ _SAID = re.compile(
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
+# A title ending right before a run, as :func:`_tail` reads it ("Mr. ", "dr ").
+_TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+\Z")
 # Before a lone capitalised word, these introduce places and organisations, not people.
 _AFTER_WORDS = frozenset(
     "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
@@ -203,15 +205,54 @@ class NameRules:
         Returns:
             The runs in order, each marked person / candidate.
         """
-        found: list[NameRun] = []
+        return [NameRun(*r) for r in self._scan(text)]
+
+    def person_spans(self, text: str) -> list[tuple[int, int]]:
+        """Return ``(start, end)`` of each run the rules call a person (the hot path).
+
+        Args:
+            text: one log line or message.
+
+        Returns:
+            The spans, in order.
+        """
+        return [(r[0], r[1]) for r in self._scan(text) if r[2]]
+
+    def _scan(self, text: str) -> list[tuple[int, int, bool, bool, bool]]:
+        found: list[tuple[int, int, bool, bool, bool]] = []
         memo = self._memo
         stop = self._stop
+        first, last = self._first, self._last
         for match in _RUN.finditer(text):
             group = match.group()
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
-            if " " in group and all(w in stop for w in group.split()):
-                continue  # only common words ("Bad Gateway", "Internal Server Error")
+            words = group.split()
+            if len(words) > 1:
+                if stop.isdisjoint(words):
+                    if words[0] in first or words[-1] in last:
+                        # The common case, decided by set lookups alone: a known given
+                        # name or surname in a run of no common words ("Maria Kovács").
+                        found.append(self._known(text, *match.span()))
+                        continue
+                elif stop.issuperset(words):
+                    continue  # only common words ("Bad Gateway", "Internal Server Error")
+                elif words[0] in stop:
+                    # Leading common words, then a known name ("Dear Jodie Phillips").
+                    k = 1
+                    while words[k] in stop:
+                        k += 1
+                    rest = words[k:]
+                    if (
+                        len(rest) > 1
+                        and rest[0][0].isupper()
+                        and stop.isdisjoint(rest)
+                        and (rest[0] in first or rest[-1] in last)
+                        and AMBIGUOUS_NAMES.isdisjoint(words[:k])
+                    ):
+                        s = match.end() - len(group.split(None, k)[-1])
+                        found.append(self._known(text, s, match.end()))
+                        continue
             s, e = match.span()
             # A run's verdict depends on its words, the word and separator before it
             # and a little text after it: remembered by those, so a name logged
@@ -237,12 +278,28 @@ class NameRules:
                 if len(memo) >= _MEMO_SIZE:
                     memo.clear()
                 memo[key] = hit
-            found.extend(NameRun(s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
+            found.extend((s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
         if _CAPS_HINT.search(text):
             for match in _CAPS_RUN.finditer(text):
-                found.extend(self._caps(text, match))
-            found.sort(key=lambda r: r.start)
+                found.extend(
+                    (r.start, r.end, r.person, r.candidate, r.likely)
+                    for r in self._caps(text, match)
+                )
+            found.sort(key=lambda r: r[0])
         return found
+
+    @staticmethod
+    def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
+        """A person run found by the lists: widened by a title before it, a suffix after."""
+        if start and text[start - 1] in " \t":
+            title = _TITLE_TAIL.search(text, max(0, start - 12), start)
+            if title is not None:
+                start = title.start()
+        if text[end : end + 1] in (",", " ", "\t"):
+            suffix = _SUFFIX.match(text, end)
+            if suffix is not None:
+                end = suffix.end()
+        return (start, end, True, False, False)
 
     def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
         words = [(m.start(), m.end(), m.group().capitalize()) for m in _WORDS.finditer(match[0])]

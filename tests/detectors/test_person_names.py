@@ -43,6 +43,10 @@ def test_readme_example_is_scrubbed_by_default(shipped: Scrubber) -> None:
         ("Did not bat : A. Kumble , N. Mongia", ["A. Kumble", "N. Mongia"]),
         ("General Anatoly Shkirko told reporters", ["Anatoly Shkirko"]),
         ("the coach was keeping Grobbelaar from the match", ["Grobbelaar"]),
+        ("Mr. John Smith asked about his invoice", ["Mr. John Smith"]),
+        ("Dear Jodie Phillips, your parcel is late", ["Jodie Phillips"]),
+        ("Dear Will Jones, your parcel is late", ["Will Jones"]),
+        ("deliver to Via de Oliveira before Friday", []),
     ],
 )
 def test_names_in_log_shapes(names: PersonNameDetector, text: str, expected: list[str]) -> None:
