@@ -31,6 +31,11 @@ _TOKEN = (
     rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
 )
 _WORDS = re.compile(r"\S+")
+_CAP_WORD = re.compile(rf"[{_UPPER}][{_LOWER}]+")
+# A key before a capitalised value ("user: Zindra", "name=Zindra"): found from the
+# ':'/'=' (fast), then the key words are looked up.
+_KEY_CAP = re.compile(rf"[:=][ \t\"']*[{_UPPER}][{_LOWER}]")
+_KEY_TAIL = re.compile(r"(?<![A-Za-z_])([A-Za-z_]+)[\"']?[ \t]*\Z")
 _PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
 _RUN = re.compile(
     rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
@@ -180,6 +185,30 @@ class NameRules:
         self._cues = cues
         self._single = single_names
         self._memo: dict[tuple[object, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
+        # A lone capitalised word can be a name only if a list knows it or a
+        # context word stands before it: both checked in C before any other work.
+        self._known_single = (
+            frozenset((self._first | self._last) - self._stop) if single_names else frozenset()
+        )
+        self._cue_words = STRONG_CUES | cues
+
+    def may_hold_single(self, text: str) -> bool:
+        """Say whether a text with no capitalised pair can hold a name (cheap, in C).
+
+        Args:
+            text: one log line or message.
+
+        Returns:
+            True if a Title-case word of it is a known name, or a context word
+            ("user", "dear", a title, a role) stands right before a capital.
+        """
+        if not self._known_single.isdisjoint(_CAP_WORD.findall(text)):
+            return True
+        for match in _KEY_CAP.finditer(text):
+            key = _KEY_TAIL.search(text, max(0, match.start() - 24), match.start())
+            if key is not None and key[1].lower() in self._cue_words:
+                return True
+        return False
 
     def _cued(self, before: str) -> bool:
         word = _tail(before)[0].lower()
@@ -228,6 +257,9 @@ class NameRules:
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
             words = group.split()
+            if len(words) == 1:
+                found.append(self._lone(text, *match.span()))
+                continue
             if len(words) > 1:
                 if stop.isdisjoint(words):
                     if words[0] in first or words[-1] in last:
@@ -287,6 +319,45 @@ class NameRules:
                 )
             found.sort(key=lambda r: r[0])
         return found
+
+    def _lone(self, text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
+        """One capitalised word that is not a common word: :meth:`_classify`'s verdict
+        for it, reached with one look back and a few set lookups."""
+        word_ = text[start:end]
+        before = text[max(0, start - 40) : start]
+        word, sep, at = _tail(before)
+        low = word.lower()
+        suffix = _SUFFIX.match(text, end)
+        if suffix is not None:
+            end = suffix.end()
+        if low.rstrip(".") in TITLES and not sep.strip() and word[:1].isalpha():
+            return (start - len(before) + at, end, True, False, False)
+        if low in STRONG_CUES or low in ROLES or low in self._cues:
+            return (start, end, True, False, False)
+        if (
+            len(word) == 2
+            and word[0].isupper()
+            and word[1] == "."
+            and len(sep) <= 1
+            and not (at and (before[at - 1].isalnum() or before[at - 1] == "."))
+        ):
+            return (start - len(before) + at, end, True, False, False)  # "A. Kumble"
+        if self._single and (word_ in self._last or word_ in self._first):
+            return (start, end, True, False, False)
+        if (
+            self._subject
+            and self._single
+            and len(word_) >= 4
+            and _mid(before, word, sep)
+            and low not in _AFTER_WORDS
+        ):
+            return (start, end, True, False, False)
+        candidate = word_[0].isupper()
+        if candidate and len(word_) >= 3 and _SAID.match(text, end) is not None:
+            if self._subject:
+                return (start, end, True, False, True)
+            return (start, end, False, True, True)
+        return (start, end, False, candidate, False)
 
     @staticmethod
     def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:

@@ -1,12 +1,13 @@
 """PERSON without a model: name lists, capitalisation, position and context words.
 
 Cheap enough for the logging path (on by default): the engine calls it only on
-texts where its trigger (two capitalised words in a row, a title, a greeting)
-matches, in C; the rest is a few regex scans and set lookups per capitalised
-run (:class:`detectors._names.NameRules`). Once a full name is found, a lone
-later mention of its surname in the same text is a name too ("... Kovács closed
-it"). Names in capitals ("JOHN SMITH") need a known given name or surname, or a
-context word before them.
+texts with a Title-case word (a C-level search); it goes on only where a C-level
+:data:`PAIR` search matches or a lone Title-case word is a known name or follows
+a key such as ``user:``; runs made of a known name are decided by set lookups,
+the rest by a few regex scans and lookups (:class:`detectors._names.NameRules`).
+Once a full name is found, a lone later mention of its surname in the same text
+is a name too ("... Kovács closed it"). Names in capitals ("JOHN SMITH") need a
+known given name or surname, or a context word before them.
 """
 
 from __future__ import annotations
@@ -24,8 +25,19 @@ _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # Matches in every text the rules can find a name in: a capitalised word (or a
 # title "Mr.") followed by another, in Title case or capitals. A C-level scan.
-# One leading class, then the two shapes: 2.4x faster than the plain alternation.
-TRIGGER = rf"[{_UP}](?:[{_LOW}]+\.?[ \t]+[{_UP}]|[{_UP}]+[ \t]+[{_UP}]{{2}})"
+# Where the rules may find a name beyond a known word: a capitalised word pair (or a
+# title "Mr." and a word) in Title case or capitals, an initial and a word ("A.
+# Kumble"), a Title-case word of 4+ letters after a lower-case word ("beat Rios").
+# One leading class, then the shapes: sre skips to capitals in C.
+PAIR = (
+    rf"[{_UP}](?:[{_LOW}]+\.?[ \t]+[{_UP}]|[{_UP}]+[ \t]+[{_UP}]{{2}}"
+    rf"|\.[ \t]?[{_UP}][{_LOW}]|(?<=[a-z][ \t].)[{_LOW}]{{3}})"
+)
+# The engine's gate: any word in Title case, or a pair in capitals (C-level). On
+# texts with no pair, ``detect`` goes on only if a lone Title-case word is a known
+# name or follows a context word ("Amanda is ...", "user: Zindra").
+TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]+[ \t]+[{_UP}]{{2}})"
+_PAIR = re.compile(PAIR)
 _SURNAME_MIN = 3
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # bytes: 10x faster than str
 _MEMO_SIZE = 4096
@@ -80,6 +92,9 @@ class PersonNameDetector:
         Returns:
             The findings, in order.
         """
+        rules = self._get_rules()
+        if _PAIR.search(text) is None and not rules.may_hold_single(text):
+            return []
         # Log lines that differ only in their digits (ids, counts, times) hold the
         # same names at the same offsets: remembered by the text with digits folded.
         key = (
@@ -91,7 +106,7 @@ class PersonNameDetector:
             hit = self._memo.get(key)
             if hit is not None:
                 return list(hit)
-        spans = self._get_rules().person_spans(text)
+        spans = rules.person_spans(text)
         if spans:
             spans.extend(lone_surnames(text, spans))
         spans.sort()

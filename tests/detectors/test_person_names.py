@@ -128,3 +128,19 @@ def test_trigger_matches_where_names_are_found(names: PersonNameDetector, text: 
     """The engine's C-level gate matches every text the detector finds a name in."""
     assert names.detect(text)
     assert re.search(TRIGGER, text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Amanda is in love with the new release", ["Amanda"]),
+        ("user: Zindra logged in", ["Zindra"]),
+        ("cache miss for Product 1234 in region Europe", []),
+        ("order shipped via Stripe to warehouse", []),
+    ],
+)
+def test_lone_words_without_a_pair(
+    names: PersonNameDetector, text: str, expected: list[str]
+) -> None:
+    """A lone known name or a word after a key is found in a text with no capitalised pair."""
+    assert expected == _found(names, text)
