@@ -18,7 +18,7 @@ from importlib import resources
 
 from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES, TITLES, WEAK_CUES
 
-__all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
+__all__ = ["AMBIGUOUS_NAMES", "SAID", "NameRules", "NameRun", "first_names", "surnames"]
 
 # Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
@@ -55,7 +55,7 @@ _AFTER = re.compile(
     r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
 )
 # After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
-_SAID = re.compile(
+SAID = re.compile(
     r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|the|a|an)[ \t]|[ \t]+(?:said|says|told|added"
     r"|noted|asked|replied|wrote|was|is|has|had|will|would|scored|won|beat|led|gave|made)(?!\w))"
 )
@@ -67,6 +67,9 @@ _TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+
 _AFTER_WORDS = frozenset(
     "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
 )
+# What may stand on either side of a whole field or value (a string alone, a
+# tab-, comma- or bar-separated field, a quoted value).
+_FIELD_EDGES = frozenset(["", "\t", '"', "|", ",", ";"])
 _MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
 
 
@@ -298,7 +301,7 @@ class NameRules:
                 before[at - 1 : at],
                 before.rstrip(" \t")[-1:],
                 _AFTER.match(text, e) is not None,
-                _SAID.match(text, e) is not None,
+                SAID.match(text, e) is not None,
                 _SUFFIX.match(text, e) is not None and text[e : e + 8],
             )
             hit = memo.get(key)
@@ -353,7 +356,7 @@ class NameRules:
         ):
             return (start, end, True, False, False)
         candidate = word_[0].isupper()
-        if candidate and len(word_) >= 3 and _SAID.match(text, end) is not None:
+        if candidate and len(word_) >= 3 and SAID.match(text, end) is not None:
             if self._subject:
                 return (start, end, True, False, True)
             return (start, end, False, True, True)
@@ -465,6 +468,14 @@ class NameRules:
             and all(not self.is_stop(t) for t in tokens)
         ):
             person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
+        elif (
+            self._subject
+            and 2 <= len(tokens) <= 3
+            and (text[start - 1] if start else "") in _FIELD_EDGES
+            and text[end : end + 1] in _FIELD_EDGES
+            and all(not self.is_stop(t) and t.isalpha() for t in tokens)
+        ):
+            person = True  # a whole field or value: "\tJarmila Šimková\t", "Beatrix Nemes"
         if (
             not person
             and self._single
@@ -502,7 +513,7 @@ class NameRules:
             and len(words) == 1
             and len(first) >= 3
             and not self.is_stop(first)
-            and _SAID.match(text, end) is not None
+            and SAID.match(text, end) is not None
         )
         if likely and self._subject:
             person, candidate = True, False

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 
 from detectors._base import Finding
-from detectors._names import NameRules
+from detectors._names import SAID, NameRules
 
 __all__ = ["PersonNameDetector"]
 
@@ -27,11 +27,13 @@ _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # title "Mr.") followed by another, in Title case or capitals. A C-level scan.
 # Where the rules may find a name beyond a known word: a capitalised word pair (or a
 # title "Mr." and a word) in Title case or capitals, an initial and a word ("A.
-# Kumble"), a Title-case word of 4+ letters after a lower-case word ("beat Rios").
+# Kumble"), a Title-case word of 4+ letters after a lower-case word ("beat Rios"),
+# a Title-case word before a reporting verb ("Gress said").
 # One leading class, then the shapes: sre skips to capitals in C.
 PAIR = (
     rf"[{_UP}](?:[{_LOW}]+\.?[ \t]+[{_UP}]|[{_UP}]+[ \t]+[{_UP}]{{2}}"
-    rf"|\.[ \t]?[{_UP}][{_LOW}]|(?<=[a-z][ \t].)[{_LOW}]{{3}})"
+    rf"|\.[ \t]?[{_UP}][{_LOW}]|(?<=[a-z][ \t].)[{_LOW}]{{3}}"
+    rf"|[{_LOW}]{{2,}}(?={SAID.pattern}))"
 )
 # The engine's gate: any word in Title case, or a pair in capitals (C-level). On
 # texts with no pair, ``detect`` goes on only if a lone Title-case word is a known

@@ -144,3 +144,19 @@ def test_lone_words_without_a_pair(
 ) -> None:
     """A lone known name or a word after a key is found in a text with no capitalised pair."""
     assert expected == _found(names, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Beatrix Nemes", ["Beatrix Nemes"]),
+        ("2024-05-01\tJarmila Beneš Šimková\tinvoice-3321\tpaid", ["Jarmila Beneš Šimková"]),
+        ("Internal Server Error", []),
+        ("The referee was right, ' Gress said.", ["Gress"]),
+    ],
+)
+def test_whole_fields_and_reporting_verbs(
+    names: PersonNameDetector, text: str, expected: list[str]
+) -> None:
+    """A value or field that is only a capitalised pair, and a word before "said", are names."""
+    assert expected == _found(names, text)
