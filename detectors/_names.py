@@ -195,6 +195,16 @@ class NameRules:
         )
         self._cue_words = STRONG_CUES | cues
 
+    def lower_given_names(self) -> frozenset[str]:
+        """The known given names that are no common word, in lower case ("freddie").
+
+        Returns:
+            Names of 4+ letters, lower case.
+        """
+        return frozenset(
+            n.lower() for n in self._first if len(n) >= 4 and n.isalpha() and n not in self._stop
+        ) - {w.lower() for w in self._stop}
+
     def may_hold_single(self, text: str) -> bool:
         """Say whether a text with no capitalised pair can hold a name (cheap, in C).
 

@@ -53,6 +53,7 @@ class _Plan:
 
 _CAPS_WORD = re.compile(r"[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de'\u2019-]+")
 _CAPS_MIN_WORDS = 3
+_LOWER_WORD = re.compile(r"(?<![\w@#/.-])[a-z]{4,}(?![\w@/-])")
 
 
 def title_case_caps(text: str) -> str:
@@ -131,6 +132,7 @@ class SpacyNerDetector:
         self._rules: NameRules | None = None
         self._address = StreetAddressDetector(name=name)
         self._cache: OrderedDict[str, tuple[_Span, ...]] = OrderedDict()
+        self._lower_names: frozenset[str] | None = None
         self.model_calls = 0
 
     @property
@@ -223,6 +225,23 @@ class SpacyNerDetector:
             out.append(found)
         return out
 
+    def _capitalise_names(self, text: str, rules: NameRules) -> str:
+        """Capitalise lower-case words that are known given names ("i swear freddie
+        laughs"), so that the model can read them; the same text if there are none."""
+        if not _LOWER_WORD.search(text):
+            return text
+        lower = self._lower_names
+        if lower is None:
+            lower = self._lower_names = rules.lower_given_names()
+        hits = [m for m in _LOWER_WORD.finditer(text) if m[0] in lower]
+        if not hits:
+            return text
+        chars = list(text)
+        for m in hits:
+            chars[m.start()] = chars[m.start()].upper()
+        titled = "".join(chars)
+        return titled if len(titled) == len(text) else text
+
     @staticmethod
     def _widen(finding: Finding, runs: tuple[tuple[int, int, bool], ...]) -> Finding:
         """Widen a model PERSON span to the capitalised run it lies in ("Magnus
@@ -269,6 +288,8 @@ class SpacyNerDetector:
         blocked = [(f.start, f.end) for f in findings]
         candidates: list[tuple[int, int, bool]] = []
         titled = title_case_caps(text)
+        if titled is text:
+            titled = self._capitalise_names(text, rules)
         for run in rules.runs(text):
             if any(run.start < b and a < run.end for a, b in blocked):
                 continue

@@ -199,3 +199,10 @@ def test_name_in_capitals_found_headline_words_kept(ner: SpacyNerDetector) -> No
     text = "ALERT: GARETH BUTLER FLAGGED FOR MANUAL REVIEW"
     found = [text[f.start : f.end] for f in ner.detect(text) if f.entity == "PERSON"]
     assert "MANUAL" not in " ".join(found)
+
+
+def test_lower_case_given_name_shown_to_the_model(ner: SpacyNerDetector) -> None:
+    """A known given name written in lower case is capitalised for the model to read."""
+    text = "had lunch with jessica today"
+    found = [text[f.start : f.end] for f in ner.detect(text) if f.entity == "PERSON"]
+    assert ["jessica"] == found
