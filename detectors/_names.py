@@ -274,6 +274,11 @@ class NameRules:
                 found.append(self._lone(text, *match.span()))
                 continue
             if len(words) > 1:
+                if words[0] in first and words[0] not in stop:
+                    # A known given name first: a name whatever follows ("Olivia
+                    # Lakes Apt" is cut by the address tier, which wins overlaps).
+                    found.append(self._known(text, *match.span()))
+                    continue
                 if stop.isdisjoint(words):
                     if words[0] in first or words[-1] in last:
                         # The common case, decided by set lookups alone: a known given

@@ -29,16 +29,17 @@ _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # title "Mr." and a word) in Title case or capitals, an initial and a word ("A.
 # Kumble"), a Title-case word of 4+ letters after a lower-case word ("beat Rios"),
 # a Title-case word before a reporting verb ("Gress said").
-# One leading class, then the shapes: sre skips to capitals in C.
+# One leading class, then the shapes: sre skips to capitals in C; possessive runs
+# (``++``) give up at once instead of backtracking letter by letter.
 PAIR = (
-    rf"[{_UP}](?:[{_LOW}]+\.?[ \t]+[{_UP}]|[{_UP}]+[ \t]+[{_UP}]{{2}}"
+    rf"[{_UP}](?:[{_LOW}]++\.?[ \t]+[{_UP}]|[{_UP}]++[ \t]+[{_UP}]{{2}}"
     rf"|\.[ \t]?[{_UP}][{_LOW}]|(?<=[a-z][ \t].)[{_LOW}]{{3}}"
-    rf"|[{_LOW}]{{2,}}(?={SAID.pattern}))"
+    rf"|[{_LOW}]{{2,}}+(?={SAID.pattern}))"
 )
 # The engine's gate: any word in Title case, or a pair in capitals (C-level). On
 # texts with no pair, ``detect`` goes on only if a lone Title-case word is a known
 # name or follows a context word ("Amanda is ...", "user: Zindra").
-TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]+[ \t]+[{_UP}]{{2}})"
+TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]++[ \t]+[{_UP}]{{2}})"
 _PAIR = re.compile(PAIR)
 _SURNAME_MIN = 3
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # bytes: 10x faster than str
