@@ -190,8 +190,11 @@ class NameRules:
         self._memo: dict[tuple[object, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
         # A lone capitalised word can be a name only if a list knows it or a
         # context word stands before it: both checked in C before any other work.
+        # Two-letter names ("Jo", "Al") alone are too often something else.
         self._known_single = (
-            frozenset((self._first | self._last) - self._stop) if single_names else frozenset()
+            frozenset(w for w in (self._first | self._last) - self._stop if len(w) >= 3)
+            if single_names
+            else frozenset()
         )
         self._cue_words = STRONG_CUES | cues
 
