@@ -108,7 +108,7 @@ def _cli(texts: list[str]) -> dict[str, Any]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench_names_speed", description=__doc__)
     parser.add_argument("--lines", type=int, default=20_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--no-cli", action="store_true")
     args = parser.parse_args(argv)
     note = B.pin_one_core()
