@@ -27,19 +27,19 @@ _LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # Starts with a plain character class, so the regex engine skips ahead to capitals
 # in C (a leading look-behind or optional group would try every position).
 _TOKEN = (
-    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
+    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]++"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]++)*"
 )
 _WORDS = re.compile(r"\S+")
-_CAP_WORD = re.compile(rf"[{_UPPER}][{_LOWER}]+")
+_CAP_WORD = re.compile(rf"[{_UPPER}][{_LOWER}]++")
 # A key before a capitalised value ("user: Zindra", "name=Zindra"): found from the
 # ':'/'=' (fast), then the key words are looked up.
 _KEY_CAP = re.compile(rf"[:=][ \t\"']*[{_UPPER}][{_LOWER}]")
 _KEY_TAIL = re.compile(r"(?<![A-Za-z_])([A-Za-z_]+)[\"']?[ \t]*\Z")
 _PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
 _RUN = re.compile(
-    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
+    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]++"
+    rf"(?:-[{_UPPER}]?[{_LOWER}]++)*(?:[ \t]++(?:{_PARTICLE}[ \t]++){{0,2}}{_TOKEN}){{0,3}}"
     r"(?![\w@/\\]|\.\w)"
 )
 # Names in capitals (card holder "JOHN SMITH"): only with a known first name.
@@ -321,6 +321,8 @@ class NameRules:
                 _AFTER.match(text, e) is not None,
                 SAID.match(text, e) is not None,
                 _SUFFIX.match(text, e) is not None and text[e : e + 8],
+                text[s - 1 : s],  # a whole field: what stands right around it
+                text[e : e + 1],
             )
             hit = memo.get(key)
             if hit is None:
