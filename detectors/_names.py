@@ -61,6 +61,8 @@ SAID = re.compile(
 )
 _SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
+# Surname prefixes written joined to a capital: McDonald, DeFreitas, LaRue, VanDyke.
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)(?=[A-Z][a-z])")
 # A title ending right before a run, as :func:`_tail` reads it ("Mr. ", "dr ").
 _TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+\Z")
 # Before a lone capitalised word, these introduce places and organisations, not people.
@@ -558,7 +560,7 @@ class NameRules:
             core = word.strip("'\u2019,-")
             if len(core) > 1 and core.isupper():
                 return False
-            inner = re.sub(r"^(?:Mc|Mac)(?=[A-Z])", "", core)[1:]
+            inner = _NAME_PREFIX.sub("", core)[1:]
             if any(ch.isupper() for ch in inner) and "-" not in core and "'" not in core:
                 return False
         return not all(self.is_stop(w.capitalize()) for w in words)
