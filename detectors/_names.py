@@ -279,7 +279,10 @@ class NameRules:
                 found.append(self._lone(text, *match.span()))
                 continue
             if len(words) > 1:
-                if words[0] in first and words[0] not in stop:
+                head = words[0]
+                if (head in first and head not in stop) or (
+                    "-" in head and first.issuperset(head.split("-"))
+                ):  # "Jean-Pierre": both parts known
                     # A known given name first: a name whatever follows ("Olivia
                     # Lakes Apt" is cut by the address tier, which wins overlaps).
                     found.append(self._known(text, *match.span()))

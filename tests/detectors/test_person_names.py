@@ -47,6 +47,7 @@ def test_readme_example_is_scrubbed_by_default(shipped: Scrubber) -> None:
         ("Dear Jodie Phillips, your parcel is late", ["Jodie Phillips"]),
         ("Dear Will Jones, your parcel is late", ["Will Jones"]),
         ("deliver to Via de Oliveira before Friday", []),
+        ("call with Jean-Pierre Leclerc at 10", ["Jean-Pierre Leclerc"]),
     ],
 )
 def test_names_in_log_shapes(names: PersonNameDetector, text: str, expected: list[str]) -> None:
