@@ -49,7 +49,7 @@ def _pattern() -> re.Pattern[str]:
     suffixes = street_suffixes()
     alternatives = sorted(suffixes | {s.upper() for s in suffixes}, key=lambda s: (-len(s), s))
     suffix = "(?:" + "|".join(re.escape(s) for s in alternatives) + r")\.?"
-    number = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
+    number = r"(?:H\.[ \t]?No\.[ \t]?)?\d{1,6}[A-Za-z]?(?:[-/]\d{1,6}[A-Za-z]?)?"
     street = rf"(?:{_WORD}[ \t]+){{1,4}}?{suffix}"
     head = rf"(?:{_UNIT}[ \t]*,?[ \t]*(?:{number}[ \t]+)?|{number},?[ \t]+)"
     unit_after = rf"(?:,?[ \t]+{_UNIT})?"

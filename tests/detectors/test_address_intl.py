@@ -79,6 +79,10 @@ def test_log_text_is_not_an_address(address: StreetAddressDetector, text: str) -
         ),
         ("deliver to 31 Rama Road\tHospet 306898 before Friday", ["31 Rama Road\tHospet 306898"]),
         ("ship to 12 Main Street, 10001 then wait", ["12 Main Street"]),
+        (
+            "deliver to 77/89, Goyal Ganj, 174218 Srikakulam",
+            ["77/89, Goyal Ganj, 174218 Srikakulam"],
+        ),
     ],
 )
 def test_units_postcode_and_town_after_the_street(
