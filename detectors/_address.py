@@ -72,7 +72,8 @@ def _tail() -> re.Pattern[str]:
     town = rf"[{_UPPER}][{_LOWER}]+(?:[ -](?:{particle}[ ])?[{_UPPER}][{_LOWER}]+){{0,2}}"
     post = rf"(?:[A-Z]{{1,2}}-)?\d{{2,8}}(?:[ -]\d{{2,4}})?|{_UK_POSTCODE}"
     place = rf"(?:{post})[ \t]+{town}|{town},?[ \t]+(?:{post})"
-    return re.compile(rf"(?:{sep}{unit})*(?:{sep}(?:{place})(?![\w-]))?")
+    after_uk = rf"(?<=\d[A-Z]{{2}})[ \t]{{1,2}}{town}"  # "B75 9HW North Alanborough"
+    return re.compile(rf"(?:{sep}{unit})*(?:{sep}(?:{place})(?![\w-])|{after_uk}(?![\w-]))?")
 
 
 class StreetAddressDetector:

@@ -80,6 +80,14 @@ def test_log_text_is_not_an_address(address: StreetAddressDetector, text: str) -
         ("deliver to 31 Rama Road\tHospet 306898 before Friday", ["31 Rama Road\tHospet 306898"]),
         ("ship to 12 Main Street, 10001 then wait", ["12 Main Street"]),
         (
+            "deliver to 1 Shane Curve, WA68 3RA West Charlotteville before Friday",
+            ["1 Shane Curve, WA68 3RA West Charlotteville"],
+        ),
+        (
+            "deliver to Soseaua Ileana Barbu Nr. 83, Rovinari 430146 before Friday",
+            ["Soseaua Ileana Barbu Nr. 83, Rovinari 430146"],
+        ),
+        (
             "deliver to 77/89, Goyal Ganj, 174218 Srikakulam",
             ["77/89, Goyal Ganj, 174218 Srikakulam"],
         ),
