@@ -49,17 +49,19 @@ _CAPS_RUN = re.compile(
     rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
     rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
 )
-# After a capitalised pair: a possessive, a past-tense verb, or "and Name" (a subject).
+# After a capitalised pair: a possessive, a past-tense verb, "and Name" (a subject),
+# or a country or team in brackets ("Hernan Gumy ( Argentina )").
 _AFTER = re.compile(
     r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
-    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
+    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>|[ \t]*\([ \t]?[A-Z][a-z]+[ \t]?\))"
 )
 # After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
 SAID = re.compile(
-    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|the|a|an)[ \t]|[ \t]+(?:said|says|told|added"
-    r"|noted|asked|replied|wrote|was|is|has|had|will|would|scored|won|beat|led|gave|made)(?!\w))"
+    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|whose|the|a|an)[ \t]"
+    r"|[ \t]+(?:said|says|told|added|noted|asked|replied|wrote|was|is|has|had|will|would"
+    r"|scored|won|beat|led|gave|made)(?!\w))"
 )
-_SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
+_SUFFIX = re.compile(r",?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
 _MEMO_SIZE = 8192
 # Surname prefixes written joined to a capital: McDonald, DeFreitas, LaRue, VanDyke.
 _NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)(?=[A-Z][a-z])")

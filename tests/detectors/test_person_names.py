@@ -48,6 +48,8 @@ def test_readme_example_is_scrubbed_by_default(shipped: Scrubber) -> None:
         ("Dear Will Jones, your parcel is late", ["Will Jones"]),
         ("deliver to Via de Oliveira before Friday", []),
         ("call with Jean-Pierre Leclerc at 10", ["Jean-Pierre Leclerc"]),
+        ("1. Hernan Gumy ( Argentina ) 6-7 6-3", ["Hernan Gumy"]),
+        ("Tarango , whose tantrum cost him", ["Tarango"]),
     ],
 )
 def test_names_in_log_shapes(names: PersonNameDetector, text: str, expected: list[str]) -> None:
