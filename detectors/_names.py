@@ -11,134 +11,35 @@ still has to look at, so lines without any go nowhere near it.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 
+from detectors._name_shapes import (
+    AFTER,
+    AFTER_WORDS,
+    CAP_WORD,
+    CAPS_HINT,
+    CAPS_RUN,
+    FIELD_EDGES,
+    KEY_CAP,
+    KEY_TAIL,
+    MEMO_SIZE,
+    NAME_PREFIX,
+    RUN,
+    SAID,
+    SUFFIX,
+    TITLE_TAIL,
+    WORDS,
+    first_names,
+    mid_sentence,
+    read_list,
+    street_words,
+    surnames,
+    word_before,
+)
 from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES, TITLES, WEAK_CUES
 
 __all__ = ["AMBIGUOUS_NAMES", "SAID", "NameRules", "NameRun", "first_names", "surnames"]
-
-# Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
-_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
-_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
-# One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
-# Starts with a plain character class, so the regex engine skips ahead to capitals
-# in C (a leading look-behind or optional group would try every position).
-_TOKEN = (
-    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]++"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]++)*"
-)
-_WORDS = re.compile(r"\S+")
-_CAP_WORD = re.compile(rf"[{_UPPER}][{_LOWER}]++")
-# A key before a capitalised value ("user: Zindra", "name=Zindra"): found from the
-# ':'/'=' (fast), then the key words are looked up.
-_KEY_CAP = re.compile(rf"[:=][ \t\"']*[{_UPPER}][{_LOWER}]")
-_KEY_TAIL = re.compile(r"(?<![A-Za-z_])([A-Za-z_]+)[\"']?[ \t]*\Z")
-_PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
-_RUN = re.compile(
-    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]++"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]++)*(?:[ \t]++(?:{_PARTICLE}[ \t]++){{0,2}}{_TOKEN}){{0,3}}"
-    r"(?![\w@/\\]|\.\w)"
-)
-# Names in capitals (card holder "JOHN SMITH"): only with a known first name.
-_CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
-_CAPS_HINT = re.compile(rf"[{_CAPS}]{{2,}}[ \t]+[{_CAPS}]{{2,}}")
-_CAPS_RUN = re.compile(
-    rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
-    rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
-)
-# After a capitalised pair: a possessive, a past-tense verb, "and Name" (a subject),
-# or a country or team in brackets ("Hernan Gumy ( Argentina )").
-_AFTER = re.compile(
-    r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
-    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>|[ \t]*\([ \t]?[A-Z][a-z]+[ \t]?\))"
-)
-# After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
-SAID = re.compile(
-    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|whose|the|a|an)[ \t]"
-    r"|[ \t]+(?:said|says|told|added|noted|asked|replied|wrote|was|is|has|had|will|would"
-    r"|scored|won|beat|led|gave|made)(?!\w))"
-)
-_SUFFIX = re.compile(r",?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
-_MEMO_SIZE = 8192
-# Surname prefixes written joined to a capital: McDonald, DeFreitas, LaRue, VanDyke.
-_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)(?=[A-Z][a-z])")
-# A title ending right before a run, as :func:`_tail` reads it ("Mr. ", "dr ").
-_TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+\Z")
-# Before a lone capitalised word, these introduce places and organisations, not people.
-_AFTER_WORDS = frozenset(
-    "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
-)
-# What may stand on either side of a whole field or value (a string alone, a
-# tab-, comma- or bar-separated field, a quoted value).
-_FIELD_EDGES = frozenset(["", "\t", '"', "|", ",", ";"])
-_MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
-
-
-def _mid(before: str, word: str, sep: str) -> bool:
-    """Say whether a run starts mid-sentence: after a lower-case word or a separator."""
-    stripped = before.rstrip(" \t")
-    if stripped and stripped[-1] in _MID_CHARS:
-        return True
-    return len(word) >= 2 and word.isalpha() and word.islower() and bool(sep) and not sep.strip()
-
-
-def _tail(before: str) -> tuple[str, str, int]:
-    """The word right before a run: ``(word, what separates it from the run, its offset)``.
-
-    Scans back from the end instead of a ``$``-anchored regex search (which tries
-    every start position): this is the hot path of the no-model tier.
-    """
-    j = len(before)
-    while j and before[j - 1] in " \t\"':=":
-        j -= 1
-    i = j
-    while i and (before[i - 1].isalnum() or before[i - 1] in "_."):
-        i -= 1
-    if i and before[i - 1] == "-":
-        return "", before[j:], j
-    return before[i:j], before[j:], i
-
-
-# Capitalised words common in log text that are not names on their own.
-
-
-# Given names that are also common English words: a list hit alone is not enough.
-
-
-def _read_list(name: str) -> frozenset[str]:
-    path = resources.files("detectors").joinpath("_data").joinpath(name)
-    text = path.read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-@functools.cache
-def _street_words() -> frozenset[str]:
-    """Street-type words (``Trail``, ``Bridge``, ``Port``): part of addresses, not names."""
-    return frozenset(w.capitalize() for w in _read_list("street_suffixes.txt") if len(w) > 2)
-
-
-@functools.cache
-def first_names() -> frozenset[str]:
-    """Return the shipped given-name lists (Title case).
-
-    Returns:
-        About 5,100 first names from the US Census 1990 files, and half of
-        Faker's given names of 28 locales (``given_names.txt``; the other half
-        is held out for the evaluation).
-    """
-    return (_read_list("first_names.txt") | _read_list("given_names.txt")) - AMBIGUOUS_NAMES
-
-
-@functools.cache
-def surnames() -> frozenset[str]:
-    """Return the shipped surname list (Title case): half of Faker's surnames of 28
-    locales (``surnames.txt``; the other half is held out for the evaluation)."""
-    return _read_list("surnames.txt") - AMBIGUOUS_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,11 +83,11 @@ class NameRules:
     ) -> None:
         self._first = first_names() if given is None else given
         self._last = surnames() if family is None else family
-        english = _read_list("stop_words.txt")
+        english = read_list("stop_words.txt")
         not_names: set[str] = set()
         if place_words:
-            not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
-            not_names |= _street_words()
+            not_names = {w for line in read_list("not_names.txt") for w in line.split()}
+            not_names |= street_words()
         self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues
@@ -222,16 +123,16 @@ class NameRules:
             True if a Title-case word of it is a known name, or a context word
             ("user", "dear", a title, a role) stands right before a capital.
         """
-        if not self._known_single.isdisjoint(_CAP_WORD.findall(text)):
+        if not self._known_single.isdisjoint(CAP_WORD.findall(text)):
             return True
-        for match in _KEY_CAP.finditer(text):
-            key = _KEY_TAIL.search(text, max(0, match.start() - 24), match.start())
+        for match in KEY_CAP.finditer(text):
+            key = KEY_TAIL.search(text, max(0, match.start() - 24), match.start())
             if key is not None and key[1].lower() in self._cue_words:
                 return True
         return False
 
     def _cued(self, before: str) -> bool:
-        word = _tail(before)[0].lower()
+        word = word_before(before)[0].lower()
         return word in STRONG_CUES or word in self._cues
 
     def is_stop(self, word: str) -> bool:
@@ -272,7 +173,7 @@ class NameRules:
         memo = self._memo
         stop = self._stop
         first, last = self._first, self._last
-        for match in _RUN.finditer(text):
+        for match in RUN.finditer(text):
             group = match.group()
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
@@ -318,16 +219,16 @@ class NameRules:
             # and a little text after it: remembered by those, so a name logged
             # again in the same context costs a dict lookup.
             before = text[max(0, s - 40) : s]
-            word, sep, at = _tail(before)
+            word, sep, at = word_before(before)
             key = (
                 group,
                 word,
                 sep,
                 before[at - 1 : at],
                 before.rstrip(" \t")[-1:],
-                _AFTER.match(text, e) is not None,
+                AFTER.match(text, e) is not None,
                 SAID.match(text, e) is not None,
-                _SUFFIX.match(text, e) is not None and text[e : e + 8],
+                SUFFIX.match(text, e) is not None and text[e : e + 8],
                 text[s - 1 : s],  # a whole field: what stands right around it
                 text[e : e + 1],
             )
@@ -337,12 +238,12 @@ class NameRules:
                     (r.start - s, r.end - s, r.person, r.candidate, r.likely)
                     for r in self._classify(text, s, e)
                 )
-                if len(memo) >= _MEMO_SIZE:
+                if len(memo) >= MEMO_SIZE:
                     memo.clear()
                 memo[key] = hit
             found.extend((s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
-        if _CAPS_HINT.search(text):
-            for match in _CAPS_RUN.finditer(text):
+        if CAPS_HINT.search(text):
+            for match in CAPS_RUN.finditer(text):
                 found.extend(
                     (r.start, r.end, r.person, r.candidate, r.likely)
                     for r in self._caps(text, match)
@@ -355,9 +256,9 @@ class NameRules:
         for it, reached with one look back and a few set lookups."""
         word_ = text[start:end]
         before = text[max(0, start - 40) : start]
-        word, sep, at = _tail(before)
+        word, sep, at = word_before(before)
         low = word.lower()
-        suffix = _SUFFIX.match(text, end)
+        suffix = SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
         if low.rstrip(".") in TITLES and not sep.strip() and word[:1].isalpha():
@@ -378,8 +279,8 @@ class NameRules:
             self._subject
             and self._single
             and len(word_) >= 4
-            and _mid(before, word, sep)
-            and low not in _AFTER_WORDS
+            and mid_sentence(before, word, sep)
+            and low not in AFTER_WORDS
         ):
             return (start, end, True, False, False)
         candidate = word_[0].isupper()
@@ -393,17 +294,17 @@ class NameRules:
     def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
         """A person run found by the lists: widened by a title before it, a suffix after."""
         if start and text[start - 1] in " \t":
-            title = _TITLE_TAIL.search(text, max(0, start - 12), start)
+            title = TITLE_TAIL.search(text, max(0, start - 12), start)
             if title is not None:
                 start = title.start()
         if text[end : end + 1] in (",", " ", "\t"):
-            suffix = _SUFFIX.match(text, end)
+            suffix = SUFFIX.match(text, end)
             if suffix is not None:
                 end = suffix.end()
         return (start, end, True, False, False)
 
     def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
-        words = [(m.start(), m.end(), m.group().capitalize()) for m in _WORDS.finditer(match[0])]
+        words = [(m.start(), m.end(), m.group().capitalize()) for m in WORDS.finditer(match[0])]
         while words and self.is_stop(words[0][2]):
             words.pop(0)
         while words and self.is_stop(words[-1][2]):
@@ -429,7 +330,7 @@ class NameRules:
         return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
-        words = [(m.start() + start, m.end() + start) for m in _WORDS.finditer(text[start:end])]
+        words = [(m.start() + start, m.end() + start) for m in WORDS.finditer(text[start:end])]
         lone = len(words) == 1
         # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
         # among them ("General Anatoly Shkirko") marks what follows as a name.
@@ -453,11 +354,11 @@ class NameRules:
             return []
         start, end = words[0][0], words[-1][1]
         before = text[max(0, start - 40) : start]
-        word, sep, at = _tail(before)
+        word, sep, at = word_before(before)
         low = word.lower()
         first = text[words[0][0] : words[0][1]]
         tokens = [text[a:b] for a, b in words if text[a].isupper()]
-        suffix = _SUFFIX.match(text, end)
+        suffix = SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
         person = False
@@ -491,15 +392,15 @@ class NameRules:
         elif (
             self._subject
             and 2 <= len(tokens) <= 3
-            and _mid(before, word, sep)
+            and mid_sentence(before, word, sep)
             and all(not self.is_stop(t) for t in tokens)
         ):
             person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
         elif (
             self._subject
             and 2 <= len(tokens) <= 3
-            and (text[start - 1] if start else "") in _FIELD_EDGES
-            and text[end : end + 1] in _FIELD_EDGES
+            and (text[start - 1] if start else "") in FIELD_EDGES
+            and text[end : end + 1] in FIELD_EDGES
             and all(not self.is_stop(t) and t.isalpha() for t in tokens)
         ):
             person = True  # a whole field or value: "\tJarmila Šimková\t", "Beatrix Nemes"
@@ -519,8 +420,8 @@ class NameRules:
             and len(first) >= 4
             and not self.is_stop(first)
             and lone
-            and _mid(before, word, sep)
-            and word.lower() not in _AFTER_WORDS
+            and mid_sentence(before, word, sep)
+            and word.lower() not in AFTER_WORDS
         ):
             person = True  # a lone proper noun mid-sentence: "keep Graf from", "beat Rios"
         if not person and len(words) >= 3:
@@ -533,7 +434,7 @@ class NameRules:
         likely = (
             candidate
             and len(tokens) >= 2
-            and _AFTER.match(text, end) is not None
+            and AFTER.match(text, end) is not None
             and all(not self.is_stop(t) for t in tokens)
         ) or (
             candidate
@@ -565,7 +466,7 @@ class NameRules:
             core = word.strip("'\u2019,-")
             if len(core) > 1 and core.isupper():
                 return False
-            inner = _NAME_PREFIX.sub("", core)[1:]
+            inner = NAME_PREFIX.sub("", core)[1:]
             if any(ch.isupper() for ch in inner) and "-" not in core and "'" not in core:
                 return False
         return not all(self.is_stop(w.capitalize()) for w in words)
