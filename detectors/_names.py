@@ -103,6 +103,10 @@ class NameRules:
         )
         self._cue_words = STRONG_CUES | cues
 
+    def clear_cache(self) -> None:
+        """Forget the remembered verdicts of runs in context."""
+        self._memo.clear()
+
     def lower_given_names(self) -> frozenset[str]:
         """The known given names that are no common word, in lower case ("freddie").
 

@@ -77,6 +77,11 @@ class PersonNameDetector:
         """A regex found in every text this detector finds anything in (engine gate)."""
         return TRIGGER
 
+    def clear_cache(self) -> None:
+        """Forget every remembered verdict (texts and runs); for benchmarks and tests."""
+        self._memo.clear()
+        self._get_rules().clear_cache()
+
     def _get_rules(self) -> NameRules:
         rules = self._rules
         if rules is None:
