@@ -49,13 +49,31 @@ def _pattern() -> re.Pattern[str]:
     suffixes = street_suffixes()
     alternatives = sorted(suffixes | {s.upper() for s in suffixes}, key=lambda s: (-len(s), s))
     suffix = "(?:" + "|".join(re.escape(s) for s in alternatives) + r")\.?"
-    number = r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?"
+    number = r"(?:H\.[ \t]?No\.[ \t]?)?\d{1,6}[A-Za-z]?(?:[-/]\d{1,6}[A-Za-z]?)?"
     street = rf"(?:{_WORD}[ \t]+){{1,4}}?{suffix}"
     head = rf"(?:{_UNIT}[ \t]*,?[ \t]*(?:{number}[ \t]+)?|{number},?[ \t]+)"
     unit_after = rf"(?:,?[ \t]+{_UNIT})?"
     town = rf"(?:,[ \t]*(?:{_WORD}[ \t]+){{0,3}}{_WORD})?"
     region = rf"(?:,?[ \t]*(?:{_US_STATE_ZIP}|{_UK_POSTCODE}))?"
     return re.compile(rf"(?<![\w/.-]){head}{street}(?![\w]){unit_after}{town}{region}")
+
+
+@functools.cache
+def _tail() -> re.Pattern[str]:
+    """What may follow a street part: unit parts ("floor 3", "apto 12", "2º esq."),
+    then a postcode and town in either order ("75-652 Ostrowiec", "Ballia 095597"),
+    after a comma, a tab or two spaces."""
+    sep = r"(?:,[ \t]*|\t[ \t]*|[ \t]{2,})"
+    unit = (
+        r"(?:(?i:floor|fl|apto|apt|apartment|suite|ste|flat|studio|unit|room|bl|sc|ap)\.?"
+        r"[ \t]*#?\w{1,5}|\d{1,3}(?:º|ª|\.)[ \t]*(?:esq|dto|izq|dcha|OG|Stock|étage)\.?)"
+    )
+    particle = r"(?:am|an|de|do|da|del|di|dos|das|lui|sur|la|le|im|in|upon|on)"
+    town = rf"[{_UPPER}][{_LOWER}]+(?:[ -](?:{particle}[ ])?[{_UPPER}][{_LOWER}]+){{0,2}}"
+    post = rf"(?:[A-Z]{{1,2}}-)?\d{{2,8}}(?:[ -]\d{{2,4}})?|{_UK_POSTCODE}"
+    place = rf"(?:{post})[ \t]+{town}|{town},?[ \t]+(?:{post})"
+    after_uk = rf"(?<=\d[A-Z]{{2}})[ \t]{{1,2}}{town}"  # "B75 9HW North Alanborough"
+    return re.compile(rf"(?:{sep}{unit})*(?:{sep}(?:{place})(?![\w-])|{after_uk}(?![\w-]))?")
 
 
 class StreetAddressDetector:
@@ -105,7 +123,10 @@ class StreetAddressDetector:
                 if start <= s2 < merged:
                     merged = max(merged, e2)
             last = merged
-            yield start, merged
+            tail = _tail().match(text, merged)
+            if tail is not None and tail.end() > merged:
+                last = tail.end()
+            yield start, last
 
     def detect(self, text: str) -> list[Finding]:
         """Return a STREET_ADDRESS finding per street address in ``text``.

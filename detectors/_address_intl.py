@@ -41,17 +41,23 @@ _TYPE_BEFORE = (
     r"Recanto|Calle|C/|Avda\.?|Plaza|Paseo|Camino|Carrer|Ronda|Cuesta|Acceso|Glorieta|"
     r"Via|Viale|Piazza|Corso|Vicolo|Strada|Contrada|Borgo|Rotonda|Piazzale|"
     r"Rue|Avenue|Boulevard|Bd|Place|Allée|Chemin|Impasse|Quai|Route|Cours|"
-    r"Ulica|ul\.|Aleja|al\.|Plac|Osiedle|Bulevardul|Calea|Strada|Gang|Gg\.|Jalan|Jl\.|Jln\.?)"
+    r"Ulica|ul\.|Aleja|al\.|Plac|Osiedle|Bulevardul|Calea|Strada|Gang|Gg\.|Jalan|Jl\.|Jln\.?|"
+    # Romanian; Brazilian logradouro types; more Italian ones.
+    r"Drumul|Soseaua|Șoseaua|Aleea|Splaiul|Intrarea|Piața|Piata|"
+    r"Quadra|Passarela|Conjunto|Vereda|Loteamento|Estação|Jardim|Fazenda|Vila|Ladeira|"
+    r"Parque|Chácara|Condomínio|Residencial|Núcleo|Sítio|Trecho|Vale|Lagoa|Morro|Distrito|"
+    r"Canale|Stretto|Incrocio|Traversa|Salita|Galleria|Rampa|Sentiero|Rione)"
 )
 _TYPE_AFTER = r"(?:utca|út|tér|körút|köz|sor|sétány|náměstí|nábřeží|třída)"
 _UNIT = (
     r"(?:,?[ \t]*(?i:apto\.?|apt\.?|apartamento|appartamento|app\.?|piso|bloco|bl\.|"
     r"andar|floor|fl\.|suite|ste\.?|unit|flat|wohnung|whg\.?|etage|étage|bus|lgh|"
-    r"lok\.|m\.)[ \t]*[\w/º°ª.-]{1,8}|,?[ \t]*\d{1,2}\.?[ \t]*(?:OG|EG|DG|º|°|ª)[ \t\w.]{0,6})"
+    r"lok\.|m\.|piano|puerta|sc\.|ap\.)[ \t]*[\w/º°ª.-]{1,8}"
+    r"|,?[ \t]*\d{1,2}\.?[ \t]*(?:OG|EG|DG|º|°|ª)[ \t\w.]{0,6})"
 )
 _POST = (
     r"(?:\d{5}-\d{3}|\d{4}-\d{3}|\d{2}-\d{3}|\d{3}[ \t]?\d{2}|[A-Z]{1,2}-?\d{4,5}|"
-    r"\d{4}[ \t]?[A-Z]{2}|\d{4,8})"
+    r"\d{4}[ \t]?[A-Z]{2}|\d{4,8})(?![\dA-Za-z])"  # whole: not the head of a longer number
 )
 _SEP = r"(?:,[ \t]*|[ \t]{2,}|\t)"
 _TOWN = rf"(?:{_NAME}(?:[ \t]+\([A-Z]{{2}}\))?)"
@@ -70,7 +76,8 @@ def _pattern() -> re.Pattern[str]:
         # Kossuth tér 180. / Nils Westermarckin kuja 63
         rf"(?:{_CAP}[ \t]+){{1,3}}(?:{_TYPE_AFTER}|{_GLUED})[ \t]+{_NUM}",
         # Rua das Flores 1634 / Via Roma, 12 / Calle Mayor 5 / Gg. Rungkut No. 91
-        rf"(?i:{_TYPE_BEFORE})[ \t]+(?:{_LINK}[ \t]+)*{_NAME},?[ \t]+(?:No\.?[ \t]*)?{_NUM}",
+        rf"(?i:{_TYPE_BEFORE})[ \t]+(?:{_LINK}[ \t]+)*{_NAME},?[ \t]+"
+        rf"(?:(?:No|Nr|Nº)\.?[ \t]*)?{_NUM}",
         # 682, avenue de Toussaint / 8 rue de la Paix
         rf"\d{{1,5}}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?i:{_TYPE_BEFORE})[ \t]+"
         rf"(?:{_LINK}[ \t]+)*{_NAME}",

@@ -11,120 +11,35 @@ still has to look at, so lines without any go nowhere near it.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
 
+from detectors._name_shapes import (
+    AFTER,
+    AFTER_WORDS,
+    CAP_WORD,
+    CAPS_HINT,
+    CAPS_RUN,
+    FIELD_EDGES,
+    KEY_CAP,
+    KEY_TAIL,
+    MEMO_SIZE,
+    NAME_PREFIX,
+    RUN,
+    SAID,
+    SUFFIX,
+    TITLE_TAIL,
+    WORDS,
+    first_names,
+    mid_sentence,
+    read_list,
+    street_words,
+    surnames,
+    word_before,
+)
 from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES, TITLES, WEAK_CUES
 
-__all__ = ["AMBIGUOUS_NAMES", "NameRules", "NameRun", "first_names", "surnames"]
-
-# Latin Extended-A (Š, Ž, Ř, Ő, ...) mixes cases; it counts as both.
-_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
-_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
-# One capitalised name word: Smith, O'Neill, McDonald, Phillips-Roberts, Neuschäfer.
-# Starts with a plain character class, so the regex engine skips ahead to capitals
-# in C (a leading look-behind or optional group would try every position).
-_TOKEN = (
-    rf"[{_UPPER}](?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*"
-)
-_WORDS = re.compile(r"\S+")
-_PARTICLE = r"(?:van|von|de|der|den|da|del|della|di|du|le|la|dos|das|bin|al|ter)"
-_RUN = re.compile(
-    rf"[{_UPPER}](?<![\w.@/\\-].)(?:['\u2019][{_UPPER}]|(?<=M)a?c[{_UPPER}])?[{_LOWER}]+"
-    rf"(?:-[{_UPPER}]?[{_LOWER}]+)*(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TOKEN}){{0,3}}"
-    r"(?![\w@/\\]|\.\w)"
-)
-# Names in capitals (card holder "JOHN SMITH"): only with a known first name.
-_CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
-_CAPS_HINT = re.compile(rf"[{_CAPS}]{{2,}}[ \t]+[{_CAPS}]{{2,}}")
-_CAPS_RUN = re.compile(
-    rf"(?<![\w.@/\\-])[{_CAPS}]{{2,}}(?:['-][{_CAPS}]+)?"
-    rf"(?:[ \t]+[{_CAPS}]+(?:['-][{_CAPS}]+)?){{1,4}}(?![\w@/\\])"
-)
-# After a capitalised pair: a possessive, a past-tense verb, or "and Name" (a subject).
-_AFTER = re.compile(
-    r"(?:['\u2019]s(?!\w)|[ \t]+(?:has[ \t]+|had[ \t]+|was[ \t]+)?[a-z]{2,}ed(?!\w)"
-    r"|[ \t]+and[ \t]+[A-Z]|:[ \t]+[a-z]|>)"
-)
-# After a lone surname: a reporting verb ("Daschle said", "Lebed 's").
-_SAID = re.compile(
-    r"[ \t]*(?:['\u2019][ \t]?s(?!\w)|,[ \t]+(?:who|the|a|an)[ \t]|[ \t]+(?:said|says|told|added"
-    r"|noted|asked|replied|wrote|was|is|has|had|will|would|scored|won|beat|led|gave|made)(?!\w))"
-)
-_SUFFIX = re.compile(r"^,?[ \t]+(?:Jr\.?|Sr\.?|II|III|IV|MD|PhD|DDS|DVM|MBA|Esq\.?)(?!\w)")
-_MEMO_SIZE = 8192
-# Before a lone capitalised word, these introduce places and organisations, not people.
-_AFTER_WORDS = frozenset(
-    "in at on from into near of the a an to for via across outside inside".split()  # noqa: SIM905
-)
-_MID_CHARS = frozenset(",;(\t<|\"'=*\u2022-")
-
-
-def _mid(before: str, word: str, sep: str) -> bool:
-    """Say whether a run starts mid-sentence: after a lower-case word or a separator."""
-    stripped = before.rstrip(" \t")
-    if stripped and stripped[-1] in _MID_CHARS:
-        return True
-    return len(word) >= 2 and word.isalpha() and word.islower() and bool(sep) and not sep.strip()
-
-
-def _tail(before: str) -> tuple[str, str, int]:
-    """The word right before a run: ``(word, what separates it from the run, its offset)``.
-
-    Scans back from the end instead of a ``$``-anchored regex search (which tries
-    every start position): this is the hot path of the no-model tier.
-    """
-    j = len(before)
-    while j and before[j - 1] in " \t\"':=":
-        j -= 1
-    i = j
-    while i and (before[i - 1].isalnum() or before[i - 1] in "_."):
-        i -= 1
-    if i and before[i - 1] == "-":
-        return "", before[j:], j
-    return before[i:j], before[j:], i
-
-
-# Capitalised words common in log text that are not names on their own.
-
-
-# Given names that are also common English words: a list hit alone is not enough.
-
-
-def _read_list(name: str) -> frozenset[str]:
-    path = resources.files("detectors").joinpath("_data").joinpath(name)
-    text = path.read_text("utf-8")
-    return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-@functools.cache
-def _street_words() -> frozenset[str]:
-    """Street-type words (``Trail``, ``Bridge``, ``Port``): part of addresses, not names."""
-    return frozenset(w.capitalize() for w in _read_list("street_suffixes.txt") if len(w) > 2)
-
-
-@functools.cache
-def first_names() -> frozenset[str]:
-    """Return the shipped given-name lists (Title case).
-
-    Returns:
-        About 5,100 first names from the US Census 1990 files, and half of
-        Faker's given names of 28 locales (``given_names.txt``; the other half
-        is held out for the evaluation).
-    """
-    return (_read_list("first_names.txt") | _read_list("given_names.txt")) - AMBIGUOUS_NAMES
-
-
-@functools.cache
-def surnames() -> frozenset[str]:
-    """Return the shipped surname list (Title case): half of Faker's surnames of 28
-    locales (``surnames.txt``; the other half is held out for the evaluation)."""
-    return _read_list("surnames.txt") - AMBIGUOUS_NAMES
+__all__ = ["AMBIGUOUS_NAMES", "SAID", "NameRules", "NameRun", "first_names", "surnames"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,19 +83,60 @@ class NameRules:
     ) -> None:
         self._first = first_names() if given is None else given
         self._last = surnames() if family is None else family
-        english = _read_list("stop_words.txt")
+        english = read_list("stop_words.txt")
         not_names: set[str] = set()
         if place_words:
-            not_names = {w for line in _read_list("not_names.txt") for w in line.split()}
-            not_names |= _street_words()
+            not_names = {w for line in read_list("not_names.txt") for w in line.split()}
+            not_names |= street_words()
         self._stop = LOG_WORDS | not_names | {w.capitalize() for w in stop_words | english}
         self._subject = subject_is_person
         self._cues = cues
         self._single = single_names
         self._memo: dict[tuple[object, ...], tuple[tuple[int, int, bool, bool, bool], ...]] = {}
+        # A lone capitalised word can be a name only if a list knows it or a
+        # context word stands before it: both checked in C before any other work.
+        # Two-letter names ("Jo", "Al") alone are too often something else.
+        self._known_single = (
+            frozenset(w for w in (self._first | self._last) - self._stop if len(w) >= 3)
+            if single_names
+            else frozenset()
+        )
+        self._cue_words = STRONG_CUES | cues
+
+    def clear_cache(self) -> None:
+        """Forget the remembered verdicts of runs in context."""
+        self._memo.clear()
+
+    def lower_given_names(self) -> frozenset[str]:
+        """The known given names that are no common word, in lower case ("freddie").
+
+        Returns:
+            Names of 4+ letters, lower case.
+        """
+        return frozenset(
+            n.lower() for n in self._first if len(n) >= 4 and n.isalpha() and n not in self._stop
+        ) - {w.lower() for w in self._stop}
+
+    def may_hold_single(self, text: str) -> bool:
+        """Say whether a text with no capitalised pair can hold a name (cheap, in C).
+
+        Args:
+            text: one log line or message.
+
+        Returns:
+            True if a Title-case word of it is a known name, or a context word
+            ("user", "dear", a title, a role) stands right before a capital.
+        """
+        if not self._known_single.isdisjoint(CAP_WORD.findall(text)):
+            return True
+        for match in KEY_CAP.finditer(text):
+            key = KEY_TAIL.search(text, max(0, match.start() - 24), match.start())
+            if key is not None and key[1].lower() in self._cue_words:
+                return True
+        return False
 
     def _cued(self, before: str) -> bool:
-        word = _tail(before)[0].lower()
+        word = word_before(before)[0].lower()
         return word in STRONG_CUES or word in self._cues
 
     def is_stop(self, word: str) -> bool:
@@ -203,30 +159,82 @@ class NameRules:
         Returns:
             The runs in order, each marked person / candidate.
         """
-        found: list[NameRun] = []
+        return [NameRun(*r) for r in self._scan(text)]
+
+    def person_spans(self, text: str) -> list[tuple[int, int]]:
+        """Return ``(start, end)`` of each run the rules call a person (the hot path).
+
+        Args:
+            text: one log line or message.
+
+        Returns:
+            The spans, in order.
+        """
+        return [(r[0], r[1]) for r in self._scan(text) if r[2]]
+
+    def _scan(self, text: str) -> list[tuple[int, int, bool, bool, bool]]:
+        found: list[tuple[int, int, bool, bool, bool]] = []
         memo = self._memo
         stop = self._stop
-        for match in _RUN.finditer(text):
+        first, last = self._first, self._last
+        for match in RUN.finditer(text):
             group = match.group()
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
-            if " " in group and all(w in stop for w in group.split()):
-                continue  # only common words ("Bad Gateway", "Internal Server Error")
+            words = group.split()
+            if len(words) == 1:
+                found.append(self._lone(text, *match.span()))
+                continue
+            if len(words) > 1:
+                head = words[0]
+                if (head in first and head not in stop) or (
+                    "-" in head and first.issuperset(head.split("-"))
+                ):  # "Jean-Pierre": both parts known
+                    # A known given name first: a name whatever follows ("Olivia
+                    # Lakes Apt" is cut by the address tier, which wins overlaps).
+                    found.append(self._known(text, *match.span()))
+                    continue
+                if stop.isdisjoint(words):
+                    if words[0] in first or words[-1] in last:
+                        # The common case, decided by set lookups alone: a known given
+                        # name or surname in a run of no common words ("Maria Kovács").
+                        found.append(self._known(text, *match.span()))
+                        continue
+                elif stop.issuperset(words):
+                    continue  # only common words ("Bad Gateway", "Internal Server Error")
+                elif words[0] in stop:
+                    # Leading common words, then a known name ("Dear Jodie Phillips").
+                    k = 1
+                    while words[k] in stop:
+                        k += 1
+                    rest = words[k:]
+                    if (
+                        len(rest) > 1
+                        and rest[0][0].isupper()
+                        and stop.isdisjoint(rest)
+                        and (rest[0] in first or rest[-1] in last)
+                        and AMBIGUOUS_NAMES.isdisjoint(words[:k])
+                    ):
+                        s = match.end() - len(group.split(None, k)[-1])
+                        found.append(self._known(text, s, match.end()))
+                        continue
             s, e = match.span()
             # A run's verdict depends on its words, the word and separator before it
             # and a little text after it: remembered by those, so a name logged
             # again in the same context costs a dict lookup.
             before = text[max(0, s - 40) : s]
-            word, sep, at = _tail(before)
+            word, sep, at = word_before(before)
             key = (
                 group,
                 word,
                 sep,
                 before[at - 1 : at],
                 before.rstrip(" \t")[-1:],
-                _AFTER.match(text, e) is not None,
-                _SAID.match(text, e) is not None,
-                _SUFFIX.match(text, e) is not None and text[e : e + 8],
+                AFTER.match(text, e) is not None,
+                SAID.match(text, e) is not None,
+                SUFFIX.match(text, e) is not None and text[e : e + 8],
+                text[s - 1 : s],  # a whole field: what stands right around it
+                text[e : e + 1],
             )
             hit = memo.get(key)
             if hit is None:
@@ -234,18 +242,73 @@ class NameRules:
                     (r.start - s, r.end - s, r.person, r.candidate, r.likely)
                     for r in self._classify(text, s, e)
                 )
-                if len(memo) >= _MEMO_SIZE:
+                if len(memo) >= MEMO_SIZE:
                     memo.clear()
                 memo[key] = hit
-            found.extend(NameRun(s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
-        if _CAPS_HINT.search(text):
-            for match in _CAPS_RUN.finditer(text):
-                found.extend(self._caps(text, match))
-            found.sort(key=lambda r: r.start)
+            found.extend((s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
+        if CAPS_HINT.search(text):
+            for match in CAPS_RUN.finditer(text):
+                found.extend(
+                    (r.start, r.end, r.person, r.candidate, r.likely)
+                    for r in self._caps(text, match)
+                )
+            found.sort(key=lambda r: r[0])
         return found
 
+    def _lone(self, text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
+        """One capitalised word that is not a common word: :meth:`_classify`'s verdict
+        for it, reached with one look back and a few set lookups."""
+        word_ = text[start:end]
+        before = text[max(0, start - 40) : start]
+        word, sep, at = word_before(before)
+        low = word.lower()
+        suffix = SUFFIX.match(text, end)
+        if suffix is not None:
+            end = suffix.end()
+        if low.rstrip(".") in TITLES and not sep.strip() and word[:1].isalpha():
+            return (start - len(before) + at, end, True, False, False)
+        if low in STRONG_CUES or low in ROLES or low in self._cues:
+            return (start, end, True, False, False)
+        if (
+            len(word) == 2
+            and word[0].isupper()
+            and word[1] == "."
+            and len(sep) <= 1
+            and not (at and (before[at - 1].isalnum() or before[at - 1] == "."))
+        ):
+            return (start - len(before) + at, end, True, False, False)  # "A. Kumble"
+        if self._single and (word_ in self._last or word_ in self._first):
+            return (start, end, True, False, False)
+        if (
+            self._subject
+            and self._single
+            and len(word_) >= 4
+            and mid_sentence(before, word, sep)
+            and low not in AFTER_WORDS
+        ):
+            return (start, end, True, False, False)
+        candidate = word_[0].isupper()
+        if candidate and len(word_) >= 3 and SAID.match(text, end) is not None:
+            if self._subject:
+                return (start, end, True, False, True)
+            return (start, end, False, True, True)
+        return (start, end, False, candidate, False)
+
+    @staticmethod
+    def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
+        """A person run found by the lists: widened by a title before it, a suffix after."""
+        if start and text[start - 1] in " \t":
+            title = TITLE_TAIL.search(text, max(0, start - 12), start)
+            if title is not None:
+                start = title.start()
+        if text[end : end + 1] in (",", " ", "\t"):
+            suffix = SUFFIX.match(text, end)
+            if suffix is not None:
+                end = suffix.end()
+        return (start, end, True, False, False)
+
     def _caps(self, text: str, match: re.Match[str]) -> list[NameRun]:
-        words = [(m.start(), m.end(), m.group().capitalize()) for m in _WORDS.finditer(match[0])]
+        words = [(m.start(), m.end(), m.group().capitalize()) for m in WORDS.finditer(match[0])]
         while words and self.is_stop(words[0][2]):
             words.pop(0)
         while words and self.is_stop(words[-1][2]):
@@ -271,7 +334,7 @@ class NameRules:
         return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
     def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
-        words = [(m.start() + start, m.end() + start) for m in _WORDS.finditer(text[start:end])]
+        words = [(m.start() + start, m.end() + start) for m in WORDS.finditer(text[start:end])]
         lone = len(words) == 1
         # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
         # among them ("General Anatoly Shkirko") marks what follows as a name.
@@ -295,11 +358,11 @@ class NameRules:
             return []
         start, end = words[0][0], words[-1][1]
         before = text[max(0, start - 40) : start]
-        word, sep, at = _tail(before)
+        word, sep, at = word_before(before)
         low = word.lower()
         first = text[words[0][0] : words[0][1]]
         tokens = [text[a:b] for a, b in words if text[a].isupper()]
-        suffix = _SUFFIX.match(text, end)
+        suffix = SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
         person = False
@@ -333,10 +396,18 @@ class NameRules:
         elif (
             self._subject
             and 2 <= len(tokens) <= 3
-            and _mid(before, word, sep)
+            and mid_sentence(before, word, sep)
             and all(not self.is_stop(t) for t in tokens)
         ):
             person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
+        elif (
+            self._subject
+            and 2 <= len(tokens) <= 3
+            and (text[start - 1] if start else "") in FIELD_EDGES
+            and text[end : end + 1] in FIELD_EDGES
+            and all(not self.is_stop(t) and t.isalpha() for t in tokens)
+        ):
+            person = True  # a whole field or value: "\tJarmila Šimková\t", "Beatrix Nemes"
         if (
             not person
             and self._single
@@ -353,8 +424,8 @@ class NameRules:
             and len(first) >= 4
             and not self.is_stop(first)
             and lone
-            and _mid(before, word, sep)
-            and word.lower() not in _AFTER_WORDS
+            and mid_sentence(before, word, sep)
+            and word.lower() not in AFTER_WORDS
         ):
             person = True  # a lone proper noun mid-sentence: "keep Graf from", "beat Rios"
         if not person and len(words) >= 3:
@@ -367,14 +438,14 @@ class NameRules:
         likely = (
             candidate
             and len(tokens) >= 2
-            and _AFTER.match(text, end) is not None
+            and AFTER.match(text, end) is not None
             and all(not self.is_stop(t) for t in tokens)
         ) or (
             candidate
             and len(words) == 1
             and len(first) >= 3
             and not self.is_stop(first)
-            and _SAID.match(text, end) is not None
+            and SAID.match(text, end) is not None
         )
         if likely and self._subject:
             person, candidate = True, False
@@ -399,7 +470,7 @@ class NameRules:
             core = word.strip("'\u2019,-")
             if len(core) > 1 and core.isupper():
                 return False
-            inner = re.sub(r"^(?:Mc|Mac)(?=[A-Z])", "", core)[1:]
+            inner = NAME_PREFIX.sub("", core)[1:]
             if any(ch.isupper() for ch in inner) and "-" not in core and "'" not in core:
                 return False
         return not all(self.is_stop(w.capitalize()) for w in words)

@@ -48,6 +48,26 @@ class _Plan:
     findings: tuple[Finding, ...]
     candidates: tuple[tuple[int, int, bool], ...]  # (start, end, likely a person)
     view: str  # the text with URL-encoded spaces/commas read as such (same offsets)
+    titled: bool = False  # the text was in capitals: its runs are whole headlines
+
+
+_CAPS_WORD = re.compile(r"[A-Z\u00c0-\u00de][A-Z\u00c0-\u00de'\u2019-]+")
+_CAPS_MIN_WORDS = 3
+_LOWER_WORD = re.compile(r"(?<![\w@#/.-])[a-z]{4,}(?![\w@/-])")
+
+
+def title_case_caps(text: str) -> str:
+    """Read a text written in capitals ("SOCCER - ROBSON WINS FIRST TROPHY") in
+    Title case, so that names in it look like names to the rules and the model;
+    other texts, and any whose length would change, are returned as they are."""
+    words = _CAPS_WORD.findall(text)
+    if len(words) < _CAPS_MIN_WORDS:
+        return text
+    letters = sum(ch.isalpha() for ch in text)
+    if sum(len(w) for w in words) < 0.6 * letters:
+        return text
+    titled = _CAPS_WORD.sub(lambda m: m[0][0] + m[0][1:].lower(), text)
+    return titled if len(titled) == len(text) else text
 
 
 def _importable(name: str) -> bool:
@@ -112,6 +132,7 @@ class SpacyNerDetector:
         self._rules: NameRules | None = None
         self._address = StreetAddressDetector(name=name)
         self._cache: OrderedDict[str, tuple[_Span, ...]] = OrderedDict()
+        self._lower_names: frozenset[str] | None = None
         self.model_calls = 0
 
     @property
@@ -197,10 +218,29 @@ class SpacyNerDetector:
                 )
                 if likely and not vetoed:
                     found.append(Finding("PERSON", start, end, 0.6, self._name))
-            found = list(dict.fromkeys(self._widen(f, plan.candidates) for f in found))
+            if not plan.titled:  # a headline's run is the whole headline: not widened
+                found = [self._widen(f, plan.candidates) for f in found]
+            found = list(dict.fromkeys(found))
             found.sort(key=lambda f: f.start)
             out.append(found)
         return out
+
+    def _capitalise_names(self, text: str, rules: NameRules) -> str:
+        """Capitalise lower-case words that are known given names ("i swear freddie
+        laughs"), so that the model can read them; the same text if there are none."""
+        if not _LOWER_WORD.search(text):
+            return text
+        lower = self._lower_names
+        if lower is None:
+            lower = self._lower_names = rules.lower_given_names()
+        hits = [m for m in _LOWER_WORD.finditer(text) if m[0] in lower]
+        if not hits:
+            return text
+        chars = list(text)
+        for m in hits:
+            chars[m.start()] = chars[m.start()].upper()
+        titled = "".join(chars)
+        return titled if len(titled) == len(text) else text
 
     @staticmethod
     def _widen(finding: Finding, runs: tuple[tuple[int, int, bool], ...]) -> Finding:
@@ -247,6 +287,9 @@ class SpacyNerDetector:
         ]
         blocked = [(f.start, f.end) for f in findings]
         candidates: list[tuple[int, int, bool]] = []
+        titled = title_case_caps(text)
+        if titled is text:
+            titled = self._capitalise_names(text, rules)
         for run in rules.runs(text):
             if any(run.start < b and a < run.end for a, b in blocked):
                 continue
@@ -255,7 +298,16 @@ class SpacyNerDetector:
                 blocked.append((run.start, run.end))
             elif run.candidate:
                 candidates.append((run.start, run.end, run.likely))
-        return _Plan(tuple(findings), tuple(candidates), text)
+        if titled is not text:
+            # In capitals, the rules' verdicts stand on the text as written; the
+            # Title-case reading only shows the model where to look.
+            candidates.extend(
+                (run.start, run.end, False)
+                for run in rules.runs(titled)
+                if (run.person or run.candidate)
+                and not any(run.start < b and a < run.end for a, b in blocked)
+            )
+        return _Plan(tuple(findings), tuple(candidates), titled, titled is not text)
 
     def _map(
         self, text: str, lo: int, hi: int, spans: tuple[_Span, ...], rules: NameRules

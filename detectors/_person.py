@@ -1,12 +1,13 @@
 """PERSON without a model: name lists, capitalisation, position and context words.
 
 Cheap enough for the logging path (on by default): the engine calls it only on
-texts where its trigger (two capitalised words in a row, a title, a greeting)
-matches, in C; the rest is a few regex scans and set lookups per capitalised
-run (:class:`detectors._names.NameRules`). Once a full name is found, a lone
-later mention of its surname in the same text is a name too ("... Kovács closed
-it"). Names in capitals ("JOHN SMITH") need a known given name or surname, or a
-context word before them.
+texts with a Title-case word (a C-level search); it goes on only where a C-level
+:data:`PAIR` search matches or a lone Title-case word is a known name or follows
+a key such as ``user:``; runs made of a known name are decided by set lookups,
+the rest by a few regex scans and lookups (:class:`detectors._names.NameRules`).
+Once a full name is found, a lone later mention of its surname in the same text
+is a name too ("... Kovács closed it"). Names in capitals ("JOHN SMITH") need a
+known given name or surname, or a context word before them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Iterable
 
 from detectors._base import Finding
-from detectors._names import NameRules
+from detectors._names import SAID, NameRules
 
 __all__ = ["PersonNameDetector"]
 
@@ -24,7 +25,22 @@ _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
 # Matches in every text the rules can find a name in: a capitalised word (or a
 # title "Mr.") followed by another, in Title case or capitals. A C-level scan.
-TRIGGER = rf"[{_UP}][{_LOW}]+\.?[ \t]+[{_UP}]|[{_UP}]{{2}}[{_UP}]*[ \t]+[{_UP}]{{2}}"
+# Where the rules may find a name beyond a known word: a capitalised word pair (or a
+# title "Mr." and a word) in Title case or capitals, an initial and a word ("A.
+# Kumble"), a Title-case word of 4+ letters after a lower-case word ("beat Rios"),
+# a Title-case word before a reporting verb ("Gress said").
+# One leading class, then the shapes: sre skips to capitals in C; possessive runs
+# (``++``) give up at once instead of backtracking letter by letter.
+PAIR = (
+    rf"[{_UP}](?:[{_LOW}]++\.?[ \t]+[{_UP}]|[{_UP}]++[ \t]+[{_UP}]{{2}}"
+    rf"|\.[ \t]?[{_UP}][{_LOW}]|(?<=[a-z][ \t].)[{_LOW}]{{3}}"
+    rf"|[{_LOW}]{{2,}}+(?={SAID.pattern}))"
+)
+# The engine's gate: any word in Title case, or a pair in capitals (C-level). On
+# texts with no pair, ``detect`` goes on only if a lone Title-case word is a known
+# name or follows a context word ("Amanda is ...", "user: Zindra").
+TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]++[ \t]+[{_UP}]{{2}})"
+_PAIR = re.compile(PAIR)
 _SURNAME_MIN = 3
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # bytes: 10x faster than str
 _MEMO_SIZE = 4096
@@ -61,6 +77,11 @@ class PersonNameDetector:
         """A regex found in every text this detector finds anything in (engine gate)."""
         return TRIGGER
 
+    def clear_cache(self) -> None:
+        """Forget every remembered verdict (texts and runs); for benchmarks and tests."""
+        self._memo.clear()
+        self._get_rules().clear_cache()
+
     def _get_rules(self) -> NameRules:
         rules = self._rules
         if rules is None:
@@ -79,6 +100,9 @@ class PersonNameDetector:
         Returns:
             The findings, in order.
         """
+        rules = self._get_rules()
+        if _PAIR.search(text) is None and not rules.may_hold_single(text):
+            return []
         # Log lines that differ only in their digits (ids, counts, times) hold the
         # same names at the same offsets: remembered by the text with digits folded.
         key = (
@@ -90,8 +114,9 @@ class PersonNameDetector:
             hit = self._memo.get(key)
             if hit is not None:
                 return list(hit)
-        spans = [(r.start, r.end) for r in self._get_rules().runs(text) if r.person]
-        spans.extend(lone_surnames(text, spans))
+        spans = rules.person_spans(text)
+        if spans:
+            spans.extend(lone_surnames(text, spans))
         spans.sort()
         found = [Finding("PERSON", a, b, self._score, self._name) for a, b in spans]
         if key is not None:
@@ -115,12 +140,17 @@ def lone_surnames(text: str, names: Iterable[tuple[int, int]]) -> list[tuple[int
     found: list[tuple[int, int]] = []
     surnames: set[str] = set()
     for start, end in spans:
-        words = text[start:end].split()
-        if len(words) >= 2:
-            last = words[-1].strip(".,;:'\u2019\"")
-            if len(last) >= _SURNAME_MIN and last[0].isupper():
-                surnames.add(last)
-                surnames.update(p for p in last.split("-") if len(p) >= _SURNAME_MIN)
+        piece = text[start:end]
+        if " " not in piece and "\t" not in piece:
+            continue
+        last = piece.rsplit(None, 1)[-1].strip(".,;:'\u2019\"")
+        # Most texts name each person once: one C-level count settles it.
+        if len(last) < _SURNAME_MIN or not last[0].isupper():
+            continue
+        if text.count(last) >= 2:
+            surnames.add(last)
+        if "-" in last:
+            surnames.update(p for p in last.split("-") if len(p) >= _SURNAME_MIN)
     for surname in surnames:
         if text.count(surname) < 2:
             continue

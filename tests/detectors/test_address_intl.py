@@ -68,3 +68,33 @@ def test_po_boxes_and_military_addresses(address: StreetAddressDetector, text: s
 def test_log_text_is_not_an_address(address: StreetAddressDetector, text: str) -> None:
     """Numbers after capitalised log words are not addresses."""
     assert [] == _spans(address, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "at 5 Elm Road, floor 3, 75-652 Ostrowiec saved",
+            ["5 Elm Road, floor 3, 75-652 Ostrowiec"],
+        ),
+        ("deliver to 31 Rama Road\tHospet 306898 before Friday", ["31 Rama Road\tHospet 306898"]),
+        ("ship to 12 Main Street, 10001 then wait", ["12 Main Street"]),
+        (
+            "deliver to 1 Shane Curve, WA68 3RA West Charlotteville before Friday",
+            ["1 Shane Curve, WA68 3RA West Charlotteville"],
+        ),
+        (
+            "deliver to Soseaua Ileana Barbu Nr. 83, Rovinari 430146 before Friday",
+            ["Soseaua Ileana Barbu Nr. 83, Rovinari 430146"],
+        ),
+        (
+            "deliver to 77/89, Goyal Ganj, 174218 Srikakulam",
+            ["77/89, Goyal Ganj, 174218 Srikakulam"],
+        ),
+    ],
+)
+def test_units_postcode_and_town_after_the_street(
+    address: StreetAddressDetector, text: str, expected: list[str]
+) -> None:
+    """Unit parts, then a postcode and town in either order, join the street they follow."""
+    assert expected == _spans(address, text)

@@ -183,3 +183,26 @@ def test_likely_person_unless_model_vetoes(
 ) -> None:
     """A pair in subject position is a person unless the model calls it an organisation."""
     assert expected == _found(ner, line)
+
+
+def test_title_case_reading_of_capitals() -> None:
+    """A text in capitals is read in Title case, at the same offsets; other texts are not."""
+    from detectors._ner import title_case_caps
+
+    text = "SOCCER - ROBSON WINS FIRST TROPHY WITH BARCELONA ."
+    assert "Soccer - Robson Wins First Trophy With Barcelona ." == title_case_caps(text)
+    assert "ERROR db timeout" == title_case_caps("ERROR db timeout")
+
+
+def test_name_in_capitals_found_headline_words_kept(ner: SpacyNerDetector) -> None:
+    """The model reads a headline in Title case; the rules' verdicts stand on the capitals."""
+    text = "ALERT: GARETH BUTLER FLAGGED FOR MANUAL REVIEW"
+    found = [text[f.start : f.end] for f in ner.detect(text) if f.entity == "PERSON"]
+    assert "MANUAL" not in " ".join(found)
+
+
+def test_lower_case_given_name_shown_to_the_model(ner: SpacyNerDetector) -> None:
+    """A known given name written in lower case is capitalised for the model to read."""
+    text = "had lunch with jessica today"
+    found = [text[f.start : f.end] for f in ner.detect(text) if f.entity == "PERSON"]
+    assert ["jessica"] == found

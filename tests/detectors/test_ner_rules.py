@@ -164,6 +164,8 @@ def test_subject_position_is_likely_a_person(
         ("Yves Bouvet", True),
         ("Chloë Bierstraten-van Berkum", True),
         ("McDonald", True),
+        ("Phillip DeFreitas", True),
+        ("DeviceManager", False),
         ("OrderService", False),
         ("INFO", False),
         ("user_id", False),

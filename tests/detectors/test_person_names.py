@@ -43,6 +43,13 @@ def test_readme_example_is_scrubbed_by_default(shipped: Scrubber) -> None:
         ("Did not bat : A. Kumble , N. Mongia", ["A. Kumble", "N. Mongia"]),
         ("General Anatoly Shkirko told reporters", ["Anatoly Shkirko"]),
         ("the coach was keeping Grobbelaar from the match", ["Grobbelaar"]),
+        ("Mr. John Smith asked about his invoice", ["Mr. John Smith"]),
+        ("Dear Jodie Phillips, your parcel is late", ["Jodie Phillips"]),
+        ("Dear Will Jones, your parcel is late", ["Will Jones"]),
+        ("deliver to Via de Oliveira before Friday", []),
+        ("call with Jean-Pierre Leclerc at 10", ["Jean-Pierre Leclerc"]),
+        ("1. Hernan Gumy ( Argentina ) 6-7 6-3", ["Hernan Gumy"]),
+        ("Tarango , whose tantrum cost him", ["Tarango"]),
     ],
 )
 def test_names_in_log_shapes(names: PersonNameDetector, text: str, expected: list[str]) -> None:
@@ -124,3 +131,35 @@ def test_trigger_matches_where_names_are_found(names: PersonNameDetector, text: 
     """The engine's C-level gate matches every text the detector finds a name in."""
     assert names.detect(text)
     assert re.search(TRIGGER, text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Amanda is in love with the new release", ["Amanda"]),
+        ("user: Zindra logged in", ["Zindra"]),
+        ("cache miss for Product 1234 in region Europe", []),
+        ("order shipped via Stripe to warehouse", []),
+    ],
+)
+def test_lone_words_without_a_pair(
+    names: PersonNameDetector, text: str, expected: list[str]
+) -> None:
+    """A lone known name or a word after a key is found in a text with no capitalised pair."""
+    assert expected == _found(names, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Beatrix Nemes", ["Beatrix Nemes"]),
+        ("2024-05-01\tJarmila Beneš Šimková\tinvoice-3321\tpaid", ["Jarmila Beneš Šimková"]),
+        ("Internal Server Error", []),
+        ("The referee was right, ' Gress said.", ["Gress"]),
+    ],
+)
+def test_whole_fields_and_reporting_verbs(
+    names: PersonNameDetector, text: str, expected: list[str]
+) -> None:
+    """A value or field that is only a capitalised pair, and a word before "said", are names."""
+    assert expected == _found(names, text)
