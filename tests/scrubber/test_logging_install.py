@@ -275,9 +275,9 @@ def test_install_scrubs_logger_and_thread_names(engine, root_output):
     )
     thread.start()
     thread.join()
-    logging.getLogger("uvicorn.error").info("plain")
+    logging.getLogger("probe.names.plain").info("plain")
     assert (
-        "<EMAIL_ADDRESS>|worker <EMAIL_ADDRESS>|opened\nuvicorn.error|MainThread|plain\n"
+        "<EMAIL_ADDRESS>|worker <EMAIL_ADDRESS>|opened\nprobe.names.plain|MainThread|plain\n"
         == root_output.getvalue()
     )
 
