@@ -5,6 +5,12 @@ from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._pipeline import Pipeline
+from monitor._pseudonym import (
+    lookup_pseudonym,
+    pseudonym,
+    pseudonymise_fields,
+    resolve_pseudonyms,
+)
 from monitor._respond import Responder
 from monitor._respond_config import ResponsesConfig, load_responses
 from monitor._respond_record import ActionResult, reinstate
@@ -54,8 +60,12 @@ __all__ = [
     "iso_time",
     "load_responses",
     "load_rules",
+    "lookup_pseudonym",
     "open_store",
+    "pseudonym",
+    "pseudonymise_fields",
     "reinstate",
+    "resolve_pseudonyms",
     "resolve_store_key",
     "serve_denylist",
     "store_key_of",

@@ -9,7 +9,7 @@ and erasable: events, alerts, actions, revocations (all inside the encrypted
 store).
 
 Authorised readers (dashboard, report) turn a pseudonym back into the value
-with :func:`resolve_text`, through the table ``subject_pseudonyms`` (encrypted
+with :func:`resolve_pseudonyms`, through the table ``subject_pseudonyms`` (encrypted
 with the rest of the store). Erasure deletes the subject's row there, so after
 ``logward erase`` its pseudonym is no longer resolvable, and audit entries
 written since pseudonyms were introduced need no rewrite.
@@ -30,11 +30,15 @@ from monitor._denylist import normalize_ip
 
 __all__ = [
     "PSEUDONYM_PREFIX",
+    "alert_audit",
     "forget_pseudonym",
+    "key_subjects",
+    "lookup_pseudonym",
     "pseudonym",
+    "pseudonymise_fields",
     "pseudonymise_keys",
     "pseudonymise_value",
-    "resolve_text",
+    "resolve_pseudonyms",
     "subject_kind",
 ]
 
@@ -121,6 +125,27 @@ def pseudonymise_keys(conn: sqlite3.Connection, keys: Mapping[str, str]) -> dict
     return {f: pseudonym(conn, subject_kind(f), str(v)) for f, v in keys.items()}
 
 
+def key_subjects(keys: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(kind, value)`` of an alert's ``group_by`` values."""
+    return [(subject_kind(f), str(v)) for f, v in keys.items() if v not in (None, "")]
+
+
+def alert_audit(
+    conn: sqlite3.Connection, keys: Mapping[str, Any], detail: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The audit subject and detail of an alert or of one of its actions, by pseudonym.
+
+    The subject is the alert's ``key_text`` with every value pseudonymised; in
+    the detail the group_by values are pseudonymised wherever they occur. The
+    raw values stay in the ``alerts`` and ``actions`` rows (joined by
+    ``alert_id``), where erasure and retention reach them.
+    """
+    pseud = pseudonymise_keys(conn, {f: str(v) for f, v in keys.items()})
+    subject = " ".join(f"{f}={pseud[f]}" for f in sorted(pseud))
+    out = dict(detail)
+    return subject, pseudonymise_value(conn, out, key_subjects(keys))
+
+
 def pseudonymise_value(
     conn: sqlite3.Connection, value: Any, subjects: Iterable[tuple[str, str]]
 ) -> Any:
@@ -147,7 +172,7 @@ def pseudonymise_value(
     return walk(value)
 
 
-def resolve_text(conn: sqlite3.Connection, text: str) -> str:
+def resolve_pseudonyms(conn: sqlite3.Connection, text: str) -> str:
     """``text`` with every known pseudonym replaced by ``value`` (for authorised readers).
 
     Erased subjects stay pseudonyms. A store without the table resolves nothing.
@@ -176,3 +201,27 @@ def forget_pseudonym(conn: sqlite3.Connection, pseud: str) -> int:
     conn.execute(_TABLE)
     cur = conn.execute("DELETE FROM subject_pseudonyms WHERE pseudonym = ?", (pseud,))
     return max(cur.rowcount, 0)
+
+
+def pseudonymise_fields(conn: sqlite3.Connection, detail: Mapping[str, Any]) -> dict[str, Any]:
+    """``detail`` with each account/address field's value (and its other mentions) pseudonymised.
+
+    A field is an account or address by its name (:func:`subject_kind`):
+    ``source.ip``, ``first_source.ip``, ``user.name``, ``account``...
+    """
+    subjects = [
+        (kind, value)
+        for field, value in detail.items()
+        if isinstance(value, str) and value and (kind := subject_kind(field)) in ("account", "ip")
+    ]
+    return dict(pseudonymise_value(conn, dict(detail), subjects)) if subjects else dict(detail)
+
+
+def lookup_pseudonym(conn: sqlite3.Connection, kind: str, value: str) -> str | None:
+    """The pseudonym of ``value`` without writing anything; ``None`` if no key exists yet."""
+    cached = getattr(conn, _CACHE_ATTR, None)
+    if not isinstance(cached, bytes):
+        row = conn.execute("SELECT v FROM meta WHERE k = ?", (_KEY_NAME,)).fetchone()
+        if row is None:
+            return None
+    return pseudonym(conn, kind, value, record=False)
