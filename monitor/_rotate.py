@@ -20,16 +20,20 @@ is rolled back and the ring is put back to ``[old]``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import sqlite3
+import time
 from pathlib import Path
 
 from logward.errors import StoreError
-from monitor._store import STORE_ERRORS, store_key_of, write_key_id
+from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS, store_key_of, write_key_id
 from monitor._storeconn import StoreConnection
 from monitor._storekey import KeyRing, StoreKey, write_key_ring
 
 __all__ = ["new_store_key", "rotate_store_key"]
+
+log = logging.getLogger("monitor.store")
 
 
 def new_store_key(source: str) -> StoreKey:
@@ -37,12 +41,13 @@ def new_store_key(source: str) -> StoreKey:
     return StoreKey(secrets.token_bytes(32), source)
 
 
-def rotate_store_key(conn: sqlite3.Connection, new: StoreKey) -> Path | None:
+def rotate_store_key(conn: sqlite3.Connection, new: StoreKey, attempts: int = 5) -> Path | None:
     """Re-encrypt the store under ``new`` without stopping its other users.
 
     Args:
         conn: a connection from ``open_store``.
         new: the new key.
+        attempts: tries when the store is busy (each one is rolled back whole).
 
     Returns:
         The key file that now holds the new key, or ``None`` when the key came
@@ -60,34 +65,18 @@ def rotate_store_key(conn: sqlite3.Connection, new: StoreKey) -> Path | None:
     ring = store.store_ring.path
     if conn.in_transaction:
         conn.commit()
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # smaller WAL to rewrite; best effort
-        conn.execute("BEGIN IMMEDIATE")
-    except STORE_ERRORS as exc:
-        raise StoreError(f"{path}: cannot lock the store: {exc}") from exc
-    staged = False
-    try:
-        if ring is not None:
-            write_key_ring(ring, [new, old])
-            staged = True
-        conn.execute(f"PRAGMA rekey = {new.pragma}")
-        row = conn.execute("SELECT v FROM meta WHERE k = 'store_key_history'").fetchone()
-        history = (row[0] + " " if row is not None else "") + old.key_id
-        conn.execute(
-            "INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_history', ?)", (history,)
-        )
-        conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_id', ?)", (new.key_id,))
-        conn.commit()
-    except BaseException as exc:
-        if conn.in_transaction:
-            conn.rollback()
-        if staged and ring is not None:
-            write_key_ring(ring, [old])
-        if isinstance(exc, STORE_ERRORS):
-            raise StoreError(
-                f"{path}: re-encryption failed: {exc.__class__.__name__}: {exc}"
-            ) from exc
-        raise
+    with contextlib.suppress(*STORE_ERRORS):  # a smaller WAL to rewrite; best effort
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for attempt in range(1, attempts + 1):
+        try:
+            _rekey_locked(conn, path, ring, old, new)
+            break
+        except StoreError as exc:
+            busy = isinstance(exc.__cause__, STORE_LOCKED_ERRORS) and "locked" in str(exc)
+            if not busy or attempt == attempts:
+                raise
+            log.warning("logward: store busy during key rotation; trying again (%s)", attempt)
+            time.sleep(0.2 * attempt)
     store.store_key = new
     store.store_ring = KeyRing((new,), ring)
     write_key_id(path, new.key_id)
@@ -97,3 +86,38 @@ def rotate_store_key(conn: sqlite3.Connection, new: StoreKey) -> Path | None:
     with contextlib.suppress(*STORE_ERRORS):
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return ring
+
+
+def _rekey_locked(
+    conn: sqlite3.Connection, path: Path, ring: Path | None, old: StoreKey, new: StoreKey
+) -> None:
+    """Steps 1-3: lock, stage the ring, rekey, commit; on failure roll back, restore the ring."""
+    staged = False
+    step = "lock"
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        step = "key ring"
+        if ring is not None:
+            write_key_ring(ring, [new, old])
+            staged = True
+        step = "rekey"
+        conn.execute(f"PRAGMA rekey = {new.pragma}")
+        step = "meta"
+        row = conn.execute("SELECT v FROM meta WHERE k = 'store_key_history'").fetchone()
+        history = (row[0] + " " if row is not None else "") + old.key_id
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_history', ?)", (history,)
+        )
+        conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_id', ?)", (new.key_id,))
+        step = "commit"
+        conn.commit()
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.rollback()
+        if staged and ring is not None:
+            write_key_ring(ring, [old])
+        if isinstance(exc, STORE_ERRORS):
+            raise StoreError(
+                f"{path}: re-encryption failed at {step}: {exc.__class__.__name__}: {exc}"
+            ) from exc
+        raise

@@ -7,10 +7,13 @@ page's HMAC is checked on read, so it can neither read nor write anything
 under the old key). This connection catches exactly that, re-reads the key
 ring (``monitor._storekey``), and if the ring's current key differs from its
 own, reopens itself in place under the current key (same object, so every
-holder keeps working) and runs the statement again. A statement inside an
-open transaction is not retried (the transaction is gone): its error is
-raised as it is. A key from ``$LOGWARD_STORE_KEY`` has no ring to re-read: the
-error then says to restart with the new key.
+holder keeps working) and runs the statement again. That is safe inside a
+transaction too: a transaction whose earlier statements read or wrote the
+store holds a snapshot or the write lock from before the rotation (which
+needs that lock to commit), so it never sees the new key; one that fails so
+has only begun (Python's implicit ``BEGIN``) and nothing of it is lost. A
+key from ``$LOGWARD_STORE_KEY`` has no ring to re-read: the error then says
+to restart with the new key.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = ["KEYID_SUFFIX", "StoreConnection", "open_with_ring", "recorded_key_id
 KEYID_SUFFIX = ".keyid"
 _CACHE_KIB = 32768
 _SQLITE_NOTADB = 26
+_SQLITE_READONLY = 8  # what a connection says after its pager failed a read
 
 log = logging.getLogger("monitor.store")
 
@@ -44,7 +48,7 @@ def recorded_key_id(path: Path) -> str | None:
 
 def _is_notadb(exc: BaseException) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
-    return code == _SQLITE_NOTADB or "file is not a database" in str(exc)
+    return code in (_SQLITE_NOTADB, _SQLITE_READONLY) or "file is not a database" in str(exc)
 
 
 class StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
@@ -58,11 +62,10 @@ class StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
 
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
         """``Connection.execute``, retried once under the current key after a rotation."""
-        was_in_tx = self.in_transaction
         try:
             return super().execute(sql, parameters)
         except sqlcipher.DatabaseError as exc:
-            if was_in_tx or not self._follow_rotation(exc):
+            if not self._follow_rotation(exc):
                 raise
         return super().execute(sql, parameters)
 
@@ -70,21 +73,19 @@ class StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
         """``Connection.executemany``, retried like :meth:`execute`."""
         if not isinstance(parameters, (list, tuple)):
             parameters = list(parameters)  # an iterator cannot be replayed
-        was_in_tx = self.in_transaction
         try:
             return super().executemany(sql, parameters)
         except sqlcipher.DatabaseError as exc:
-            if was_in_tx or not self._follow_rotation(exc):
+            if not self._follow_rotation(exc):
                 raise
         return super().executemany(sql, parameters)
 
     def executescript(self, script: str, /) -> Any:
         """``Connection.executescript``, retried like :meth:`execute`."""
-        was_in_tx = self.in_transaction
         try:
             return super().executescript(script)
         except sqlcipher.DatabaseError as exc:
-            if was_in_tx or not self._follow_rotation(exc):
+            if not self._follow_rotation(exc):
                 raise
         return super().executescript(script)
 
