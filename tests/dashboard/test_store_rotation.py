@@ -38,9 +38,7 @@ def test_signed_in_user_keeps_browsing_across_a_rotation(viewer, tmp_path):
     assert len(pages) * 2 <= len(views)
 
 
-def test_account_page_view_is_audited_by_pseudonym_and_resolved_on_the_audit_page(
-    viewer, tmp_path
-):
+def test_account_page_view_is_audited_by_pseudonym_and_resolved_on_the_audit_page(viewer, tmp_path):
     """/accounts/NAME enters the chain as /accounts/pseud:…; the audit page shows NAME too."""
     assert 200 == viewer.get(f"/accounts/{VICTIM}").status_code
     conn = open_store(tmp_path)
