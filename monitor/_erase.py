@@ -188,6 +188,14 @@ def _rechain(
 def _forget_elsewhere(conn: sqlite3.Connection, match: SubjectMatcher, pseud: str) -> None:
     """Drop the pseudonym's resolution and the dashboard's throttle rows naming the subject."""
     forget_pseudonym(conn, pseud)
+    # Other pseudonyms whose value mentions the subject (a search filter, a key_text).
+    where, params = _prefilter(("value",), match)
+    for other, value in conn.execute(
+        f"SELECT pseudonym, value FROM subject_pseudonyms WHERE {where}",  # noqa: S608
+        params,
+    ).fetchall():
+        if match.found(str(value)):
+            forget_pseudonym(conn, str(other))
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "dashboard_login_failures" in tables:
         keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM dashboard_login_failures")]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from monitor import AuditLog, open_store
+from monitor import AuditLog, open_store, pseudonym
 from monitor._subject import SubjectMatcher
 from tests.monitor._bytescan import plaintext_hits
 from tests.monitor.test_erase import _cli, _dump
@@ -77,6 +77,7 @@ def glued_store(tmp_path):
         (json.dumps({"reverse": "logward accounts reinstate alice", "note": other}),),
     )
     conn.commit()
+    pseudonym(conn, "search", "user.name=alice;")  # a dashboard filter, resolvable
     audit = AuditLog(conn, clock=lambda: 1.0)
     audit.append("dashboard:ops", "page_view", "/accounts/alice", {"query": "name=alice;x"})
     audit.append("monitor", "alert", "user.name=bob", {"note": other})
