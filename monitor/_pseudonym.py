@@ -50,26 +50,31 @@ _TABLE = (
     " pseudonym TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL)"
 )
 _CACHE_ATTR = "_logward_pseudonym_key"
-_READY_ATTR = "_logward_pseudonym_table"
 
 
 def _key(conn: sqlite3.Connection) -> bytes:
+    """The pseudonym key, made on first use; cached on the connection once committed.
+
+    Made inside a caller's transaction, it is not cached: if that transaction
+    rolls back, the key (and every entry that used it) goes with it.
+    """
     cached = getattr(conn, _CACHE_ATTR, None)
     if isinstance(cached, bytes):
         return cached
+    in_tx = conn.in_transaction
     row = conn.execute("SELECT v FROM meta WHERE k = ?", (_KEY_NAME,)).fetchone()
     if row is None:
-        opened = not conn.in_transaction
         conn.execute(
             "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (_KEY_NAME, secrets.token_bytes(32).hex()),
         )
         row = conn.execute("SELECT v FROM meta WHERE k = ?", (_KEY_NAME,)).fetchone()
-        if opened:
+        if not in_tx:
             conn.commit()
     key = bytes.fromhex(row[0])
-    with contextlib.suppress(AttributeError):  # else: looked up each time
-        setattr(conn, _CACHE_ATTR, key)
+    if not in_tx:
+        with contextlib.suppress(AttributeError):  # else: looked up each time
+            setattr(conn, _CACHE_ATTR, key)
     return key
 
 
@@ -90,10 +95,7 @@ def _canonical(kind: str, value: str) -> str:
 
 def _record(conn: sqlite3.Connection, pseud: str, kind: str, value: str) -> None:
     opened = not conn.in_transaction
-    if not getattr(conn, _READY_ATTR, False):
-        conn.execute(_TABLE)
-        with contextlib.suppress(AttributeError):
-            setattr(conn, _READY_ATTR, True)
+    conn.execute(_TABLE)  # cheap when it exists; not cached (a rollback may undo it)
     conn.execute(
         "INSERT INTO subject_pseudonyms (pseudonym, kind, value) VALUES (?, ?, ?)"
         " ON CONFLICT DO NOTHING",

@@ -96,3 +96,19 @@ def test_erase_needs_no_rewrite_of_new_entries_and_unlinks_the_pseudonym(replaye
         assert AuditLog(conn).verify().ok
     finally:
         conn.close()
+
+
+def test_pseudonym_key_made_in_a_rolled_back_transaction_is_not_kept(tmp_path):
+    """A key first made inside a transaction that rolls back is not reused from a cache."""
+    conn = open_store(tmp_path)
+    conn.execute("BEGIN IMMEDIATE")
+    pseudonym(conn, "account", "bob")
+    conn.rollback()
+    first = pseudonym(conn, "account", "bob")
+    other = open_store(tmp_path)
+    try:
+        assert first == pseudonym(other, "account", "bob")
+        assert "bob" == resolve_pseudonyms(other, first)
+    finally:
+        other.close()
+        conn.close()
