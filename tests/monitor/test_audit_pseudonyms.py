@@ -112,3 +112,18 @@ def test_pseudonym_key_made_in_a_rolled_back_transaction_is_not_kept(tmp_path):
     finally:
         other.close()
         conn.close()
+
+
+def test_report_resolves_reinstated_accounts_for_its_reader(tmp_path):
+    """The report's reinstatements list the account itself, though the chain holds a pseudonym."""
+    data = tmp_path / "data"
+    conn = open_store(data)
+    AuditLog(conn).append("cli:root", "reinstate", pseudonym(conn, "account", "quintessa.v"), {})
+    conn.close()
+    out = tmp_path / "report"
+    done = _cli("report", "--data-dir", str(data), "--since", "2000-01-01", "--format", "csv",
+                "--output", str(out))  # fmt: skip
+    assert 0 == done.returncode, done.stderr
+    text = (out / "reinstatements.csv").read_text(encoding="utf-8")
+    assert "quintessa.v" in text
+    assert "pseud:" not in text
