@@ -41,7 +41,9 @@ def new_store_key(source: str) -> StoreKey:
     return StoreKey(secrets.token_bytes(32), source)
 
 
-def rotate_store_key(conn: sqlite3.Connection, new: StoreKey, attempts: int = 5) -> Path | None:
+def rotate_store_key(
+    conn: sqlite3.Connection, new: StoreKey, attempts: int = 5
+) -> tuple[StoreKey, Path | None]:
     """Re-encrypt the store under ``new`` without stopping its other users.
 
     Args:
@@ -50,14 +52,15 @@ def rotate_store_key(conn: sqlite3.Connection, new: StoreKey, attempts: int = 5)
         attempts: tries when the store is busy (each one is rolled back whole).
 
     Returns:
-        The key file that now holds the new key, or ``None`` when the key came
-        from ``$LOGWARD_STORE_KEY`` (processes using it must be restarted).
+        The key the store had (read under the lock, so a concurrent rotation is
+        accounted for) and the key file that now holds the new key, or ``None``
+        when the key came from ``$LOGWARD_STORE_KEY`` (processes using it must
+        be restarted).
 
     Raises:
         StoreError: re-encryption failed (nothing changed; the ring is restored).
         KeyMaterialError: the key file cannot be written.
     """
-    old = store_key_of(conn)
     store = conn if isinstance(conn, StoreConnection) else None
     if store is None:
         raise StoreError("this connection is not an encrypted logward store")
@@ -69,7 +72,7 @@ def rotate_store_key(conn: sqlite3.Connection, new: StoreKey, attempts: int = 5)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for attempt in range(1, attempts + 1):
         try:
-            _rekey_locked(conn, path, ring, old, new)
+            old = _rekey_locked(conn, path, ring, new)
             break
         except StoreError as exc:
             busy = isinstance(exc.__cause__, STORE_LOCKED_ERRORS) and "locked" in str(exc)
@@ -85,17 +88,20 @@ def rotate_store_key(conn: sqlite3.Connection, new: StoreKey, attempts: int = 5)
     # Readers may still hold old frames; then the next checkpoint gets them.
     with contextlib.suppress(*STORE_ERRORS):
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return ring
+    return old, ring
 
 
 def _rekey_locked(
-    conn: sqlite3.Connection, path: Path, ring: Path | None, old: StoreKey, new: StoreKey
-) -> None:
+    conn: sqlite3.Connection, path: Path, ring: Path | None, new: StoreKey
+) -> StoreKey:
     """Steps 1-3: lock, stage the ring, rekey, commit; on failure roll back, restore the ring."""
     staged = False
     step = "lock"
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")  # may reopen under a key rotated meanwhile
+        old = store_key_of(conn)
+        if old.key_id == new.key_id:
+            raise StoreError(f"{path}: the store is already encrypted under key {new.key_id}")
         step = "key ring"
         if ring is not None:
             write_key_ring(ring, [new, old])
@@ -121,3 +127,4 @@ def _rekey_locked(
                 f"{path}: re-encryption failed at {step}: {exc.__class__.__name__}: {exc}"
             ) from exc
         raise
+    return old

@@ -62,7 +62,7 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
             new = new_store_key(old.source)
         if new.key_id == old.key_id:
             raise ConfigError("the new key is the current key")
-        ring = rotate_store_key(conn, new)
+        old, ring = rotate_store_key(conn, new)  # old: as found under the lock
         actor = args.actor or f"cli:{getpass.getuser()}"
         AuditLog(conn).append(
             actor, "key_rotate", "", {"old_key_id": old.key_id, "new_key_id": new.key_id}

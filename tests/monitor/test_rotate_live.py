@@ -166,3 +166,30 @@ def test_an_env_key_connection_is_told_to_restart(tmp_path, monkeypatch):
     with pytest.raises(KeyMaterialError, match="restart this process with the new key"):
         conn.execute("SELECT count(*) FROM meta")
     conn.close()
+
+
+def test_two_rotations_at_once_both_succeed_in_turn(tmp_path):
+    """Concurrent `keys rotate` runs serialise on the write lock; the store ends on the last key."""
+    data = tmp_path / "data"
+    open_store(data).close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGWARD_STORE_KEY")}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "logward", "keys", "rotate", "--data-dir", str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [0, 0] == [p.returncode for p in procs], outs
+    ids = [json.loads(out) for out, _ in outs]
+    conn = open_store(data)
+    current = store_key_of(conn).key_id
+    history = conn.execute("SELECT v FROM meta WHERE k = 'store_key_history'").fetchone()[0]
+    conn.close()
+    assert current in {i["new_key_id"] for i in ids}
+    assert 2 == len(set(history.split()))  # each rotation started from the key it found
+    assert {i["old_key_id"] for i in ids} == set(history.split())
