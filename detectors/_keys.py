@@ -144,14 +144,18 @@ class KeyValueDetector:
         """The detector name."""
         return self._name
 
-    def detect(self, text: str) -> Iterator[Finding]:
-        """Yield one finding per value whose key the matcher recognises."""
+    def detect(self, text: str) -> list[Finding]:
+        """Return one finding per value whose key the matcher recognises."""
+        starts = self._pii_key_starts(text)
+        return list(self._pairs(text, starts)) if starts else []
+
+    def _pairs(self, text: str, key_starts: list[int]) -> Iterator[Finding]:
         entity_for = self._matcher.entity_for
         covered = 0  # end of the last value redacted: pairs inside it are part of it
         # The pair regex is tried only where a PII key starts (or at its opening
         # quote), in order: a scan of the whole text finds no other PII pair, and
         # none of its other matches can overlap one (a key is a whole run).
-        for key_start in self._pii_key_starts(text):
+        for key_start in key_starts:
             match = None
             if key_start and text[key_start - 1] in "\"'":
                 match = _PAIR.match(text, key_start - 1)

@@ -35,6 +35,11 @@ _STATUS_SIZE = re.compile(
 )
 _SSN = re.compile(r"\d{3}-\d{2}-\d{4}")  # us_ssn's rules decide these
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
+_NOT_DIGIT = re.compile(r"\D+")
+# One C-level test for all three: a date anywhere, or the whole value an IPv4 or SSN.
+_REJECT = re.compile(
+    rf"(?:.*?(?:{_DATE.pattern})|(?:{_IPV4ISH.pattern}|{_SSN.pattern})\Z)", re.DOTALL
+)
 
 VALID = 0.9
 SEPARATED = 0.6
@@ -55,18 +60,18 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         value: the candidate exactly as written (separators and brackets included).
         regions: ISO 3166 region codes to validate national forms against.
     """
-    core = _EXTENSION.sub("", value)
-    digits = "".join(c for c in core if c.isdigit())
+    core = _EXTENSION.sub("", value) if "x" in value or "X" in value else value
+    digits = _NOT_DIGIT.sub("", core)
     n = len(digits)
     if n < 5 or n > 16 or len(set(digits)) <= 2:
         return None
-    if _DATE.search(core) or _IPV4ISH.fullmatch(core) or _SSN.fullmatch(core):
+    if _REJECT.match(core):
         return None
-    separators = sum(1 for c in core if not c.isdigit() and c != "+")
+    separators = len(core) - n - core.count("+")
     if separators == 1 and "." in core:
-        whole, _, fraction = core.partition(".")
-        # a decimal number; 240.1234 may be a phone, after a context word
-        return BARE if len(whole) >= 3 and len(fraction) >= 4 else None
+        # a decimal number; 240.1234, 312.345 or 72.12345 may be a phone (national
+        # numbers written with a dot), after a context word; 1600.49 is none
+        return BARE if n >= 6 and len(core) - core.index(".") > 3 else None
     if "/" in core and n < 7:
         return None  # a fraction or a counter (12/100)
     if core.startswith(("+", "00")):

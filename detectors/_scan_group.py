@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from detectors._base import Finding
-from detectors._pattern import PatternDetector
+from detectors._pattern import PatternDetector, ascii_twin
 
 __all__ = ["ScanGroupDetector"]
 
@@ -14,19 +14,24 @@ __all__ = ["ScanGroupDetector"]
 def _shapes(per_member: list[tuple[str, ...]]) -> str:
     """Lookaheads true where some member's ``starts_with`` regexes all match.
 
-    A first regex shared by every member is tried once; then group ``_s<i>`` is
-    set where the rest of member ``i``'s regexes match.
+    Members are grouped by their first regex, which is tried once per group;
+    then group ``_s<i>`` is set where the rest of member ``i``'s regexes match.
+    A leading lookahead requires some member to match, so positions where none
+    does are rejected in C and never reach Python.
     """
-    common = ""
-    firsts = {shapes[0] for shapes in per_member}
-    if len(firsts) == 1:
-        common = f"(?={firsts.pop()})"
-        per_member = [shapes[1:] for shapes in per_member]
-    options = "".join(
-        "(?:" + "".join(f"(?={s})" for s in shapes) + f"(?P<_s{i}>)|)"
-        for i, shapes in enumerate(per_member)
-    )
-    return common + options
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i, shapes in enumerate(per_member):
+        rest = "".join(f"(?={s})" for s in shapes[1:])
+        groups.setdefault(shapes[0], []).append((i, rest))
+    any_member: list[str] = []
+    options: list[str] = []
+    for first, members in groups.items():
+        rests = [rest for _, rest in members]
+        any_rest = "" if not all(rests) else "(?:" + "|".join(rests) + ")"
+        any_member.append(f"(?={first}){any_rest}")
+        opts = "".join(f"(?:{rest}(?P<_s{i}>)|)" for i, rest in members)
+        options.append(opts if len(groups) == 1 else f"(?:(?={first}){opts}|)")
+    return "(?=" + "|".join(f"(?:{a})" for a in any_member) + ")" + "".join(options)
 
 
 _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
@@ -86,6 +91,9 @@ class ScanGroupDetector:
                 "".join(f"(?:(?=(?P<_m{i}>{b}))|)" for i, b in enumerate(bodies))
             )
             groups = self._union.groupindex
+        # ASCII twins (re.ASCII): the same matches in ASCII texts, found faster
+        self._starts_ascii = re.compile(self._starts.pattern, re.ASCII)
+        self._union_ascii = ascii_twin(self._union)
         prefix = "_m" if self._union is not None else "_s"
         self._member_groups = tuple(
             (member, groups[f"{prefix}{i}"]) for i, member in enumerate(members)
@@ -104,13 +112,19 @@ class ScanGroupDetector:
     def detect(self, text: str) -> list[Finding]:
         """Return the findings of every member in ``text``."""
         hits: list[re.Match[str]] = []
-        union = self._union
-        if union is None:
-            for hit in self._starts.finditer(text):
-                if hit.lastindex is not None:
-                    hits.append(hit)
+        if text.isascii():
+            starts, union = self._starts_ascii, self._union_ascii
         else:
-            for start in self._starts.finditer(text):
+            starts, union = self._starts, self._union
+        first = starts.search(text)
+        if first is None:
+            return []  # most texts: one C-level search, no iterator
+        if union is None:
+            hits = [
+                hit for hit in starts.finditer(text, first.start()) if hit.lastindex is not None
+            ]
+        else:
+            for start in starts.finditer(text, first.start()):
                 tried = union.match(text, start.start())
                 if tried is not None and tried.lastindex is not None:
                     hits.append(tried)

@@ -4,6 +4,8 @@ from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._denylist import DenyList, denylist_text, serve_denylist
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
+from monitor._partition_store import PartitionStore
+from monitor._partitioned import GroupWindows, PartitionedWindows
 from monitor._pipeline import Pipeline
 from monitor._pseudonym import (
     lookup_pseudonym,
@@ -45,8 +47,11 @@ __all__ = [
     "DenyList",
     "DetectionEngine",
     "FollowSource",
+    "GroupWindows",
     "KafkaSource",
     "LeakyEvaluator",
+    "PartitionStore",
+    "PartitionedWindows",
     "Pipeline",
     "RateEvaluator",
     "Responder",

@@ -6,6 +6,12 @@ batching between an alert and its revocation) and then to the sink (e.g. print
 one JSON line). With a store it also records events (scrubbed ECS ``doc``) and
 per-minute counts, and checkpoints window state every ``checkpoint_every``
 seconds of wall time and on ``close`` - so a stop (SIGTERM/SIGINT) loses nothing.
+
+A checkpoint is ONE store transaction: the buffered events and rates, the
+changed window keys and the source positions they correspond to (for Kafka:
+each partition's next offset, see ``monitor._partitioned``). A kill -9 at any
+point therefore leaves the store at some earlier consistent point, never
+between them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from logward.errors import StoreError
 from monitor._alert import Alert
@@ -28,7 +34,15 @@ from monitor._state import StateStore
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 
-__all__ = ["Pipeline", "Responder", "Sink", "merge_by_time", "record_alert"]
+__all__ = [
+    "Engine",
+    "Pipeline",
+    "Responder",
+    "Sink",
+    "WindowState",
+    "merge_by_time",
+    "record_alert",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -42,6 +56,31 @@ _RATE_SQL = (
     "INSERT INTO rates (minute, kind, key, count) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (minute, kind, key) DO UPDATE SET count = count + excluded.count"
 )
+
+
+class Engine(Protocol):
+    """What the Pipeline needs of an engine (``DetectionEngine``, ``PartitionedWindows``)."""
+
+    @property
+    def watermark(self) -> float:
+        """The newest event time seen."""
+        ...
+
+    def process(self, ev: AccessEvent) -> list[Alert]:
+        """Feed one event; return the alerts it raised."""
+        ...
+
+
+class WindowState(Protocol):
+    """Where an engine's windows persist, bound to that engine."""
+
+    def load(self) -> int:
+        """Restore persisted windows; return how many keys loaded."""
+        ...
+
+    def write(self, extra: dict[str, str]) -> int:
+        """Write changed windows and ``extra`` meta rows inside the caller's transaction."""
+        ...
 
 
 def record_alert(
@@ -87,6 +126,8 @@ class Pipeline:
         checkpoint_every: seconds (wall clock) between checkpoints.
         meta: called at each checkpoint for extra ``meta`` rows (source positions).
         after_checkpoint: called once state is durable (e.g. commit Kafka offsets).
+        windows: where window state persists (default: ``StateStore`` over
+            ``conn`` for a ``DetectionEngine``; ``PartitionedWindows`` for Kafka).
         skip_seen: skip events the store has already seen, per source, and events
             more than ``lateness`` seconds older than the newest (see
             ``monitor._progress``): replaying a file again adds nothing, while
@@ -96,7 +137,7 @@ class Pipeline:
 
     def __init__(
         self,
-        engine: DetectionEngine,
+        engine: Engine,
         *,
         respond: Responder | None = None,
         sink: Sink | None = None,
@@ -107,12 +148,16 @@ class Pipeline:
         after_checkpoint: Callable[[], None] | None = None,
         skip_seen: bool = False,
         lateness: float = 86400.0,
+        windows: WindowState | None = None,
     ) -> None:
         self.engine = engine
         self._respond = respond
         self._sink = sink
         self._conn = conn
-        self._state = StateStore(conn) if conn is not None else None
+        if windows is None and conn is not None and isinstance(engine, DetectionEngine):
+            windows = StateStore(conn).bind(engine)
+        self._state = windows if conn is not None else None
+        self._meta_store = StateStore(conn) if conn is not None else None
         self._record = record_events and conn is not None
         self._every = checkpoint_every
         self._meta = meta
@@ -132,18 +177,29 @@ class Pipeline:
 
     def restore(self) -> int:
         """Load persisted window state into the engine (no-op without a store)."""
-        if self._state is None:
+        if self._state is None or self._meta_store is None:
             return 0
-        loaded = self._state.load(self.engine)
+        loaded = self._state.load()
         if self.progress is not None:
-            self.progress.load(self._state.meta_rows(PROGRESS_PREFIX), self.engine.watermark)
+            rows = self._meta_store.meta_rows(PROGRESS_PREFIX)
+            self.progress.load(rows, self.engine.watermark)
         return loaded
 
-    def _seen(self, alert: Alert) -> bool:
+    def _seen(self, alert: Alert) -> str:
+        """``"new"``, ``"acted"`` (recorded with actions) or ``"recorded"`` (no action yet).
+
+        The id is rule + key + window start, so an alert rebuilt by replaying
+        records after a crash or a partition handover is recognised here.
+        """
         if self._conn is None:
-            return False
+            return "new"
         row = self._conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone()
-        return row is not None
+        if row is None:
+            return "new"
+        acted = self._conn.execute(
+            "SELECT 1 FROM actions WHERE alert_id = ?", (alert.id,)
+        ).fetchone()
+        return "acted" if acted is not None else "recorded"
 
     def handle(self, ev: AccessEvent) -> list[dict[str, Any]]:
         """Process one event; return the JSON objects of the alerts it raised."""
@@ -157,10 +213,16 @@ class Pipeline:
     def _act(self, alerts: list[Alert]) -> list[dict[str, Any]]:
         out = []
         for alert in alerts:
-            if self._seen(alert):
+            seen = self._seen(alert)
+            if seen == "acted" or (seen == "recorded" and self._respond is None):
                 self.duplicates += 1
                 continue
+            # "recorded": killed between storing the alert and acting on it; the
+            # responder acts once (it skips an alert whose actions are stored).
             actions = self._respond(alert) if self._respond is not None else []
+            if seen == "recorded" and not actions:
+                self.duplicates += 1
+                continue
             doc = alert.to_json()
             doc["actions"] = actions
             self.alerts += 1
@@ -199,7 +261,7 @@ class Pipeline:
                 rates[(minute, "failures", f"source.ip={ev.source_ip}")] += ev.count
 
     def run(self, events: Iterable[AccessEvent | None], stop: threading.Event | None = None) -> int:
-        """Process events until exhausted or ``stop`` is set; checkpoint on the way out.
+        """Process events until exhausted or ``stop`` is set; checkpoint on a clean way out.
 
         Args:
             events: parsed events; ``None`` is an idle tick from a live source
@@ -215,27 +277,27 @@ class Pipeline:
         stored = self._conn is not None
         is_set = stop.is_set if stop is not None else bool
         admit = self.progress.admit if self.progress is not None else None
-        try:
-            for ev in events:
-                if ev is None:
-                    self.maybe_checkpoint()
-                    if is_set():
-                        break
-                    continue
-                n += 1
-                if admit is not None and not admit(ev):
-                    continue
-                if keep is not None:
-                    keep(ev)
-                alerts = process(ev)
-                if alerts:
-                    self._act(alerts)
-                if stored and (n & 255) == 0:
-                    self.maybe_checkpoint()
+        for ev in events:
+            if ev is None:
+                self.maybe_checkpoint()
                 if is_set():
                     break
-        finally:
-            self.checkpoint()
+                continue
+            n += 1
+            if admit is not None and not admit(ev):
+                continue
+            if keep is not None:
+                keep(ev)
+            alerts = process(ev)
+            if alerts:
+                self._act(alerts)
+            if stored and (n & 255) == 0:
+                self.maybe_checkpoint()
+            if is_set():
+                break
+        # Only on a clean end: after an error the store keeps its last consistent
+        # point (state and positions together); the failed event is read again.
+        self.checkpoint()
         return n
 
     def maybe_checkpoint(self) -> None:
@@ -243,29 +305,34 @@ class Pipeline:
         if time.monotonic() >= self._next_checkpoint:
             self.checkpoint()
 
-    def checkpoint(self) -> None:
-        """Flush recorded events and rates, and persist changed window state.
+    def checkpoint(self, *, after: bool = True) -> None:
+        """Persist recorded events, rates, changed windows and positions in ONE transaction.
+
+        Args:
+            after: then call ``after_checkpoint`` (False from a rebalance listener,
+                which runs on the Kafka client's IO thread).
 
         Raises:
-            StoreError: the store rejected the write.
+            StoreError: the store rejected the write (nothing of it was written).
         """
         self._next_checkpoint = time.monotonic() + self._every
         if self._conn is None or self._state is None:
             return
-        if self._events or self._rates:
-            try:
-                with self._conn:
-                    self._conn.executemany(_EVENT_SQL, self._events)
-                    self._conn.executemany(
-                        _RATE_SQL, [(m, k, key, c) for (m, k, key), c in self._rates.items()]
-                    )
-            except STORE_ERRORS as exc:
-                raise StoreError(f"cannot record events: {exc.__class__.__name__}") from exc
-            self._events.clear()
-            self._rates.clear()
         extra = self._meta() if self._meta is not None else {}
         if self.progress is not None:
             extra.update(self.progress.meta())
-        self._state.checkpoint(self.engine, extra)
-        if self._after is not None:
+        try:
+            with self._conn:
+                if self._events:
+                    self._conn.executemany(_EVENT_SQL, self._events)
+                if self._rates:
+                    self._conn.executemany(
+                        _RATE_SQL, [(m, k, key, c) for (m, k, key), c in self._rates.items()]
+                    )
+                self._state.write(extra)
+        except STORE_ERRORS as exc:
+            raise StoreError(f"cannot checkpoint: {exc.__class__.__name__}") from exc
+        self._events.clear()
+        self._rates.clear()
+        if after and self._after is not None:
             self._after()

@@ -12,7 +12,11 @@ notice a stop request).
   current file.
 * ``KafkaSource``: a kafka-python consumer group member. Offsets are committed
   only after the runner's checkpoint (``commit``), so a crash replays records
-  rather than losing them.
+  rather than losing them. With ``on_revoke``/``restore`` (a
+  ``ConsumerRebalanceListener``) a partition's window state moves with it: the
+  old owner flushes state and offsets when the partition is revoked, the new
+  owner restores them and seeks to the stored offset before it fetches a record
+  (see ``monitor._partitioned``).
 """
 
 from __future__ import annotations
@@ -238,6 +242,15 @@ class KafkaSource:
         session_timeout_ms / heartbeat_interval_ms / max_poll_interval_ms: group
             settings (small values make joins fast on Tansu; see TESTING.md).
         on_assign: called with the assigned partition numbers after each rebalance.
+        on_revoke: called with partition numbers about to be revoked (flush their
+            state and offsets). Runs on the client's IO thread while the
+            iteration is blocked in ``poll``: every record yielded so far has
+            been handled.
+        restore: called with newly assigned partition numbers before any of their
+            records is fetched; returns ``{partition: offset}`` to seek to. The
+            listener only pauses new partitions; ``restore`` runs on the
+            iterating thread right after ``poll`` returns, then they are sought
+            and resumed: a long restore does not hold up heartbeats.
     """
 
     def __init__(
@@ -252,6 +265,8 @@ class KafkaSource:
         max_poll_interval_ms: int = 300000,
         poll_timeout_ms: int = 200,
         on_assign: Callable[[list[int]], None] | None = None,
+        on_revoke: Callable[[list[int]], None] | None = None,
+        restore: Callable[[list[int]], dict[int, int]] | None = None,
     ) -> None:
         self._settings: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
@@ -266,32 +281,87 @@ class KafkaSource:
         self._stop = stop
         self._timeout = poll_timeout_ms
         self._on_assign = on_assign
+        self._on_revoke = on_revoke
+        self._restore = restore
         self._consumer: Any = None
         self._assigned: frozenset[int] = frozenset()
         self._done: dict[Any, int] = {}
+        self._committed: dict[Any, int] = {}
+        self._pending: list[Any] = []  # assigned, paused, not yet restored
+
+    def positions(self) -> dict[int, int]:
+        """``{partition: next offset}`` past every record yielded so far."""
+        return {tp.partition: off for tp, off in self._done.items()}
+
+    def _listener(self, consumer: Any) -> Any:
+        from kafka import ConsumerRebalanceListener
+
+        source = self
+
+        class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                parts = sorted(tp.partition for tp in revoked if tp.topic == source._topic)
+                try:
+                    if parts and source._on_revoke is not None:
+                        source._on_revoke(parts)
+                finally:
+                    for tp in revoked:
+                        source._done.pop(tp, None)
+                    source._pending = [tp for tp in source._pending if tp not in revoked]
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                if source._restore is None:
+                    return
+                mine = [tp for tp in assigned if tp.topic == source._topic]
+                if mine:
+                    consumer.pause(*mine)  # nothing is fetched before its state is back
+                    source._pending += mine
+
+        return Listener()
+
+    def _restore_pending(self, consumer: Any) -> None:
+        """Restore paused new partitions, seek them to their stored offsets, resume them."""
+        pending, self._pending = self._pending, []
+        if self._restore is None or not pending:
+            return
+        owned = consumer.assignment()
+        pending = [tp for tp in pending if tp in owned]
+        seeks = self._restore(sorted(tp.partition for tp in pending))
+        for tp in pending:
+            if tp.partition in seeks:
+                consumer.seek(tp, seeks[tp.partition])
+        consumer.resume(*pending)
 
     def __iter__(self) -> Iterator[Record | None]:
         from kafka import KafkaConsumer  # optional dependency: the 'monitor' extra
 
-        consumer = KafkaConsumer(self._topic, **self._settings)
+        consumer = KafkaConsumer(**self._settings)
         self._consumer = consumer
+        if self._on_revoke is not None or self._restore is not None:
+            consumer.subscribe([self._topic], listener=self._listener(consumer))
+        else:
+            consumer.subscribe([self._topic])
         try:
             while not self._stop.is_set():
                 batch = consumer.poll(timeout_ms=self._timeout)
+                if self._pending:
+                    self._restore_pending(consumer)
                 assigned = frozenset(tp.partition for tp in consumer.assignment())
                 if assigned != self._assigned:
                     self._assigned = assigned
                     _log.info("assigned partitions %s", sorted(assigned))
                     if self._on_assign is not None:
                         self._on_assign(sorted(assigned))
+                done = self._done
                 for tp, records in batch.items():
                     origin = f"kafka:{tp.topic}/{tp.partition}"
                     for rec in records:
                         value = rec.value
                         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+                        # Handed out: once the runner asks for the next record (or
+                        # checkpoints), this one has been handled.
+                        done[tp] = rec.offset + 1
                         yield text.rstrip("\r\n"), rec.offset + 1, origin
-                        # The runner handled the record once it asks for the next one.
-                        self._done[tp] = rec.offset + 1
                 yield None
         finally:
             self.commit()
@@ -299,7 +369,11 @@ class KafkaSource:
             self._consumer = None
 
     def commit(self) -> None:
-        """Commit the offsets of every record yielded so far (after a checkpoint)."""
+        """Commit the offsets of every record yielded so far (after a checkpoint).
+
+        With a store holding the offsets (``restore``), these commits only keep the
+        group's lag visible to Kafka tooling: the store's offsets are the ones used.
+        """
         if self._consumer is None or not self._done:
             return
         from kafka.structs import OffsetAndMetadata
@@ -307,12 +381,12 @@ class KafkaSource:
         offsets = {
             tp: OffsetAndMetadata(off, "", -1)
             for tp, off in self._done.items()
-            if tp.partition in self._assigned
+            if tp.partition in self._assigned and self._committed.get(tp) != off
         }
-        self._done.clear()
         if not offsets:
             return
         try:
             self._consumer.commit(offsets)
+            self._committed.update({tp: o.offset for tp, o in offsets.items()})
         except Exception as exc:
             _log.warning("offset commit failed: %s", exc.__class__.__name__)

@@ -18,7 +18,7 @@ from logward.errors import StoreError
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 
-__all__ = ["StateStore"]
+__all__ = ["BoundState", "StateStore"]
 
 _LOAD_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, ValueError)
 
@@ -35,6 +35,10 @@ class StateStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+
+    def bind(self, engine: DetectionEngine) -> BoundState:
+        """This store's ``load``/``write`` for one engine (the Pipeline's window state)."""
+        return BoundState(self, engine)
 
     def load(self, engine: DetectionEngine) -> int:
         """Restore every persisted key of the engine's rules; return how many rows loaded.
@@ -67,6 +71,14 @@ class StateStore:
         Raises:
             StoreError: the write failed (nothing is half-written).
         """
+        try:
+            with self._conn:
+                return self.write(engine, extra_meta or {})
+        except STORE_ERRORS as exc:
+            raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
+
+    def write(self, engine: DetectionEngine, extra_meta: dict[str, str]) -> int:
+        """Write changed keys and meta values inside the CALLER's transaction; return rows."""
         upserts: list[tuple[str, str, str, float]] = []
         deletes: list[tuple[str, str]] = []
         now = engine.watermark
@@ -77,25 +89,20 @@ class StateStore:
                     deletes.append((name, key))
                 else:
                     upserts.append((name, key, json.dumps(state, separators=(",", ":")), now))
-        meta = {_WATERMARK: repr(engine.watermark), **(extra_meta or {})}
-        try:
-            with self._conn:
-                self._conn.executemany(
-                    "DELETE FROM window_state WHERE rule = ? AND key = ?", deletes
-                )
-                self._conn.executemany(
-                    "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
-                    " updated = excluded.updated",
-                    upserts,
-                )
-                self._conn.executemany(
-                    "INSERT INTO meta (k, v) VALUES (?, ?)"
-                    " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
-                    list(meta.items()),
-                )
-        except STORE_ERRORS as exc:
-            raise StoreError(f"cannot checkpoint window state: {exc.__class__.__name__}") from exc
+        meta = {_WATERMARK: repr(engine.watermark), **extra_meta}
+        if deletes:
+            self._conn.executemany("DELETE FROM window_state WHERE rule = ? AND key = ?", deletes)
+        if upserts:
+            self._conn.executemany(
+                "INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
+                " updated = excluded.updated",
+                upserts,
+            )
+        self._conn.executemany(
+            "INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+            list(meta.items()),
+        )
         return len(upserts) + len(deletes)
 
     def put_rows(self, rule: str, rows: list[tuple[str, dict[str, Any]]], now: float) -> None:
@@ -129,3 +136,19 @@ class StateStore:
         """Read one ``meta`` value (e.g. a follow position)."""
         row = self._conn.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+
+class BoundState:
+    """A :class:`StateStore` bound to one engine: ``load()`` and ``write(extra)``."""
+
+    def __init__(self, store: StateStore, engine: DetectionEngine) -> None:
+        self._store = store
+        self._engine = engine
+
+    def load(self) -> int:
+        """Restore the engine's persisted windows; return how many keys loaded."""
+        return self._store.load(self._engine)
+
+    def write(self, extra: dict[str, str]) -> int:
+        """Write changed windows and ``extra`` meta rows in the caller's transaction."""
+        return self._store.write(self._engine, extra)

@@ -25,9 +25,10 @@ from detectors import Finding
 
 __all__ = ["MAYBE_ENCODED", "encoded_findings"]
 
+# Every branch starts with a literal character, so the search skips to those in C.
 MAYBE_ENCODED = re.compile(
     r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
-    r"|[A-Za-z0-9]\+[A-Za-z0-9]|Basic [A-Za-z0-9+/]"
+    r"|\+(?<=[A-Za-z0-9]\+)(?=[A-Za-z0-9])|Basic [A-Za-z0-9+/]"
 )
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")

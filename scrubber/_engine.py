@@ -59,6 +59,12 @@ DEPTH_PLACEHOLDER = "<SCRUB_DEPTH_LIMIT>"
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
 CHUNK_CHARS = 64 * 1024
 CHUNK_OVERLAP = 8 * 1024
+# Texts up to this long found clean are remembered (at most _CLEAN_LIMIT of them,
+# forgotten all at once when full): logs repeat their levels, logger and service
+# names and fixed messages, which then cost one set lookup. Only texts in which
+# nothing was found are kept, so the cache holds no PII the detectors know of.
+_CLEAN_CHARS = 256
+_CLEAN_LIMIT = 4096
 
 
 class RedactionStats:
@@ -132,6 +138,15 @@ class Scrubber:
         self._triggered = tuple(
             (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
         )
+        # the same, as (detector, bound search or None), for the hot path, and with
+        # re.ASCII twins for ASCII texts (same matches, no Unicode-database calls)
+        self._trigger_searches = tuple(
+            (d, None if t is None else t.search) for d, t in self._triggered
+        )
+        self._trigger_searches_ascii = tuple(
+            (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
+            for d, t in self._triggered
+        )
         gated: dict[str, list[Detector]] = {}
         for d in self._plain:
             for literal in _literals(d):
@@ -159,6 +174,8 @@ class Scrubber:
         self._step = chunk_chars - chunk_overlap
         self.stats = RedactionStats()
         self._structured = StructuredScrubber(self)
+        self._clean: set[str] = set()
+        self._clean_policy: ScrubPolicy | None = None  # the policy _clean was found under
 
     @property
     def detectors(self) -> tuple[Detector, ...]:
@@ -221,11 +238,22 @@ class Scrubber:
             if self._batch or len(text) > self._chunk:
                 kept = self.find(text)
             else:
+                short = len(text) <= _CLEAN_CHARS
+                if short:
+                    if self._clean_policy is not self.policy:
+                        self._clean = set()
+                        self._clean_policy = self.policy
+                    if text in self._clean:
+                        return text, None
                 probe = fold_for_detection(text)
                 found = [f for d in self._active(probe) for f in d.detect(probe)]
                 if not found and MAYBE_ENCODED.search(text) is None:
+                    if short:
+                        self._remember_clean(text)
                     return text, None
                 kept = self._resolve(found, text)
+                if not kept and short:
+                    self._remember_clean(text)
             if not kept:
                 return text, None
             local: Counter[str] = Counter()
@@ -291,6 +319,12 @@ class Scrubber:
 
     # -- internals ------------------------------------------------------------
 
+    def _remember_clean(self, text: str) -> None:
+        clean = self._clean
+        if len(clean) >= _CLEAN_LIMIT:
+            clean.clear()  # a set's add and clear are atomic: threads need no lock
+        clean.add(text)
+
     def _count(self, local: Counter[str], counts: Counter[str] | None) -> None:
         if local:
             self.stats.add(local)
@@ -327,7 +361,8 @@ class Scrubber:
 
     def _active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
-        active = [d for d, trigger in self._triggered if trigger is None or trigger.search(text)]
+        searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
+        active = [d for d, search in searches if search is None or search(text)]
         if self._any_literal is None:
             return active
         lowered = lower(text)  # shared with the detectors' own literal gates

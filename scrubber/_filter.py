@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import Counter
 from typing import Any
@@ -45,6 +46,12 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
 }
 # Set by structlog's ``wrap_for_formatter``/ProcessorFormatter: objects, not payload.
 _PASSTHROUGH = frozenset({"_logger", "_record", "_from_structlog"})
+# Record attributes a formatter may print that code, not logward, names: a logger
+# named after a user, a thread named after a card or request. Scrubbed as text.
+_NAME_ATTRS = ("name", "threadName", "processName", "taskName")
+# Only names with one of these can hold PII worth a scan ("MainThread",
+# "uvicorn.error", "ThreadPoolExecutor-0_1" cannot): an address, spaces, digits.
+_NAME_MAY_HOLD_PII = re.compile(r"[@\s%=:/+]|\d\d\d").search
 # Formatted messages longer than this are not cached (memory stays bounded).
 _MAX_CACHED_LEN = 1024
 
@@ -170,6 +177,7 @@ class ScrubbingFilter(logging.Filter):
         self._cache: dict[int, tuple[str, Counter[str] | None]] = {}
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._clean_keys: set[Any] = set()
+        self._names: dict[str, str] = {}
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
 
@@ -242,6 +250,7 @@ class ScrubbingFilter(logging.Filter):
         record.args = None
 
         attrs = record.__dict__
+        self._scrub_names(engine, attrs)
         if len(attrs) != _FRESH_LEN:
             if "message" in attrs:
                 attrs["message"] = record.getMessage()
@@ -267,6 +276,22 @@ class ScrubbingFilter(logging.Filter):
             record.exc_text = engine.scrub_text(record.exc_text)
         if record.stack_info:
             record.stack_info = engine.scrub_text(record.stack_info)
+
+    def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> None:
+        """Scrub the logger, thread, process and task names (few distinct values: cached)."""
+        names = self._names
+        for attr in _NAME_ATTRS:
+            value = attrs.get(attr)
+            if type(value) is not str:
+                continue
+            clean = names.get(value)
+            if clean is None:
+                clean = engine.scrub_text(value) if _NAME_MAY_HOLD_PII(value) else value
+                if len(names) >= self._cache_size:
+                    names.clear()
+                names[value] = clean
+            if clean != value:
+                attrs[attr] = clean
 
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""

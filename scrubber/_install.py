@@ -5,10 +5,17 @@ logger (or of the logger you name) and to ``logging.lastResort``. Handlers are
 the right place: a filter on a logger never sees records propagated from child
 loggers. Call it *after* configuring handlers; handlers added later need their
 own filter (``handler.addFilter(scrubber.ScrubbingFilter())``) or another call.
+
+``install()`` also replaces ``logging.Handler.handleError`` (once, process-wide)
+with a version that scrubs what it prints: when a handler fails inside an
+``except`` block, the stdlib prints the failure's traceback to stderr, and its
+chained context holds the application's own exception message, unscrubbed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import sys
@@ -22,6 +29,30 @@ __all__ = ["ScrubbingHandler", "get_logger", "install"]
 
 _lock = threading.Lock()
 _default_filter: ScrubbingFilter | None = None
+_stdlib_handle_error = logging.Handler.handleError
+_error_engine: ScrubbingFilter | None = None
+_stderr_lock = threading.Lock()
+
+
+def _scrubbed_handle_error(self: logging.Handler, record: logging.LogRecord) -> None:
+    """``Handler.handleError``, with what it prints scrubbed before it reaches stderr."""
+    real = sys.stderr
+    if not (logging.raiseExceptions and real):
+        return
+    captured = io.StringIO()
+    with _stderr_lock:
+        sys.stderr = captured
+        try:
+            _stdlib_handle_error(self, record)
+        finally:
+            sys.stderr = real
+    try:
+        chosen = _error_engine or _shared_default_filter()
+        text = chosen.scrubber.scrub_text(captured.getvalue())
+    except Exception:
+        text = "--- Logging error ---\n<SCRUB_FAILED>\n"
+    with contextlib.suppress(OSError):
+        real.write(text)
 
 
 def _shared_default_filter() -> ScrubbingFilter:
@@ -58,10 +89,13 @@ def install(
     handlers = list(target.handlers)
     if logging.lastResort is not None:
         handlers.append(logging.lastResort)
+    global _error_engine
     with _lock:
         for handler in handlers:
             if not _has_scrubbing_filter(handler):
                 handler.addFilter(chosen)
+        _error_engine = chosen
+        logging.Handler.handleError = _scrubbed_handle_error  # type: ignore[method-assign]
     return chosen
 
 

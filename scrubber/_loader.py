@@ -167,14 +167,20 @@ def load_rules(rules_dir: Path, extra: Iterable[str | Path] = ()) -> LoadedRules
     )
 
 
+# libyaml's safe loader when PyYAML has it (rule loading is most of start-up otherwise)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(str(file), None, None, f"cannot read ({type(exc).__name__})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
+        if "nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit
+            raise RuleError(str(file), None, None, "invalid YAML: nested too deeply") from None
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(str(file), None, None, f"invalid YAML{where}") from None

@@ -73,7 +73,7 @@ def test_published_ports_bind_to_loopback() -> None:
 def test_services_have_healthchecks_or_are_one_shot() -> None:
     """Long-running infrastructure services declare a health check."""
     services = _compose()["services"]
-    for name in ("kafka", "elasticsearch", "stream"):
+    for name in ("kafka", "elasticsearch", "postgres", "stream"):
         assert "healthcheck" in services[name], name
 
 
@@ -102,3 +102,33 @@ def test_logward_commands_exist_with_their_flags(service: str) -> None:
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", result.stdout), (
             f"service {service}: `logward {' '.join(path)}` does not accept {flag}"
         )
+
+
+def _store_url(svc: dict[str, Any]) -> str:
+    return str(svc.get("environment", {}).get("LOGWARD_STORE", ""))
+
+
+def test_postgres_is_the_official_pinned_image_with_its_password_from_env() -> None:
+    """PostgreSQL: official image, pinned, password only from .env (named in .env.example)."""
+    pg = _compose()["services"]["postgres"]
+    assert re.fullmatch(r"postgres:\d+\.\d+", pg["image"]), pg["image"]
+    assert re.fullmatch(r"\$\{POSTGRES_PASSWORD:\?[^}]*\}", pg["environment"]["POSTGRES_PASSWORD"])
+    example = (ROOT / ".env.example").read_text()
+    assert re.search(r"^POSTGRES_PASSWORD=", example, flags=re.MULTILINE)
+    assert ["127.0.0.1:5432:5432"] == pg["ports"]
+
+
+def test_monitor_replicas_and_dashboard_share_the_postgres_store() -> None:
+    """Two monitor replicas and the dashboard use one PostgreSQL store, no password in the URL."""
+    services = _compose()["services"]
+    monitor, dashboard = services["monitor"], services["dashboard"]
+    assert 2 <= monitor["deploy"]["replicas"]
+    urls = {_store_url(monitor), _store_url(dashboard)}
+    assert {"postgresql://logward@postgres:5432/logward"} == urls
+    for svc in (monitor, dashboard):
+        assert "service_healthy" == svc["depends_on"]["postgres"]["condition"]
+        assert svc["environment"]["PGPASSWORD"].startswith("${POSTGRES_PASSWORD")
+    # Replicas share partitions: records must be keyed by the field the rules group by.
+    argv = [str(a) for a in monitor["command"]]
+    assert "--key-field" in argv
+    assert "--group-id" in argv

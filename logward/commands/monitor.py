@@ -23,15 +23,22 @@ one consumer group (and keyed topic) per key family: ``--key-field source.ip``
 instances evaluate only rules grouped by ``source.ip``, ``--key-field
 user.name`` instances only the per-account ones. Without ``--key-field`` an
 instance evaluates every rule (single instance, or a single partition).
-Windows are not handed over on a rebalance: an attack in progress on a moved
-partition starts counting afresh on its new owner.
+Windows are handed over on a rebalance (``monitor._partitioned``): with
+``--key-field`` each partition has its own engine, whose windows are stored
+with the partition's next offset in one store transaction; the new owner
+restores them and seeks to that offset before it processes the partition's
+records. Without ``--key-field`` one engine holds every key, its windows are
+stored with every owned partition's offset (a restarted instance resumes
+exactly), and the group should have one active member.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import socket
 import sqlite3
 import sys
 import threading
@@ -316,12 +323,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     source: FollowSource | KafkaSource
+    windows: Any = None
+    pipe: list[Any] = []
     if args.follow:
         saved = FollowSource.load_positions(StateStore(conn).get_meta, args.follow)
         source = FollowSource(args.follow, stop, from_start=args.from_start, positions=saved)
         source.start()  # positions fixed before "monitoring" is announced
         meta, after = source.positions, None
     else:
+        # Window state per partition, moved with it on a rebalance (monitor._partitioned).
+        from monitor._partition_store import PartitionStore
+        from monitor._partitioned import GroupWindows, PartitionedWindows
+
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        store = PartitionStore(conn, args.group_id, args.topic, owner)
         source = KafkaSource(
             args.kafka_bootstrap,
             args.topic,
@@ -333,7 +348,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             on_assign=lambda parts: print(
                 f"logward: assigned partitions {parts}", file=sys.stderr, flush=True
             ),
+            on_revoke=lambda parts: windows.revoke(parts, lambda: pipe[0].checkpoint(after=False)),
+            restore=lambda parts: windows.assign(parts),
         )
+        if args.key_field:  # records keyed by it: one engine per partition
+            windows = PartitionedWindows(
+                store, lambda: _engine(args, track=True)[0], args.topic, source.positions
+            )
+            engine = windows
+        else:  # keys may span partitions: one engine, its windows stored with every offset
+            bound = StateStore(conn).bind(engine)
+            windows = GroupWindows(store, bound, engine, source.positions)
         meta, after = None, source.commit
 
     def sink(doc: dict[str, Any]) -> None:
@@ -362,7 +387,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_seconds,
         meta=meta,
         after_checkpoint=after_checkpoint,
+        windows=windows if not args.follow else None,
     )
+    pipe.append(pipeline)
     pipeline.restore()
     print(f"logward: monitoring ({len(engine.evaluators)} rules)", file=sys.stderr, flush=True)
     try:

@@ -266,3 +266,25 @@ def test_unhashable_detectors_are_fine():
 
     engine = Scrubber([Unhashable(), PrefilteredDetector()])
     assert "a <ZZ> <SECRET>" == engine.scrub_text("a zz SECRET")
+
+
+def test_clean_texts_are_remembered_but_findings_are_not():
+    """A clean short text is served from the clean set; a text with PII never is."""
+    engine = scrubber.load_scrubber()
+    assert "cache warmed" == engine.scrub_text("cache warmed")
+    assert "cache warmed" in engine._clean
+    out = engine.scrub_text("mail bob@example.com")
+    assert "bob@example.com" not in out
+    assert "mail bob@example.com" not in engine._clean
+
+
+def test_a_new_policy_forgets_the_clean_texts():
+    """Texts found clean under one policy are checked again under another."""
+    from dataclasses import replace
+
+    engine = scrubber.load_scrubber()
+    engine.scrub_text("id 4111")
+    assert "id 4111" in engine._clean
+    engine.policy = replace(engine.policy, threshold=0.0)
+    engine.scrub_text("other")
+    assert "id 4111" not in engine._clean

@@ -7,6 +7,7 @@ import logging
 import logging.config
 import logging.handlers
 import queue
+import threading
 
 import pytest
 
@@ -258,4 +259,39 @@ def test_scrubbing_handler_with_unknown_target_drops_quietly(engine, capsys):
     make_logger("t.wrap.missing", handler).warning("to %s", EMAIL)
     err = capsys.readouterr().err
     assert "ScrubbingHandler target 'no-such-handler' not found" in err
+    assert EMAIL not in err
+
+
+def test_install_scrubs_logger_and_thread_names(engine, root_output):
+    """A logger or thread named after a person's address is printed scrubbed.
+
+    (The fake detector reads the dotted logger name as one address.)
+    """
+    root_output_handler = logging.getLogger().handlers[0]
+    root_output_handler.setFormatter(logging.Formatter("%(name)s|%(threadName)s|%(message)s"))
+    scrubber.install(engine)
+    thread = threading.Thread(
+        target=lambda: logging.getLogger(f"session.{EMAIL}").info("opened"), name=f"worker {EMAIL}"
+    )
+    thread.start()
+    thread.join()
+    logging.getLogger("uvicorn.error").info("plain")
+    assert (
+        "<EMAIL_ADDRESS>|worker <EMAIL_ADDRESS>|opened\nuvicorn.error|MainThread|plain\n"
+        == root_output.getvalue()
+    )
+
+
+def test_handler_error_report_is_scrubbed(engine, root_output, capsys, monkeypatch):
+    """A handler failing inside ``except`` prints its traceback scrubbed (context included)."""
+    monkeypatch.setattr(logging.Handler, "handleError", logging.Handler.handleError)
+    logging.getLogger().handlers[0].setFormatter(logging.Formatter("%(message)s %(missing)s"))
+    scrubber.install(engine)
+    try:
+        raise LookupError(f"no account for {EMAIL}")
+    except LookupError:
+        logging.getLogger("x").exception("lookup failed for %s", EMAIL)
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err
+    assert "LookupError: no account for <EMAIL_ADDRESS>" in err
     assert EMAIL not in err
