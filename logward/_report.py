@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from logward._csv import SafeCsvWriter
 from logward.errors import ConfigError, ScrubError
-from monitor import AuditLog, iso_time
+from monitor import AuditLog, iso_time, resolve_pseudonyms
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -138,6 +138,10 @@ def build_report(
     )
     if not s["reinstatements"].empty:
         s["reinstatements"]["ts"] = s["reinstatements"]["ts"].map(iso_time)
+        # The chain names the account by pseudonym (issue 12); the report's reader may see it.
+        s["reinstatements"]["account"] = s["reinstatements"]["account"].map(
+            lambda v: resolve_pseudonyms(conn, str(v))
+        )
     s["dashboard_access"] = _frame(
         conn,
         "SELECT actor, action, COUNT(*) AS events, MIN(ts) AS first, MAX(ts) AS last"

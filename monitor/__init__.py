@@ -7,6 +7,12 @@ from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._partition_store import PartitionStore
 from monitor._partitioned import GroupWindows, PartitionedWindows
 from monitor._pipeline import Pipeline
+from monitor._pseudonym import (
+    lookup_pseudonym,
+    pseudonym,
+    pseudonymise_fields,
+    resolve_pseudonyms,
+)
 from monitor._respond import Responder
 from monitor._respond_config import ResponsesConfig, load_responses
 from monitor._respond_record import ActionResult, reinstate
@@ -59,8 +65,12 @@ __all__ = [
     "iso_time",
     "load_responses",
     "load_rules",
+    "lookup_pseudonym",
     "open_store",
+    "pseudonym",
+    "pseudonymise_fields",
     "reinstate",
+    "resolve_pseudonyms",
     "resolve_store_key",
     "serve_denylist",
     "store_key_of",

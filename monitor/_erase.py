@@ -13,22 +13,26 @@
 * deleted rows are overwritten (``secure_delete``), the WAL is truncated and
   the file is rebuilt (VACUUM).
 
-Values are compared exactly (JSON values are walked, never substring-replaced),
-since client-written names may contain anything.
+The subject is matched as a whole token (``monitor._subject``): glued into
+other text (``user=alice;``, ``alice@host``, ``"alice"``, ``user%3Dalice``),
+case-insensitively, but never inside a longer word (``malice``) or a longer
+name (``alice.smith``). JSON values are walked, keys included. Audit entries
+written since subjects are pseudonymised hold no raw value: only older entries
+are rewritten, and the subject's row in ``subject_pseudonyms`` is deleted so
+its pseudonym no longer resolves.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from monitor._audit import AuditLog, _digest
+from monitor._pseudonym import forget_pseudonym, pseudonym
+from monitor._subject import SubjectMatcher
 
 __all__ = ["ErasureResult", "erase_subject", "pseudonym"]
 
@@ -56,84 +60,65 @@ class ErasureResult:
         return asdict(self)
 
 
-def pseudonym(conn: sqlite3.Connection, kind: str, value: str) -> str:
-    """The keyed pseudonym of ``value`` (``kind`` is ``account`` or ``ip``).
-
-    The key (32 random bytes) is made on first use and kept in ``meta``.
-    """
-    row = conn.execute("SELECT v FROM meta WHERE k = ?", (_PSEUDONYM_KEY,)).fetchone()
-    if row is not None:
-        key = bytes.fromhex(row[0])
-    else:
-        key = secrets.token_bytes(32)
-        conn.execute("INSERT INTO meta (k, v) VALUES (?, ?)", (_PSEUDONYM_KEY, key.hex()))
-        conn.commit()
-    mac = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-    return f"pseud:{mac[:16]}"
-
-
-def _walk(value: Any, subject: str, pseud: str) -> tuple[Any, bool]:
-    """Replace ``subject`` in a JSON value: keys equal to it, and in strings (see ``_plain``)."""
+def _walk(value: Any, match: SubjectMatcher, pseud: str) -> tuple[Any, bool]:
+    """Replace the subject in a JSON value: in keys and strings, as a whole token."""
     if isinstance(value, str):
-        return _plain(value, subject, pseud)
+        return match.replace(value, pseud)
     if isinstance(value, list):
-        items = [_walk(v, subject, pseud) for v in value]
+        items = [_walk(v, match, pseud) for v in value]
         return [v for v, _ in items], any(c for _, c in items)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         changed = False
         for k, v in value.items():
-            nv, c = _walk(v, subject, pseud)
-            nk = pseud if k == subject else k
-            changed = changed or c or nk != k
+            nv, c = _walk(v, match, pseud)
+            nk, ck = match.replace(k, pseud)
+            changed = changed or c or ck
             out[nk] = nv
         return out, changed
     return value, False
 
 
-def _json_text(text: str, subject: str, pseud: str) -> tuple[str, bool]:
+def _json_text(text: str, match: SubjectMatcher, pseud: str) -> tuple[str, bool]:
     try:
         value = json.loads(text)
     except ValueError:
-        return _plain(text, subject, pseud)
-    new, changed = _walk(value, subject, pseud)
+        return match.replace(text, pseud)
+    if not isinstance(value, (dict, list, str)):
+        return match.replace(text, pseud)
+    new, changed = _walk(value, match, pseud)
     if not changed:
         return text, False
     return json.dumps(new, sort_keys=isinstance(value, dict), separators=(",", ":")), True
 
 
-def _plain(text: str, subject: str, pseud: str) -> tuple[str, bool]:
-    """Replace ``subject`` as a whole space-separated token, or as ``k=subject``.
+def _plain(text: str, match: SubjectMatcher, pseud: str) -> tuple[str, bool]:
+    """Replace the subject wherever it stands as a whole token (see ``monitor._subject``)."""
+    return match.replace(text, pseud)
 
-    Covers a bare value, a ``key_text`` (``user.name=bob source.ip=...``) and
-    command lines in details (``logward accounts reinstate bob``).
-    """
-    if text == subject:
-        return pseud, True
-    tokens = text.split(" ")
-    out = []
-    for tok in tokens:
-        k, sep, v = tok.partition("=")
-        out.append(f"{k}={pseud}" if sep and v == subject else (pseud if tok == subject else tok))
-    new = " ".join(out)
-    return new, new != text
+
+def _prefilter(columns: Iterable[str], match: SubjectMatcher) -> tuple[str, dict[str, str]]:
+    """A SQL condition that is true for every row that may hold the subject."""
+    params = {f"f{i}": form for i, form in enumerate(match.forms)}
+    where = " OR ".join(f"instr(lower({c}), :{p}) > 0" for c in columns for p in params)
+    return where, params
 
 
 def _rewrite(
     conn: sqlite3.Connection,
     table: str,
     key: str,
-    columns: dict[str, Callable[[str, str, str], tuple[str, bool]]],
-    subject: str,
+    columns: dict[str, Callable[[str, SubjectMatcher, str], tuple[str, bool]]],
+    subject: SubjectMatcher,
     pseud: str,
     dry_run: bool,
 ) -> int:
     """Rewrite the rows of ``table`` whose ``columns`` hold ``subject``; return their number."""
     cols = ", ".join(columns)
-    where = " OR ".join(f"instr({c}, :s) > 0" for c in columns)
+    where, params = _prefilter(columns, subject)
     rows = conn.execute(
         f"SELECT {key}, {cols} FROM {table} WHERE {where}",  # noqa: S608 - fixed names only
-        {"s": subject},
+        params,
     ).fetchall()
     changed = 0
     for row in rows:
@@ -156,12 +141,23 @@ def _rewrite(
     return changed
 
 
-def _rechain(conn: sqlite3.Connection, subject: str, pseud: str, dry_run: bool) -> tuple[int, int]:
-    """Rewrite audit entries holding ``subject``; re-hash from the first. Returns (n, from_seq)."""
-    rows = conn.execute(
-        "SELECT seq FROM audit WHERE instr(subject, ?) > 0 OR instr(detail, ?) > 0 ORDER BY seq",
-        (subject, subject),
-    ).fetchall()
+def _rechain(
+    conn: sqlite3.Connection, subject: SubjectMatcher, pseud: str, dry_run: bool
+) -> tuple[int, int]:
+    """Rewrite audit entries holding ``subject``; re-hash from the first. Returns (n, from_seq).
+
+    Entries written since audit subjects are pseudonymised hold no raw value
+    and are left alone; only older entries are rewritten.
+    """
+    where, params = _prefilter(("actor", "subject", "detail"), subject)
+    rows = [
+        r
+        for r in conn.execute(
+            f"SELECT seq, actor, subject, detail FROM audit WHERE {where} ORDER BY seq",  # noqa: S608
+            params,
+        ).fetchall()
+        if any(subject.found(str(r[i])) for i in (1, 2, 3))
+    ]
     if not rows:
         return 0, 0
     first = int(rows[0][0])
@@ -175,16 +171,37 @@ def _rechain(conn: sqlite3.Connection, subject: str, pseud: str, dry_run: bool) 
         (first,),
     ).fetchall()
     for seq, ts, actor, action, subj, detail, old_prev in cur:
+        actor, _ = _plain(actor, subject, pseud)
         subj, _ = _plain(subj, subject, pseud)
         detail, _ = _json_text(detail, subject, pseud)
         start = prev if prev is not None else old_prev
         digest = _digest(start, ts, actor, action, subj, detail)
         conn.execute(
-            "UPDATE audit SET subject = ?, detail = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-            (subj, detail, start, digest, seq),
+            "UPDATE audit SET actor = ?, subject = ?, detail = ?, prev_hash = ?, hash = ?"
+            " WHERE seq = ?",
+            (actor, subj, detail, start, digest, seq),
         )
         prev = digest
     return len(rows), first
+
+
+def _forget_elsewhere(conn: sqlite3.Connection, match: SubjectMatcher, pseud: str) -> None:
+    """Drop the pseudonym's resolution and the dashboard's throttle rows naming the subject."""
+    forget_pseudonym(conn, pseud)
+    # Other pseudonyms whose value mentions the subject (a search filter, a key_text).
+    where, params = _prefilter(("value",), match)
+    for other, value in conn.execute(
+        f"SELECT pseudonym, value FROM subject_pseudonyms WHERE {where}",  # noqa: S608
+        params,
+    ).fetchall():
+        if match.found(str(value)):
+            forget_pseudonym(conn, str(other))
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "dashboard_login_failures" in tables:
+        keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM dashboard_login_failures")]
+        for key in keys:
+            if match.found(str(key)):
+                conn.execute("DELETE FROM dashboard_login_failures WHERE key = ?", (key,))
 
 
 def erase_subject(
@@ -210,16 +227,18 @@ def erase_subject(
     """
     field = _FIELDS[kind]
     column = "user_name" if kind == "account" else "source_ip"
-    pseud = pseudonym(conn, kind, value)
+    pseud = pseudonym(conn, kind, value, record=False)
+    match = SubjectMatcher(value)
     if not dry_run and not conn.in_transaction:
         conn.execute("BEGIN IMMEDIATE")
     try:
+        where, params = _prefilter(("doc",), match)
         candidates = conn.execute(
             "SELECT id, doc, " + column + " FROM events WHERE " + column + " = :s"  # noqa: S608
-            " OR instr(doc, :s) > 0",
-            {"s": value},
+            " OR " + where,
+            {"s": value, **params},
         ).fetchall()
-        ids = [r[0] for r in candidates if r[2] == value or _json_text(r[1], value, pseud)[1]]
+        ids = [r[0] for r in candidates if r[2] == value or match.found(str(r[1]))]
         rate_key = f"{field}={value}"
         n_rates = conn.execute("SELECT count(*) FROM rates WHERE key = ?", (rate_key,)).fetchone()[
             0
@@ -236,35 +255,35 @@ def erase_subject(
                 "alerts",
                 "id",
                 {"keys": json_fix, "key_text": _plain, "evidence": json_fix, "labels": json_fix},
-                value,
+                match,
                 pseud,
                 dry_run,
             ),
             "actions": _rewrite(
-                conn, "actions", "id", {"target": _plain, "detail": json_fix}, value, pseud, dry_run
+                conn, "actions", "id", {"target": _plain, "detail": json_fix}, match, pseud, dry_run
             ),
             "revocations": _rewrite(
                 conn,
                 "revocations",
                 "account",
                 {"account": _plain, "reason": _plain},
-                value,
+                match,
                 pseud,
                 dry_run,
             ),
-            "accounts": _rewrite(conn, "accounts", "name", {"name": _plain}, value, pseud, dry_run),
+            "accounts": _rewrite(conn, "accounts", "name", {"name": _plain}, match, pseud, dry_run),
             "window_state": _rewrite(
                 conn,
                 "window_state",
                 "rowid",
                 {"key": json_fix, "state": json_fix},
-                value,
+                match,
                 pseud,
                 dry_run,
             ),
         }
         old_head = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        n_audit, from_seq = _rechain(conn, value, pseud, dry_run)
+        n_audit, from_seq = _rechain(conn, match, pseud, dry_run)
         result = ErasureResult(
             pseud,
             events=len(ids),
@@ -278,15 +297,16 @@ def erase_subject(
         conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in ids])
         conn.execute("DELETE FROM rates WHERE key = ?", (rate_key,))
         conn.execute("DELETE FROM deny_list WHERE ip = ?", (value,))
+        _forget_elsewhere(conn, match, pseud)
         detail: dict[str, Any] = {k: v for k, v in result.as_dict().items() if k != "pseudonym"}
         detail.update(
             kind=kind,
-            reason=reason.replace(value, pseud),
+            reason=match.replace(reason, pseud)[0],
             rechained_from=from_seq,
             previous_head=old_head[0] if old_head is not None and from_seq else None,
         )
         AuditLog(conn, clock=lambda: now).append(
-            actor.replace(value, pseud), "erase", pseud, detail
+            match.replace(actor, pseud)[0], "erase", pseud, detail
         )
         conn.commit()
     except BaseException:

@@ -25,6 +25,7 @@ from logward.errors import RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._denylist import DenyList, normalize_ip
+from monitor._pseudonym import pseudonym
 from monitor._respond_config import ActionSpec, ResponseRule, ResponsesConfig, load_responses
 from monitor._respond_record import (
     ActionResult,
@@ -213,7 +214,8 @@ class Responder:
     def _expire_ips(self) -> list[ActionResult]:
         out: list[ActionResult] = []
         for ip in self.denylist.expire_due():
-            self._audit.append("monitor", "deny_ip_expired", ip, {"outcome": "done"})
+            subject = pseudonym(self._conn, "ip", ip)  # issue 12: audit by pseudonym
+            self._audit.append("monitor", "deny_ip_expired", subject, {"outcome": "done"})
             out.append(ActionResult("", "deny_ip_expired", ip, "done", reason="expired"))
         return out
 

@@ -21,6 +21,7 @@ from logward.errors import ConfigError, LogwardError, RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._event import iso_time
+from monitor._pseudonym import alert_audit, key_subjects, pseudonym, pseudonymise_value
 from monitor.revokers._base import Revoker
 
 __all__ = [
@@ -140,7 +141,12 @@ def record_action(
         )
         # The audit vocabulary (monitor/_schema.py) calls a revocation "revoke".
         verb = "revoke" if result.action == "revoke_account" else result.action
-        audit.append("monitor", verb, result.target, {**detail, **result.to_json()})
+        # Subjects by pseudonym (issue 12): the actions row keeps the raw target.
+        keys = detail.get("keys") or {}
+        own = {"revoke_account": "account", "deny_ip": "ip"}.get(result.action)
+        subjects = key_subjects(keys) + ([(own, result.target)] if own else [])
+        _, clean = alert_audit(conn, keys, {**detail, **result.to_json()})
+        audit.append("monitor", verb, pseudonymise_value(conn, result.target, subjects), clean)
 
 
 def record_alert(
@@ -174,7 +180,7 @@ def record_alert(
                 json.dumps(alert.labels, sort_keys=True),
             ),
         )
-        audit.append("monitor", "alert", alert.key_text, context)
+        audit.append("monitor", "alert", *alert_audit(conn, alert.keys, context))
 
 
 def call_with_retry(
@@ -234,6 +240,10 @@ def load_revokers(
     return {n: build_revoker(n, s, conn, clock) for n, s in config.revokers.items()}
 
 
+def _pseud(conn: sqlite3.Connection, account: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return dict(pseudonymise_value(conn, detail, [("account", account)]))
+
+
 def reinstate(
     conn: sqlite3.Connection,
     account: str,
@@ -278,6 +288,8 @@ def reinstate(
         revokers = load_revokers(conn, clock=clock)
     revoker = revokers.get(name)
     audit = AuditLog(conn, clock)
+    # The audit chain names the account by pseudonym (issue 12); reasons may mention it too.
+    subject = pseudonym(conn, "account", account)
     base = {
         "why": clean_reason,
         "revoker": name,
@@ -288,13 +300,16 @@ def reinstate(
         "offences": row[6],
     }
     if revoker is None:
-        audit.append(actor, "reinstate", account, {**base, "outcome": "failed"})
+        audit.append(
+            actor, "reinstate", subject, _pseud(conn, account, {**base, "outcome": "failed"})
+        )
         raise RevokeError(f"revoker {name!r} is not configured here; cannot reinstate")
     try:
         revoker.reinstate(account, clean_reason)
     except Exception as exc:
         error = safe_error(exc, scrub)
-        audit.append(actor, "reinstate", account, {**base, "outcome": "failed", "error": error})
+        failed = {**base, "outcome": "failed", "error": error}
+        audit.append(actor, "reinstate", subject, _pseud(conn, account, failed))
         logger.warning("reinstatement via %s failed: %s", name, exc.__class__.__name__)
         raise RevokeError(f"revoker {name!r} could not reinstate: {error}") from None
     now = clock()
@@ -307,7 +322,9 @@ def reinstate(
         conn.execute(
             "UPDATE accounts SET active = 1, updated_at = ? WHERE name = ?", (now, account)
         )
-        audit.append(actor, "reinstate", account, {**base, "outcome": "done"})
+        audit.append(
+            actor, "reinstate", subject, _pseud(conn, account, {**base, "outcome": "done"})
+        )
     return ActionResult(
         alert_id=row[4] or "",
         action="reinstate",

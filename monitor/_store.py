@@ -32,10 +32,11 @@ from typing import cast
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from logward.errors import KeyMaterialError, StoreError
+from logward.errors import StoreError
 from logward.paths import data_dir as resolve_data_dir
 from monitor._schema import DB_FILENAME, SCHEMA, SCHEMA_VERSION
-from monitor._storekey import StoreKey, resolve_store_key
+from monitor._storeconn import KEYID_SUFFIX, open_with_ring
+from monitor._storekey import StoreKey, resolve_store_key, resolve_store_keyring
 
 __all__ = [
     "KEYID_SUFFIX",
@@ -55,18 +56,9 @@ STORE_LOCKED_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     sqlcipher.OperationalError,
 )
-KEYID_SUFFIX = ".keyid"
 _PLAINTEXT_MAGIC = b"SQLite format 3\x00"
-_CACHE_KIB = 32768
 
 log = logging.getLogger("monitor.store")
-
-
-class _StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
-    """A SQLCipher connection that remembers its key (for rotate and checkpoints)."""
-
-    store_key: StoreKey
-    store_file: Path
 
 
 def store_path(data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -86,54 +78,12 @@ def store_key_of(conn: sqlite3.Connection) -> StoreKey:
     return key
 
 
-def _recorded_key_id(path: Path) -> str | None:
-    try:
-        return path.with_name(path.name + KEYID_SUFFIX).read_text(encoding="ascii").strip()
-    except OSError:
-        return None
-
-
 def write_key_id(path: Path, key_id: str) -> None:
     """Record the key id in the plaintext sidecar ``monitor.db.keyid`` (mode 0600)."""
     side = path.with_name(path.name + KEYID_SUFFIX)
     fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key_id + "\n")
-
-
-def _connect(path: Path, key: StoreKey, *, readonly: bool) -> _StoreConnection:
-    target = f"file:{path}?mode=ro" if readonly else str(path)
-    conn = cast(
-        _StoreConnection,
-        sqlcipher.connect(
-            target,
-            uri=readonly,
-            check_same_thread=False,
-            timeout=30,
-            factory=_StoreConnection,
-        ),
-    )
-    conn.store_key = key
-    conn.store_file = path
-    conn.execute("PRAGMA cipher_log_level = NONE")
-    conn.execute(f"PRAGMA key = {key.pragma}")
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher.DatabaseError:
-        conn.close()
-        recorded = _recorded_key_id(path)
-        hint = f" (the store's key id is {recorded})" if recorded else ""
-        raise KeyMaterialError(
-            f"{path}: cannot decrypt the store with the key from {key.source} "
-            f"(key id {key.key_id}){hint}: wrong key, or the file is damaged"
-        ) from None
-    conn.row_factory = sqlcipher.Row
-    conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA secure_delete = ON")
-    # Pages are decrypted when they enter SQLite's own cache (the OS cache holds
-    # ciphertext), so give it more room than the 2 MB default: 32 MB at most.
-    conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
-    return conn
 
 
 def open_store(
@@ -170,11 +120,13 @@ def open_store(
                 )
     if readonly and new_store:
         raise StoreError(f"{path}: no logward store here (check --data-dir)")
-    key = resolve_store_key(path.parent, key_file=key_file, new_store=new_store)
+    # A key ring (monitor._storekey): connections follow `keys rotate` (monitor._storeconn).
+    ring = resolve_store_keyring(path.parent, key_file=key_file, new_store=new_store)
     try:
         if new_store and not path.exists():
             path.touch(mode=0o600)
-        conn = _connect(path, key, readonly=readonly)
+        conn = open_with_ring(path, ring, readonly=readonly)
+        key = conn.store_key
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

@@ -19,6 +19,13 @@ The key id is the first 8 hex digits of SHA-256 over the key, as for the seal
 key: it tells keys apart and cannot recover the key. It is recorded in
 ``meta`` inside the store and in the plaintext sidecar ``monitor.db.keyid``, so
 a wrong key is reported by id without any attempt to guess.
+
+A key file is a small key ring: one base64 key per line, the first is current,
+``#`` starts a comment (``keys rotate`` writes each key's id there). Outside a
+rotation it holds one key. During ``logward keys rotate`` it briefly holds the
+new key and then the old one, so a process opening the store in that window
+still gets in; running processes re-read it when the store stops opening
+under their key (``monitor._storeconn``).
 """
 
 from __future__ import annotations
@@ -39,9 +46,13 @@ __all__ = [
     "STORE_KEY_ENV",
     "STORE_KEY_FILENAME",
     "STORE_KEY_FILE_ENV",
+    "KeyRing",
     "StoreKey",
     "generate_key_file",
+    "read_key_ring",
     "resolve_store_key",
+    "resolve_store_keyring",
+    "write_key_ring",
 ]
 
 STORE_KEY_ENV = "LOGWARD_STORE_KEY"
@@ -82,6 +93,65 @@ def _decode(text: str, where: str) -> bytes:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class KeyRing:
+    """The keys that may open the store, current first, and the file to re-read after a rotation.
+
+    ``path`` is ``None`` when the key came from ``$LOGWARD_STORE_KEY`` (nothing to re-read).
+    """
+
+    keys: tuple[StoreKey, ...]
+    path: Path | None
+
+    @property
+    def current(self) -> StoreKey:
+        """The key new writes are encrypted with."""
+        return self.keys[0]
+
+
+def read_key_ring(path: Path) -> tuple[StoreKey, ...]:
+    """Read a key file: one base64 key per line, current first; ``#`` comments.
+
+    Raises:
+        KeyMaterialError: unreadable, group/world-accessible, empty or malformed.
+    """
+    text = read_key_file(path, "store key")
+    keys: list[StoreKey] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.split("#", 1)[0].strip()
+        if body:
+            where = f"{path}" if number == 1 else f"{path} line {number}"
+            keys.append(StoreKey(_decode(body, where), str(path)))
+    if not keys:
+        raise KeyMaterialError(f"{path}: the store key file holds no key")
+    return tuple(keys)
+
+
+def write_key_ring(path: Path, keys: tuple[StoreKey, ...] | list[StoreKey]) -> None:
+    """Replace ``path`` atomically with ``keys`` (current first), mode 0600, synced to disk."""
+    lines = [
+        "# logward store key ring: the first key is current (see `logward keys rotate`)",
+        *(
+            f"{base64.b64encode(k.key).decode('ascii')}  # key id {k.key_id}"
+            + (" (current)" if i == 0 else " (previous, while rotating)")
+            for i, k in enumerate(keys)
+        ),
+    ]
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write("\n".join(lines) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise KeyMaterialError(
+            f"{path}: cannot write the store key file ({exc.strerror})"
+        ) from None
+
+
 def generate_key_file(path: Path) -> StoreKey:
     """Write a fresh random key to ``path`` (mode 0600; refuses to overwrite).
 
@@ -107,7 +177,23 @@ def resolve_store_key(
     new_store: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> StoreKey:
-    """Find the store key (see the module docstring for the order).
+    """Find the current store key (see the module docstring for the order).
+
+    Raises:
+        KeyMaterialError: see :func:`resolve_store_keyring`.
+    """
+    ring = resolve_store_keyring(data_dir, key_file=key_file, new_store=new_store, env=env)
+    return ring.current
+
+
+def resolve_store_keyring(
+    data_dir: Path,
+    *,
+    key_file: str | os.PathLike[str] | None = None,
+    new_store: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> KeyRing:
+    """Find the store's key ring (see the module docstring for the order).
 
     Args:
         data_dir: the directory holding the store.
@@ -123,13 +209,13 @@ def resolve_store_key(
     chosen = key_file or environ.get(STORE_KEY_FILE_ENV) or None
     if chosen:
         path = Path(chosen)
-        return StoreKey(_decode(read_key_file(path, "store key"), str(path)), str(path))
+        return KeyRing(read_key_ring(path), path)
     text = environ.get(STORE_KEY_ENV)
     if text:
-        return StoreKey(_decode(text, f"${STORE_KEY_ENV}"), f"${STORE_KEY_ENV}")
+        return KeyRing((StoreKey(_decode(text, f"${STORE_KEY_ENV}"), f"${STORE_KEY_ENV}"),), None)
     beside = data_dir / STORE_KEY_FILENAME
     if beside.exists():
-        return StoreKey(_decode(read_key_file(beside, "store key"), str(beside)), str(beside))
+        return KeyRing(read_key_ring(beside), beside)
     if not new_store:
         raise KeyMaterialError(
             f"{beside}: no store key for the encrypted store in {data_dir}: restore this key "
@@ -141,11 +227,11 @@ def resolve_store_key(
         if not beside.exists():
             raise
         # Another process creating the same store won the race: use its key.
-        return StoreKey(_decode(read_key_file(beside, "store key"), str(beside)), str(beside))
+        return KeyRing(read_key_ring(beside), beside)
     log.warning(
         "logward: created a new store key %s (key id %s); keep it: the store cannot be "
         "read without it",
         beside,
         made.key_id,
     )
-    return made
+    return KeyRing((made,), beside)

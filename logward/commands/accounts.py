@@ -118,7 +118,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_add(args: argparse.Namespace) -> int:
     from logward.errors import ConfigError
-    from monitor import AuditLog, open_store
+    from monitor import AuditLog, open_store, pseudonym
 
     roles = sorted({r.strip() for r in args.roles.split(",") if r.strip()})
     if not args.account.strip():
@@ -133,7 +133,8 @@ def _cmd_add(args: argparse.Namespace) -> int:
             " updated_at = excluded.updated_at",
             (args.account, json.dumps(roles), now),
         )
-        AuditLog(conn).append(_actor(args), "account_add", args.account, {"roles": roles})
+        subject = pseudonym(conn, "account", args.account)  # by pseudonym (issue 12)
+        AuditLog(conn).append(_actor(args), "account_add", subject, {"roles": roles})
         conn.commit()
     finally:
         conn.close()
@@ -158,7 +159,7 @@ def _cmd_reinstate(args: argparse.Namespace) -> int:
 def _cmd_unblock(args: argparse.Namespace) -> int:
     from logward.errors import ConfigError
     from logward.paths import data_dir, rules_dir
-    from monitor import AuditLog, DenyList, open_store
+    from monitor import AuditLog, DenyList, open_store, pseudonym
     from monitor._denylist import normalize_ip
     from monitor._respond_config import load_responses
     from monitor._respond_record import default_scrub
@@ -176,7 +177,7 @@ def _cmd_unblock(args: argparse.Namespace) -> int:
         AuditLog(conn).append(
             _actor(args),
             "deny_ip_remove",
-            ip,
+            pseudonym(conn, "ip", ip),  # by pseudonym (issue 12)
             {
                 "why": default_scrub(args.reason.strip()),
                 "outcome": "done" if removed else "absent",

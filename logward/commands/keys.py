@@ -4,12 +4,15 @@ Usage::
 
     logward keys rotate [--data-dir DIR] [--store-key-file FILE] [--new-key-file FILE]
 
-Without ``--new-key-file`` a fresh key is generated and replaces the current
-key file (written first as ``FILE.new``, moved into place once the store is
-re-encrypted). A key given in ``$LOGWARD_STORE_KEY`` cannot be replaced in
-place: give ``--new-key-file``. The old and new key ids go to the audit chain
-and the new id to ``meta`` and ``monitor.db.keyid``. Processes holding the
-store open (monitor, dashboard) must be restarted afterwards.
+Without downtime: running monitors and dashboards keep working (see
+``monitor._rotate``). A fresh key is generated (or taken from
+``--new-key-file``) and the current key file becomes a key ring holding the
+new key, then the old one, while the store is re-encrypted under the store's
+write lock; afterwards it holds only the new key. Running connections re-read
+it and reconnect. A key given in ``$LOGWARD_STORE_KEY`` has no file to update:
+give ``--new-key-file``, and restart the processes that use the variable. The
+old and new key ids go to the audit chain and the new id to ``meta`` and
+``monitor.db.keyid``.
 """
 
 from __future__ import annotations
@@ -39,16 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
-    from monitor import (
-        STORE_KEY_ENV,
-        AuditLog,
-        open_store,
-        resolve_store_key,
-        store_key_of,
-        store_path,
-    )
-    from monitor._store import rekey
-    from monitor._storekey import generate_key_file
+    from monitor import AuditLog, open_store, store_key_of, store_path
+    from monitor._rotate import new_store_key, rotate_store_key
+    from monitor._storekey import read_key_ring
 
     path = store_path(args.data_dir)
     if not path.exists():
@@ -56,38 +52,31 @@ def _cmd_rotate(args: argparse.Namespace) -> int:
     conn = open_store(args.data_dir)
     try:
         old = store_key_of(conn)
-        staged: tuple[Path, Path] | None = None
         if args.new_key_file:
-            new = resolve_store_key(path.parent, key_file=args.new_key_file)
+            new = read_key_ring(Path(args.new_key_file))[0]
         elif old.source.startswith("$"):
             raise ConfigError(
-                f"the store key comes from ${STORE_KEY_ENV}; give the new key with --new-key-file"
+                f"the store key comes from {old.source}; give the new key with --new-key-file"
             )
         else:
-            target = Path(old.source)
-            pending = target.with_name(target.name + ".new")
-            if pending.exists():
-                pending.unlink()
-            new = generate_key_file(pending)
-            staged = (pending, target)
+            new = new_store_key(old.source)
         if new.key_id == old.key_id:
             raise ConfigError("the new key is the current key")
-        rekey(conn, new)
-        if staged is not None:
-            staged[0].replace(staged[1])
-            new_source = str(staged[1])
-        else:
-            new_source = new.source
+        old, ring = rotate_store_key(conn, new)  # old: as found under the lock
         actor = args.actor or f"cli:{getpass.getuser()}"
         AuditLog(conn).append(
             actor, "key_rotate", "", {"old_key_id": old.key_id, "new_key_id": new.key_id}
         )
     finally:
         conn.close()
-    print(json.dumps({"old_key_id": old.key_id, "new_key_id": new.key_id, "key_file": new_source}))
+    key_file = str(ring) if ring is not None else new.source
+    print(json.dumps({"old_key_id": old.key_id, "new_key_id": new.key_id, "key_file": key_file}))
+    if ring is not None:
+        tail = "running processes switch to it by themselves"
+    else:
+        tail = f"restart processes that use {old.source} with the new key"
     print(
-        f"logward: store re-encrypted under key {new.key_id} ({new_source}); "
-        "restart processes that hold the store open",
+        f"logward: store re-encrypted under key {new.key_id} ({key_file}); {tail}",
         file=sys.stderr,
     )
     return 0

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from logward.errors import ConfigError, RevokeError
-from monitor import AuditLog, reinstate
+from monitor import AuditLog, pseudonym, reinstate
 from monitor._respond_record import default_scrub, load_revokers
 
 __all__ = [
@@ -145,10 +145,10 @@ def set_account_alerts_status(
         if not ids:
             raise ActionError("no open alert is keyed on this account", status=404)
         conn.executemany("UPDATE alerts SET status = ? WHERE id = ?", [(status, i) for i in ids])
-        audit.append(
+        audit.append(  # the account by pseudonym (issue 12)
             actor,
             "account_status",
-            account,
+            pseudonym(conn, "account", account),
             {"to": status, "reason": default_scrub(text), "alerts": ids[:100], "count": len(ids)},
         )
         conn.commit()

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from monitor import lookup_pseudonym
+
 __all__ = [
     "KEY_COLUMNS",
     "account_view",
@@ -294,11 +296,13 @@ def account_view(conn: sqlite3.Connection, name: str, limit: int = 100) -> dict[
         " WHERE target = ? ORDER BY created_at DESC LIMIT ?",
         (name, limit),
     ).fetchall()
+    # Older entries name the account; newer ones its pseudonym (issue 12).
+    pseud = lookup_pseudonym(conn, "account", name) or name
     history = conn.execute(
-        "SELECT seq, ts, actor, action, detail FROM audit WHERE subject = ?"
+        "SELECT seq, ts, actor, action, detail FROM audit WHERE subject IN (?, ?)"
         " AND action IN ('revoke', 'reinstate', 'alert_status', 'account_status')"
         " ORDER BY seq DESC LIMIT ?",
-        (name, limit),
+        (name, pseud, limit),
     ).fetchall()
     recent = conn.execute(
         "SELECT id, ts, action, outcome, source_ip, url_path, status_code FROM events"

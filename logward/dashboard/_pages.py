@@ -24,7 +24,7 @@ from logward.dashboard._actions import (
 )
 from logward.dashboard._config import Role, User
 from logward.dashboard._web import Context, actor_of
-from monitor import iso_time, open_store
+from monitor import iso_time, open_store, resolve_pseudonyms
 from monitor.notify import notification_summary
 
 __all__ = ["account_url", "parse_time", "register_pages"]
@@ -323,6 +323,8 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
         )
         verified = ctx.chain_status()
         actions = q.distinct_values(conn, "audit", "action")
+        # Subjects are pseudonyms in the chain (issue 12); signed-in readers see who.
+        names = {r["subject"]: resolve_pseudonyms(conn, r["subject"]) for r in listing.rows}
         return render(
             request,
             "audit.html",
@@ -330,6 +332,7 @@ def register_pages(app: FastAPI, ctx: Context) -> None:
             listing=listing,
             verified=verified,
             actions=actions,
+            names=names,
             raw={"since": since, "until": until},
         )
 

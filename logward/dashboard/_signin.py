@@ -17,8 +17,14 @@ from logward.dashboard._auth import Session, SessionCodec, verify_password
 from logward.dashboard._config import Role, User
 from logward.dashboard._totp import match_recovery_code, verify_code
 from logward.dashboard._web import Context, actor_of, client_ip
+from monitor import pseudonym
 
 __all__ = ["register_signin", "safe_next", "set_session_cookie"]
+
+
+def _ip(ctx: Context, ip: str) -> str:
+    """A signing-in client's address as the audit chain keeps it: by pseudonym (issue 12)."""
+    return pseudonym(ctx.conn(), "ip", ip) if ip else ip
 
 
 def safe_next(target: str | None) -> str:
@@ -84,7 +90,7 @@ def _blocked(ctx: Context, request: Request, name: str, known: bool, wait: float
             {
                 "window_start": bucket * window,
                 "window_seconds": window,
-                "first_source.ip": ip,
+                "first_source.ip": _ip(ctx, ip),
                 "previous_window_blocked": previous,
             },
         )
@@ -144,7 +150,10 @@ def register_signin(app: FastAPI, ctx: Context) -> None:
             ctx.throttle.failed(ip, name, device)
             ctx.auth_log.login(name, known, ip, "failure")
             ctx.audit().append(
-                "dashboard:anonymous", "login_failure", name if known else "", {"source.ip": ip}
+                "dashboard:anonymous",
+                "login_failure",
+                name if known else "",
+                {"source.ip": _ip(ctx, ip)},
             )
             return _page(ctx, request, "login.html", session.csrf, target,
                          "Invalid user name or password.", 401)  # fmt: skip
@@ -153,15 +162,17 @@ def register_signin(app: FastAPI, ctx: Context) -> None:
         if user.name not in ctx.totp_secrets:
             if ctx.config.require_2fa:
                 ctx.auth_log.login(name, True, ip, "failure", "2fa_not_enrolled")
-                why = {"source.ip": ip, "reason": "two-factor not enrolled"}
+                why = {"source.ip": _ip(ctx, ip), "reason": "two-factor not enrolled"}
                 ctx.audit().append(actor_of(user), "login_refused", user.name, why)
                 return _page(ctx, request, "login.html", session.csrf, target,
                              "Two-factor sign-in is required but not set up for this user;"
                              " ask an administrator.", 403)  # fmt: skip
             ctx.auth_log.login(name, True, ip, "success")
-            ctx.audit().append(actor_of(user), "login", user.name, {"source.ip": ip})
+            ctx.audit().append(actor_of(user), "login", user.name, {"source.ip": _ip(ctx, ip)})
             return _complete(ctx, request, user, session, target)
-        ctx.audit().append(actor_of(user), "login_password_ok", user.name, {"source.ip": ip})
+        ctx.audit().append(
+            actor_of(user), "login_password_ok", user.name, {"source.ip": _ip(ctx, ip)}
+        )
         pending = ctx.codec.new(user.name, stage="password")
         response = RedirectResponse(f"/login/2fa?next={quote(target, safe='')}", 303)
         set_session_cookie(ctx, request, response, ctx.codec.dumps(pending))
@@ -198,13 +209,15 @@ def register_signin(app: FastAPI, ctx: Context) -> None:
         if method is None:
             ctx.throttle.failed(ip, user.name, device, factor="totp")
             ctx.auth_log.login(user.name, True, ip, "failure", "bad_code", action="login_2fa")
-            ctx.audit().append(actor_of(user), "login_2fa_failure", user.name, {"source.ip": ip})
+            ctx.audit().append(
+                actor_of(user), "login_2fa_failure", user.name, {"source.ip": _ip(ctx, ip)}
+            )
             return _page(ctx, request, "login_2fa.html", session.csrf, target,
                          "That code is wrong or was already used.", 401)  # fmt: skip
         ctx.throttle.succeeded(ip, user.name, device, factor="totp")
         ctx.auth_log.login(user.name, True, ip, "success")
         ctx.audit().append(actor_of(user), "login", user.name,
-                           {"source.ip": ip, "second_factor": method})  # fmt: skip
+                           {"source.ip": _ip(ctx, ip), "second_factor": method})  # fmt: skip
         return _complete(ctx, request, user, session, target)
 
     @app.post("/logout", include_in_schema=False)

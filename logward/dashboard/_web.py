@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -27,7 +27,7 @@ from logward.dashboard._auth import AuthLog, Session, SessionCodec
 from logward.dashboard._authstore import AuthStore
 from logward.dashboard._config import DashboardConfig, Role, User
 from logward.dashboard._throttle import DeviceCookies, Throttle
-from monitor import AuditLog, ChainStatus, iso_time, open_store
+from monitor import AuditLog, ChainStatus, iso_time, open_store, pseudonym
 from monitor._respond_record import default_scrub
 
 __all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "audited_query", "client_ip"]
@@ -81,18 +81,44 @@ def _qs(filters: dict[str, Any], **overrides: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v is not None and v != ""})
 
 
-def audited_query(raw: str, limit: int = 300) -> str:
+# Query parameters that name a subject: kept in the audit chain by pseudonym (issue 12).
+_SUBJECT_PARAMS = {"name": "account", "user": "account", "account": "account", "ip": "ip"}
+_SEARCH_PARAMS = frozenset({"key", "q"})
+
+
+def audited_query(raw: str, limit: int = 300, conn: sqlite3.Connection | None = None) -> str:
     """A query string as the audit chain may keep it: decoded, then scrubbed.
 
     Filters are free text a user typed, and ``4111+1111+1111+1111`` or
     ``a%40example.com`` hide their data from a scrubber that reads them raw:
     each name and value is percent- and ``+``-decoded first, then scrubbed.
+    With ``conn``, an account or address parameter (``name``, ``user``, ``ip``)
+    and a search filter (``key``) are kept as keyed pseudonyms instead.
     """
     if not raw:
         return ""
     pairs = parse_qsl(raw, keep_blank_values=True, errors="replace")
-    text = "&".join(f"{default_scrub(k)}={default_scrub(v)}" for k, v in pairs)
+
+    def value(k: str, v: str) -> str:
+        kind = _SUBJECT_PARAMS.get(k) or ("search" if k in _SEARCH_PARAMS else None)
+        if conn is not None and kind is not None and v:
+            return pseudonym(conn, kind, v)
+        return default_scrub(v)
+
+    text = "&".join(f"{default_scrub(k)}={value(k, v)}" for k, v in pairs)
     return text[:limit]
+
+
+def audited_path(path: str, conn: sqlite3.Connection) -> str:
+    """A request path as the audit chain keeps it: ``/accounts/NAME`` by pseudonym (issue 12)."""
+    head, sep, rest = path.partition("/accounts/")
+    if head or not sep or not rest:
+        return path
+    name, slash, tail = unquote(rest).rpartition("/")
+    if not slash or tail not in ("reinstate", "status"):
+        name, tail = unquote(rest), ""
+    suffix = f"/{tail}" if tail else ""
+    return f"/accounts/{pseudonym(conn, 'account', name)}{suffix}" if name else path
 
 
 @dataclass
@@ -167,16 +193,16 @@ class Context:
                 self.audit().append(
                     actor_of(user),
                     "access_denied",
-                    request.url.path,
+                    audited_path(request.url.path, self.conn()),
                     {"method": request.method, "needs": role.name.lower()},
                 )
                 raise Forbidden(f"this needs the {role.name.lower()} role")
             if request.method == "GET":
-                query = audited_query(request.url.query)
+                query = audited_query(request.url.query, conn=self.conn())
                 self.audit().append(
                     actor_of(user),
                     "page_view",
-                    request.url.path,
+                    audited_path(request.url.path, self.conn()),
                     {"query": query} if query else {},
                 )
             return user

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from logward.cli import main
-from monitor import Alert, Responder, open_store
+from monitor import Alert, Responder, open_store, pseudonym
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_verify_intact_chain(data_dir, capsys):
 def test_verify_detects_edited_row_naming_seq(data_dir):
     """Editing one audit row makes verify exit 1 and name that seq (real process)."""
     conn = open_store(data_dir)
-    conn.execute("UPDATE audit SET detail = replace(detail, 'bob', 'eve') WHERE seq = 2")
+    conn.execute("UPDATE audit SET detail = replace(detail, '\"done\"', '\"x\"') WHERE seq = 2")
     conn.commit()
     conn.close()
     done = subprocess.run(
@@ -69,9 +69,12 @@ def test_export_json_has_who_what_why_and_reverse(data_dir, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert ["alert", "revoke", "notify", "alert", "deny_ip"] == [r["action"] for r in rows]
     revoke = rows[1]
-    assert ("monitor", "bob") == (revoke["actor"], revoke["subject"])
+    conn = open_store(data_dir)
+    bob = pseudonym(conn, "account", "bob")  # the chain names subjects by pseudonym
+    conn.close()
+    assert ("monitor", bob) == (revoke["actor"], revoke["subject"])
     detail = revoke["detail"]
-    assert "logward accounts reinstate bob --reason TEXT" == detail["reverse"]
+    assert f"logward accounts reinstate {bob} --reason TEXT" == detail["reverse"]
     assert ("success-after-failures", "v1", "done") == (
         detail["rule"], detail["rule_version"], detail["outcome"],
     )  # fmt: skip

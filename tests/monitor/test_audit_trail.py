@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor import Alert, AuditLog, Responder, open_store
+from monitor import Alert, AuditLog, Responder, open_store, pseudonym
 
 ALERT = Alert(
     rule="success-after-failures",
@@ -44,7 +44,8 @@ def test_alert_action_and_reinstatement_are_chained(flow):
 def test_revocation_entry_says_who_what_why_when_and_how_to_reverse(flow, fake_clock):
     """The revoke entry carries actor, target, rule+version, evidence window and refs, reverse."""
     entry = next(e for e in AuditLog(flow).entries() if e.action == "revoke")
-    assert ("monitor", "bob", fake_clock.now - 60) == (entry.actor, entry.subject, entry.ts)
+    bob = pseudonym(flow, "account", "bob")  # subjects by pseudonym (issue 12)
+    assert ("monitor", bob, fake_clock.now - 60) == (entry.actor, entry.subject, entry.ts)
     d = entry.detail
     assert ("success-after-failures", "abc123", "critical") == (
         d["rule"], d["rule_version"], d["severity"],
@@ -59,14 +60,14 @@ def test_revocation_entry_says_who_what_why_when_and_how_to_reverse(flow, fake_c
         "last_seen": "2023-11-14T22:14:02.000Z",
         "events": [{"file": "auth.log", "line": 10}, {"file": "auth.log", "line": 16}],
     } == d["evidence"]
-    assert "logward accounts reinstate bob --reason TEXT" == d["reverse"]
+    assert f"logward accounts reinstate {bob} --reason TEXT" == d["reverse"]
     assert d["responses_version"]
 
 
 def test_reinstatement_reason_is_scrubbed(flow):
     """Free-text reasons are scrubbed before they reach the audit log or revocations."""
     last = list(AuditLog(flow).entries())[-1]
-    assert ("dashboard:alice", "bob") == (last.actor, last.subject)
+    assert ("dashboard:alice", pseudonym(flow, "account", "bob")) == (last.actor, last.subject)
     stored = flow.execute("SELECT group_concat(detail) FROM audit").fetchone()[0]
     stored += flow.execute("SELECT reason FROM revocations").fetchone()[0]
     for pii in ("7946 0958", "bob@corp.example"):

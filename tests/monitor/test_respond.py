@@ -11,7 +11,15 @@ import yaml
 
 from logward.errors import ConfigError, RevokeError, RuleError
 from logward.paths import rules_dir
-from monitor import Alert, AuditLog, Responder, load_responses, open_store, reinstate
+from monitor import (
+    Alert,
+    AuditLog,
+    Responder,
+    load_responses,
+    open_store,
+    pseudonym,
+    reinstate,
+)
 from monitor._respond_config import parse_responses
 from monitor.revokers import SqliteRevoker
 
@@ -328,7 +336,8 @@ class TestReinstateAndExpiry:
         row = store.execute("SELECT state, reinstated_by, reason FROM revocations").fetchone()
         assert ("reinstated", "cli:alice", "verified by phone") == tuple(row)
         last = list(AuditLog(store).entries())[-1]
-        assert ("cli:alice", "reinstate", "bob") == (last.actor, last.action, last.subject)
+        bob = pseudonym(store, "account", "bob")  # subjects by pseudonym (issue 12)
+        assert ("cli:alice", "reinstate", bob) == (last.actor, last.action, last.subject)
         assert "verified by phone" == last.detail["why"]
 
     def test_reinstate_of_unrevoked_account_fails(self, store):
