@@ -192,6 +192,7 @@ class PostgresServer:
 
     port: int
     workdir: Path
+    fsync: bool = False
 
     @property
     def url(self) -> str:
@@ -216,7 +217,9 @@ class PostgresServer:
 
     def start(self) -> None:
         """Start (or restart) the server and wait until it accepts connections."""
-        opts = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        opts = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1"
+        if not self.fsync:  # tests: durability across a machine crash is not under test
+            opts += " -c fsync=off"
         self._ctl("-o", opts, "-l", str(self.workdir / "log"), "-w", "start")
 
     def stop(self) -> None:
@@ -229,8 +232,11 @@ def _as_postgres() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-def start_postgres(workdir: Path) -> PostgresServer:
-    """initdb (as the ``postgres`` user: initdb refuses root) and start PostgreSQL 15."""
+def start_postgres(workdir: Path, *, fsync: bool = False) -> PostgresServer:
+    """initdb (as the ``postgres`` user: initdb refuses root) and start PostgreSQL 15.
+
+    ``fsync=False`` (tests) trades crash durability for speed; the bench keeps it on.
+    """
     if not (PG_BIN / "initdb").exists():
         raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}); run `make postgres`")
     workdir.chmod(0o755)
@@ -241,6 +247,6 @@ def start_postgres(workdir: Path) -> PostgresServer:
          "-U", "postgres", "--no-sync"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    server = PostgresServer(port=free_port(), workdir=workdir)
+    server = PostgresServer(port=free_port(), workdir=workdir, fsync=fsync)
     server.start()
     return server

@@ -31,6 +31,11 @@ _FUNCTIONS = [
     # SQLite's json_extract(doc, '$.key') / '$."dotted.key"' (one level, as text).
     "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text"
     " LANGUAGE sql IMMUTABLE AS $$SELECT ($1::jsonb) ->> btrim(substr($2, 3), '\"')$$",
+    # SQLite's scalar max(a, b) / min(a, b) on times (the aggregates keep one argument).
+    "CREATE OR REPLACE FUNCTION max(double precision, double precision)"
+    " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT GREATEST($1, $2)'",
+    "CREATE OR REPLACE FUNCTION min(double precision, double precision)"
+    " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT LEAST($1, $2)'",
 ]
 
 

@@ -20,17 +20,25 @@ transactions (autocommit, read committed) and never block.
 
 psycopg errors are re-raised as subclasses of the ``sqlite3`` exceptions the
 callers catch (``IntegrityError``, ``OperationalError``, ``DatabaseError``),
-with messages that never include the password. A connection lost between
-transactions is replaced from the pool on the next statement; one lost inside
-a transaction raises ``OperationalError`` (the caller's retry path) and the
-transaction is rolled back.
+with messages that never include the password.
+
+Outages: when the server goes away, a statement outside a transaction, or the
+``BEGIN`` of a new one, waits for it (a warning naming host and database, then
+retries with backoff for up to ``$LOGWARD_STORE_OUTAGE_S``, default 600 s), so
+the caller, and the consumption it drives, pauses and resumes where it was.
+A connection lost *inside* a transaction cannot be replayed safely (its reads
+may be stale): that raises ``OperationalError``, the transaction is lost as a
+whole, and the caller's error path runs (the monitor stops with an error and
+resumes from its last checkpoint).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +63,7 @@ _POOLS: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
 _POOLS_LOCK = threading.Lock()
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _CONNECT_TIMEOUT = 10
+_OUTAGE_ENV = "LOGWARD_STORE_OUTAGE_S"
 
 
 class PgIntegrityError(sqlite3.IntegrityError):
@@ -225,7 +234,7 @@ class PgConnection:
             if self._closed:
                 raise PgDatabaseError(f"PostgreSQL store ({self.where}): connection closed")
             try:
-                raw = self._pool.getconn()
+                raw = self._pool.getconn(timeout=_CONNECT_TIMEOUT)
             except Exception as exc:  # PoolTimeout: the server is unreachable
                 raise PgOperationalError(
                     f"PostgreSQL store ({self.where}): cannot connect: {exc.__class__.__name__}"
@@ -249,9 +258,36 @@ class PgConnection:
         return raw.info.transaction_status != TransactionStatus.IDLE
 
     def _begin(self) -> None:
-        raw = self._conn()
-        raw.execute("BEGIN")
-        raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        def begin() -> None:
+            raw = self._conn()
+            raw.execute("BEGIN")
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+        self._outside_tx(begin)
+
+    def _outside_tx(self, action: Any) -> Any:
+        """Run ``action`` (nothing done yet in a transaction); wait out a lost server."""
+        deadline = None
+        delay = 0.2
+        while True:
+            try:
+                return action()
+            except (psycopg.OperationalError, PgOperationalError) as exc:
+                raw = self._raw
+                lost = raw is None or raw.closed or raw.broken
+                if not lost:
+                    raise
+                if raw is not None:
+                    self._release(raw)
+                    self._raw = None
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + float(os.environ.get(_OUTAGE_ENV, "600"))
+                    log.warning("store %s unreachable: waiting for it", self.where)
+                if now >= deadline:
+                    raise _wrap(exc, self.where) if isinstance(exc, psycopg.Error) else exc
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""
@@ -330,11 +366,17 @@ class PgConnection:
         special = self._special(head, sql)
         if special is not None:
             return special
+        query, args = translate(sql), _params(params)
+
+        def run() -> psycopg.Cursor[Any]:
+            cur = self._conn().cursor()
+            cur.execute(query, args)
+            return cur
+
         try:
             if head in _DML and not self.in_transaction:
                 self._begin()
-            cur = self._conn().cursor()
-            cur.execute(translate(sql), _params(params))
+            cur = run() if self.in_transaction else self._outside_tx(run)
         except psycopg.Error as exc:
             raise _wrap(exc, self.where) from None
         return PgCursor(cur)
