@@ -24,7 +24,15 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["PRIMARY_KEYS", "TABLE_COLUMNS", "translate", "translate_ddl"]
+__all__ = [
+    "PRIMARY_KEYS",
+    "TABLE_COLUMNS",
+    "bulk_delete_plan",
+    "bulk_plan",
+    "is_idempotent",
+    "translate",
+    "translate_ddl",
+]
 
 #: Primary keys of every table, for ``INSERT OR REPLACE`` (kept with the migrations).
 PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -174,3 +182,74 @@ def translate_ddl(script: str) -> list[str]:
     for pattern, repl in _DDL_RULES:
         text = pattern.sub(repl, text)
     return [s.strip() for s in text.split(";") if s.strip()]
+
+
+_VALUES = re.compile(
+    r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*VALUES\s*\(((?:\s*%s\s*,)*\s*%s\s*)\)", re.I
+)
+_CONFLICT = re.compile(r"ON\s+CONFLICT\s*\(([^)]*)\)\s*DO\s+UPDATE", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def bulk_plan(query: str) -> tuple[str, tuple[str, ...], str, tuple[int, ...] | None] | None:
+    """How to run a translated single-row INSERT for many rows as one ``unnest`` INSERT.
+
+    Returns ``(table, columns, tail, key)``: the rows go in as one array per
+    column (``INSERT INTO table (columns) SELECT * FROM unnest(...)`` + ``tail``,
+    the ``ON CONFLICT`` clause if any); ``key`` holds the positions of an
+    ``ON CONFLICT (...) DO UPDATE`` target, which one statement must not
+    repeat. ``None`` unless the statement is ``INSERT INTO t (cols) VALUES (%s, ...)``.
+    """
+    m = _VALUES.match(query)
+    if m is None:
+        return None
+    cols = tuple(c.strip().lower() for c in m.group(2).split(","))
+    if len(cols) != m.group(3).count("%s") or query.count("%s") != len(cols):
+        return None
+    key: tuple[int, ...] | None = None
+    conflict = _CONFLICT.search(query)
+    if conflict is not None:
+        target = [c.strip().lower() for c in conflict.group(1).split(",")]
+        if any(c not in cols for c in target):
+            return None
+        key = tuple(cols.index(c) for c in target)
+    return m.group(1).lower(), cols, query[m.end() :], key
+
+
+_DELETE = re.compile(
+    r"^\s*DELETE\s+FROM\s+(\w+)\s+WHERE\s+(\w+\s*=\s*%s(?:\s+AND\s+\w+\s*=\s*%s)*)\s*$", re.I
+)
+
+
+@functools.lru_cache(maxsize=64)
+def bulk_delete_plan(query: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(table, columns)`` when ``query`` is ``DELETE FROM t WHERE a = %s [AND b = %s ...]``.
+
+    Many such deletes run as one ``DELETE ... WHERE (a, b) IN (SELECT * FROM unnest(...))``.
+    """
+    m = _DELETE.match(query)
+    if m is None:
+        return None
+    cols = tuple(
+        part.split("=")[0].strip().lower()
+        for part in re.split(r"\s+AND\s+", m.group(2), flags=re.I)
+    )
+    return m.group(1).lower(), cols
+
+
+@functools.lru_cache(maxsize=512)
+def is_idempotent(query: str) -> bool:
+    """True for writes that give the same result when run twice (safe to replay).
+
+    Deletes, ``ON CONFLICT DO NOTHING``, and upserts whose ``DO UPDATE SET``
+    only assigns (no ``+``/``-``, e.g. not ``count = rates.count + excluded.count``).
+    """
+    q = query.lstrip().upper()
+    if q.startswith("DELETE"):
+        return True
+    if not q.startswith("INSERT") or "ON CONFLICT" not in q:
+        return False
+    tail = q[q.index("ON CONFLICT") :]
+    if "DO NOTHING" in tail:
+        return True
+    return "DO UPDATE" in tail and "+" not in tail and "-" not in tail

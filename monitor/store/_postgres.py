@@ -26,10 +26,14 @@ Outages: when the server goes away, a statement outside a transaction, or the
 ``BEGIN`` of a new one, waits for it (a warning naming host and database, then
 retries with backoff for up to ``$LOGWARD_STORE_OUTAGE_S``, default 600 s), so
 the caller, and the consumption it drives, pauses and resumes where it was.
-A connection lost *inside* a transaction cannot be replayed safely (its reads
-may be stale): that raises ``OperationalError``, the transaction is lost as a
-whole, and the caller's error path runs (the monitor stops with an error and
-resumes from its last checkpoint).
+A connection lost *inside* a transaction is replayed on a new connection when
+the transaction so far holds only idempotent writes (deletes, upserts that
+assign, ``ON CONFLICT DO NOTHING``: window state, offsets, meta), which is
+safe even if the lost COMMIT had in fact succeeded. Any other transaction
+(one that read, or appended events or incremented counters) cannot be
+replayed safely: that raises ``OperationalError``, the transaction is lost as
+a whole, and the caller's error path runs (the monitor stops with an error
+and resumes from its last checkpoint).
 """
 
 from __future__ import annotations
@@ -53,7 +57,13 @@ from psycopg_pool import ConnectionPool
 
 from logward.errors import StoreError
 from monitor.store._migrations import WRITE_LOCK, migrate
-from monitor.store._pgsql import translate, translate_ddl
+from monitor.store._pgsql import (
+    bulk_delete_plan,
+    bulk_plan,
+    is_idempotent,
+    translate,
+    translate_ddl,
+)
 
 __all__ = ["PgConnection", "close_pools", "describe_url", "open_postgres"]
 
@@ -64,6 +74,29 @@ _POOLS_LOCK = threading.Lock()
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _CONNECT_TIMEOUT = 10
 _OUTAGE_ENV = "LOGWARD_STORE_OUTAGE_S"
+#: Rows per bulk (``unnest``) INSERT.
+_BATCH_ROWS = 2000
+_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _to_float(value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _to_int(value: Any) -> Any:
+    return None if value is None else int(value)
+
+
+def _to_text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+# One array per column must hold one Python type (psycopg dumps a list by its items).
+_CASTS = {"double precision": _to_float, "bigint": _to_int, "integer": _to_int, "text": _to_text}
 
 
 class PgIntegrityError(sqlite3.IntegrityError):
@@ -183,6 +216,19 @@ class PgCursor:
             self._cur.close()
 
 
+class _Counted(PgCursor):
+    """The result of a batched ``executemany``: only ``rowcount`` is meaningful."""
+
+    def __init__(self, changed: int) -> None:
+        super().__init__(None, [])
+        self._changed = changed
+
+    @property
+    def rowcount(self) -> int:
+        """Rows inserted or updated over every batch."""
+        return self._changed
+
+
 def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
@@ -222,6 +268,9 @@ class PgConnection:
         self._pool = _pool(url)
         self._raw: psycopg.Connection[Any] | None = None
         self._closed = False
+        # Statements of the open transaction while it is replayable (see _in_tx), else None.
+        self._txlog: list[tuple[str, str, Any]] | None = None
+        self._tx_open = False
 
     # -- connection management ---------------------------------------------------------------
 
@@ -252,18 +301,18 @@ class PgConnection:
     @property
     def in_transaction(self) -> bool:
         """True inside a transaction (as ``sqlite3.Connection.in_transaction``)."""
-        raw = self._raw
-        if raw is None or raw.closed:
-            return False
-        return raw.info.transaction_status != TransactionStatus.IDLE
+        return self._tx_open
 
     def _begin(self) -> None:
+        self._txlog = []
+
         def begin() -> None:
             raw = self._conn()
             raw.execute("BEGIN")
             raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
 
         self._outside_tx(begin)
+        self._tx_open = True
 
     def _outside_tx(self, action: Any) -> Any:
         """Run ``action`` (nothing done yet in a transaction); wait out a lost server."""
@@ -285,22 +334,46 @@ class PgConnection:
                     deadline = now + float(os.environ.get(_OUTAGE_ENV, "600"))
                     log.warning("store %s unreachable: waiting for it", self.where)
                 if now >= deadline:
-                    raise _wrap(exc, self.where) if isinstance(exc, psycopg.Error) else exc
+                    if isinstance(exc, psycopg.Error):
+                        raise _wrap(exc, self.where) from None
+                    raise
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
     def commit(self) -> None:
-        """Commit the open transaction, if any."""
-        raw = self._raw
-        if raw is None or raw.closed or not self.in_transaction:
+        """Commit the open transaction, if any (replayed first if it was lost and may be).
+
+        Raises:
+            PgOperationalError: the connection was lost inside a transaction that
+                cannot be replayed; nothing of it was committed.
+        """
+        if not self._tx_open:
             return
+        if self._lost():
+            if self._txlog is None:
+                self._tx_open = False
+                raise PgOperationalError(
+                    f"PostgreSQL store ({self.where}): connection lost; the transaction was"
+                    " rolled back"
+                )
+            try:
+                self._recover()
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.where) from None
         try:
-            raw.execute("COMMIT")
-        except psycopg.Error as exc:
-            raise _wrap(exc, self.where) from None
+            self._in_tx(("one", "COMMIT", None), self._commit_now, True)
+        finally:  # committed, or lost for good: either way the transaction is over
+            self._txlog = None
+            self._tx_open = False
+
+    def _commit_now(self) -> PgCursor:
+        self._conn().execute("COMMIT")
+        return PgCursor(None, [])
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any (a broken connection is dropped)."""
+        self._txlog = None
+        self._tx_open = False
         raw = self._raw
         if raw is None or raw.closed:
             return
@@ -308,7 +381,7 @@ class PgConnection:
             self._release(raw)
             self._raw = None
             return
-        if self.in_transaction:
+        if raw.info.transaction_status != TransactionStatus.IDLE:
             try:
                 raw.execute("ROLLBACK")
             except psycopg.Error as exc:
@@ -318,6 +391,8 @@ class PgConnection:
         """Roll back anything open and give the connection back to the pool."""
         raw, self._raw = self._raw, None
         self._closed = True
+        self._tx_open = False
+        self._txlog = None
         if raw is not None and not raw.closed:
             if not raw.broken and raw.info.transaction_status != TransactionStatus.IDLE:
                 try:
@@ -338,6 +413,18 @@ class PgConnection:
             self.rollback()
 
     # -- statements --------------------------------------------------------------------------
+
+    def _column_types(self, table: str, cols: tuple[str, ...]) -> list[str]:
+        known = _TYPES.get((self.url, table))
+        if known is None:
+            rows = self._conn().execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            )
+            known = {str(r[0]): str(r[1]) for r in rows.fetchall()}
+            _TYPES[(self.url, table)] = known
+        return [known[c] for c in cols]
 
     def _special(self, head: str, sql: str) -> PgCursor | None:
         if head == "BEGIN":
@@ -368,39 +455,138 @@ class PgConnection:
             return special
         query, args = translate(sql), _params(params)
 
-        def run() -> psycopg.Cursor[Any]:
+        def run() -> PgCursor:
             cur = self._conn().cursor()
             cur.execute(query, args)
-            return cur
+            return PgCursor(cur)
 
-        try:
-            if head in _DML and not self.in_transaction:
-                self._begin()
-            cur = run() if self.in_transaction else self._outside_tx(run)
-        except psycopg.Error as exc:
-            raise _wrap(exc, self.where) from None
-        return PgCursor(cur)
+        if head in _DML and not self.in_transaction:
+            self._begin()
+        if not self.in_transaction:
+            try:
+                result: PgCursor = self._outside_tx(run)
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.where) from None
+            return result
+        return self._in_tx(("one", sql, params), run, is_idempotent(query))
 
     def executemany(self, sql: str, seq: Iterable[Any]) -> PgCursor:
-        """Run one statement for each parameter set, pipelined (one round trip per batch)."""
+        """Run one statement for each parameter set, batched.
+
+        A plain ``INSERT ... VALUES (...)`` runs as ``unnest`` INSERTs of up to
+        :data:`_BATCH_ROWS` rows (one array per column), a ``DELETE ... WHERE
+        a = ? AND b = ?`` as one ``unnest`` DELETE; anything else runs in
+        psycopg's pipeline mode.
+        """
         rows = [_params(p) for p in seq]
         if not rows:
             return PgCursor(None, [])
+        if not self.in_transaction:
+            self._begin()
+        query = translate(sql)
+        return self._in_tx(
+            ("many", sql, rows), lambda: self._many(query, rows), is_idempotent(query)
+        )
+
+    def _in_tx(self, entry: tuple[str, str, Any], action: Any, idempotent: bool) -> PgCursor:
+        """Run ``action`` inside the open transaction; replay it if the server was lost.
+
+        A transaction of idempotent writes only (deletes, ``ON CONFLICT DO
+        NOTHING``, upserts that assign) is logged; if the connection is lost
+        before it commits, it is replayed on a new one once the server is back.
+        """
         try:
-            if not self.in_transaction:
-                self._begin()
-            cur = self._conn().cursor()
-            cur.executemany(translate(sql), rows)
+            try:
+                result: PgCursor = action()
+            except psycopg.OperationalError:
+                if self._txlog is None or not self._lost():
+                    raise
+                self._recover()
+                result = action()
         except psycopg.Error as exc:
             raise _wrap(exc, self.where) from None
-        return PgCursor(cur)
+        if self._txlog is not None:
+            if idempotent:
+                self._txlog.append(entry)
+            else:
+                self._txlog = None
+        return result
+
+    def _lost(self) -> bool:
+        raw = self._raw
+        return raw is None or raw.closed or raw.broken
+
+    def _recover(self) -> None:
+        """Wait for the server, then replay the logged (idempotent) transaction."""
+        entries = list(self._txlog or [])
+        if self._raw is not None:
+            self._release(self._raw)
+            self._raw = None
+        self._begin()
+        for kind, sql, params in entries:
+            if kind == "one":
+                self.execute(sql, params)
+            else:
+                self.executemany(sql, params)
+
+    def _many(self, query: str, rows: list[Any]) -> PgCursor:
+        bulk = len(rows) > 1 and not isinstance(rows[0], dict)
+        plan = bulk_plan(query) if bulk else None
+        gone = bulk_delete_plan(query) if bulk and plan is None else None
+        cur = self._conn().cursor()
+        if gone is not None:
+            return self._bulk_delete(cur, gone, rows)
+        if plan is None:
+            cur.executemany(query, rows)
+            return PgCursor(cur)
+        table, cols, tail, key = plan
+        types = self._column_types(table, cols)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        stmt = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 - names from our own SQL
+        casts = [_CASTS.get(t, _same) for t in types]
+        changed = 0
+        for at in range(0, len(rows), _BATCH_ROWS):
+            chunk = rows[at : at + _BATCH_ROWS]
+            if key is not None and len({tuple(r[i] for i in key) for r in chunk}) < len(chunk):
+                cur.executemany(query, chunk)  # one statement may not update a row twice
+            else:
+                columns = [
+                    [cast(v) for v in col]
+                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
+                ]
+                cur.execute(stmt, columns)
+            changed += max(cur.rowcount, 0)
+        return _Counted(changed)
+
+    def _bulk_delete(
+        self, cur: psycopg.Cursor[Any], plan: tuple[str, tuple[str, ...]], rows: list[Any]
+    ) -> PgCursor:
+        table, cols = plan
+        types = self._column_types(table, cols)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        stmt = (
+            f"DELETE FROM {table} WHERE ({', '.join(cols)}) IN"  # noqa: S608 - names from our SQL
+            f" (SELECT * FROM unnest({arrays}))"
+        )
+        casts = [_CASTS.get(t, _same) for t in types]
+        changed = 0
+        for at in range(0, len(rows), _BATCH_ROWS):
+            chunk = rows[at : at + _BATCH_ROWS]
+            cur.execute(
+                stmt,
+                [
+                    [cast(v) for v in col]
+                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
+                ],
+            )
+            changed += max(cur.rowcount, 0)
+        return _Counted(changed)
 
     def executescript(self, script: str) -> PgCursor:
         """Run a DDL script (SQLite types mapped) in one transaction under the write lock."""
+        self.commit()
         try:
             raw = self._conn()
-            if self.in_transaction:
-                raw.execute("COMMIT")
             with raw.transaction():
                 raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 for statement in translate_ddl(script):
