@@ -31,11 +31,6 @@ _FUNCTIONS = [
     # SQLite's json_extract(doc, '$.key') / '$."dotted.key"' (one level, as text).
     "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text"
     " LANGUAGE sql IMMUTABLE AS $$SELECT ($1::jsonb) ->> btrim(substr($2, 3), '\"')$$",
-    # SQLite's scalar max(a, b) / min(a, b) on times (the aggregates keep one argument).
-    "CREATE OR REPLACE FUNCTION max(double precision, double precision)"
-    " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT GREATEST($1, $2)'",
-    "CREATE OR REPLACE FUNCTION min(double precision, double precision)"
-    " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT LEAST($1, $2)'",
 ]
 
 
@@ -59,10 +54,22 @@ def _step2() -> list[str]:
     return translate_ddl(CAP_CLAIMS)
 
 
+def _step3() -> list[str]:
+    # SQLite's scalar max(a, b) / min(a, b) on times, used by retention (the
+    # one-argument aggregates are unaffected).
+    return [
+        "CREATE OR REPLACE FUNCTION max(double precision, double precision)"
+        " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT GREATEST($1, $2)'",
+        "CREATE OR REPLACE FUNCTION min(double precision, double precision)"
+        " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT LEAST($1, $2)'",
+    ]
+
+
 #: (version, what it does, the statements).
 MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
     (1, "the store schema v1 (monitor._schema), dashboard and notification tables", _step1),
     (2, "cap_claims: revocation-cap slots counted across instances", _step2),
+    (3, "scalar max/min(double precision, double precision) for retention", _step3),
 ]
 
 

@@ -8,6 +8,7 @@ the few SQLite-only forms they use:
 * ``INSERT OR IGNORE`` -> ``ON CONFLICT DO NOTHING``; ``INSERT OR REPLACE`` ->
   ``ON CONFLICT (primary key) DO UPDATE`` (keys from :data:`PRIMARY_KEYS`);
   ``UPDATE OR REPLACE`` -> ``UPDATE``;
+* ``rowid`` -> ``ctid`` (stable inside the transaction that reads and updates);
 * ``SET c = c + excluded.c`` in an upsert names the table;
   ``SUM(col = 'x')`` -> ``SUM(CASE ...)``; ``CAST(x AS INTEGER)`` truncates as
   SQLite does; ``+col`` index hints dropped; a subquery in ``FROM`` gets the
@@ -62,6 +63,7 @@ _UPDATE_OR = re.compile(r"^\s*UPDATE\s+OR\s+\w+\s+", re.I)
 _SUM_EQ = re.compile(r"SUM\((\w+)\s*=\s*('[^']*')\)", re.I)
 _CAST_INT = re.compile(r"CAST\(([^()]*)\s+AS\s+INTEGER\)", re.I)
 _HINT = re.compile(r"(?<=[\s(,])\+(?=[A-Za-z_])")
+_ROWID = re.compile(r"\browid\b", re.I)
 _NAMED = re.compile(r":([A-Za-z_]\w*)")
 _INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.I)
 _SET_SELF = re.compile(r"=\s*([A-Za-z_]\w*)\s*\+")
@@ -161,6 +163,7 @@ def translate(sql: str) -> str:
     body = _SUM_EQ.sub(r"SUM(CASE WHEN \1 = \2 THEN 1 ELSE 0 END)", body)
     body = _CAST_INT.sub(r"CAST(trunc(\1) AS BIGINT)", body)
     body = _HINT.sub("", body)
+    body = _ROWID.sub("ctid", body)
     body = _alias_subqueries(body)
     return _placeholders(body)
 
