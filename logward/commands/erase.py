@@ -44,7 +44,6 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     from monitor._denylist import normalize_ip
     from monitor._erase import erase_subject
     from monitor._respond_config import load_responses
-
     from monitor.store import is_postgres, resolve_url
 
     path = store_path(args.data_dir)

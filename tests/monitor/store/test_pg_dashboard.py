@@ -21,8 +21,9 @@ def _replay(data: Path, store: str | None) -> None:
     logs = [
         str(GOLDEN / name / "input.log") for name in ("distributed-brute-force", "brute-force-ip")
     ]
+    where = ["--store", store] if store else []
     argv = [sys.executable, "-m", "logward", "monitor", "replay", "--format", "sshd",
-            "--year", "2024", "--data-dir", str(data), *(["--store", store] if store else []), *logs]  # fmt: skip
+            "--year", "2024", "--data-dir", str(data), *where, *logs]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "LOGWARD_STORE"}
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert 0 == done.returncode, done.stderr
