@@ -34,6 +34,20 @@ Schema
     change), applied at open under ``pg_advisory_lock`` so concurrent starts are safe.
     A new table (e.g. per-partition window state and offsets) is added to both.
 
+Example (per-partition state committed with its offset, on either backend)::
+
+    conn = open_store(data_dir)                  # honours --store / $LOGWARD_STORE
+    conn.execute("BEGIN IMMEDIATE")              # fleet-wide write lock
+    conn.executemany("INSERT INTO window_state (rule, key, state, updated) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state,"
+                     " updated = excluded.updated", rows)
+    conn.execute("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE"
+                 " SET v = excluded.v", ("offset:topic:3", "1234"))
+    conn.commit()
+
+A transaction made only of such idempotent writes is replayed by the
+PostgreSQL backend if the server is lost before it commits.
+
 Adding a backend: a module with a :class:`Store` and one :func:`register` call.
 """
 
