@@ -236,7 +236,7 @@ def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
             pool = ConnectionPool(
                 url,
                 min_size=1,
-                max_size=32,
+                max_size=48,  # the dashboard holds one per worker thread
                 kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT},
                 check=ConnectionPool.check_connection,
                 open=True,
