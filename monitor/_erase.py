@@ -32,6 +32,7 @@ from typing import Any
 
 from monitor._audit import AuditLog, _digest
 from monitor._pseudonym import forget_pseudonym, pseudonym
+from monitor._store import STORE_ERRORS
 from monitor._subject import SubjectMatcher
 
 __all__ = ["ErasureResult", "erase_subject", "pseudonym"]
@@ -196,12 +197,15 @@ def _forget_elsewhere(conn: sqlite3.Connection, match: SubjectMatcher, pseud: st
     ).fetchall():
         if match.found(str(value)):
             forget_pseudonym(conn, str(other))
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "dashboard_login_failures" in tables:
+    # The table exists once a dashboard ran (SQLite) and always on PostgreSQL
+    # (migration 1), where a failed statement would abort the transaction.
+    try:
         keys = [r[0] for r in conn.execute("SELECT DISTINCT key FROM dashboard_login_failures")]
-        for key in keys:
-            if match.found(str(key)):
-                conn.execute("DELETE FROM dashboard_login_failures WHERE key = ?", (key,))
+    except STORE_ERRORS:
+        keys = []
+    for key in keys:
+        if match.found(str(key)):
+            conn.execute("DELETE FROM dashboard_login_failures WHERE key = ?", (key,))
 
 
 def erase_subject(
