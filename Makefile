@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./logward-data
 
-.PHONY: help venv run test lint types unit pytest bench browser fail2ban clean
+.PHONY: help venv run test lint types unit pytest bench browser fail2ban postgres clean
 
 help:
 	@echo "make run    - the end-to-end demo on the embedded default"
@@ -28,6 +28,14 @@ browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "installing Debian chromium for browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Debian's PostgreSQL 15 for the PostgreSQL store tests and bench (issue 14); the
+# fixture runs initdb/pg_ctl from /usr/lib/postgresql/15/bin in a temporary directory.
+postgres:
+	@if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
+	  echo "installing Debian postgresql for the store tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 # Debian's fail2ban: the baseline bench_parse measures side by side (fail2ban-regex).
@@ -51,12 +59,12 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -m "not integration" -q
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser postgres
 	$(PY) -m pytest -q --cov --cov-report=term
 
 test: lint types pytest
 
-bench: $(STAMP) fail2ban
+bench: $(STAMP) fail2ban postgres
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 

@@ -47,7 +47,26 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         module.register(subparsers)
     _add_store_key_option(parser)
+    _add_store_option(parser)
     return parser
+
+
+def _add_store_option(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command that takes ``--data-dir`` a ``--store URL`` too (issue 14)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_store_option(sub)
+    if "--data-dir" in parser._option_string_actions and (
+        "--store" not in parser._option_string_actions
+    ):
+        parser.add_argument(
+            "--store",
+            metavar="URL",
+            default=None,
+            help="the store: postgresql://user@host:port/db, sqlite:///dir or a path "
+            "(else $LOGWARD_STORE, else monitor.db under --data-dir)",
+        )
 
 
 def _add_store_key_option(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "store_key_file", None):
         # An environment variable, so the subprocesses a command starts use it too.
         os.environ["LOGWARD_STORE_KEY_FILE"] = str(args.store_key_file)
+    if getattr(args, "store", None):
+        # As for the key file: the subprocesses a command starts (demo) use it too.
+        os.environ["LOGWARD_STORE"] = str(args.store)
     if func is None:
         parser.print_help(sys.stderr)
         return 2

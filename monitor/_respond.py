@@ -48,6 +48,9 @@ logger = logging.getLogger("monitor.respond")
 # Deny-list expiry runs from respond() at most this often (clock seconds); account
 # expiry runs on every alert (the revocations table is small).
 IP_EXPIRY_EVERY = 30.0
+# A cap slot left "pending" by an instance that died mid-revocation stops blocking
+# its account after this long (clock seconds); it still counts towards the cap.
+CLAIM_STALE_AFTER = 300.0
 
 
 def _data_dir_of(conn: sqlite3.Connection) -> Path | None:
@@ -329,28 +332,20 @@ class Responder:
         )
         if dry:
             return _replace(base, outcome="simulated")
-        budget = self._budget(account)
-        base = _replace(base, budget=budget)
-        recent = self._conn.execute(
-            "SELECT COUNT(*) FROM actions WHERE action = ? AND outcome = 'done'"
-            " AND created_at > ? AND json_extract(detail, '$.budget') = ?",
-            (base.action, now - self.config.cap_window, budget),
-        ).fetchone()[0]
-        if recent >= self.config.cap_max:
-            return _replace(
-                base,
-                outcome="skipped",
-                reason=f"revocation cap reached ({self.config.cap_max} per "
-                f"{self.config.cap_window:g}s for {budget} accounts): alert only",
-            )
+        claimed = self._claim(base, account, alert.id, now)
+        if claimed.outcome == "skipped":
+            return claimed
+        base = claimed
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
+            self._settle_claim(account, "released")
             return _replace(base, outcome="failed", error="RevokeError: revoker not built")
         attempts = int(self.config.revokers.get(revoker.name, {}).get("retry_attempts", 1))
         error = call_with_retry(
             revoker, account, alert, attempts, self.config.retry_backoff, self._sleep, self._scrub
         )
         if error is not None:
+            self._settle_claim(account, "released")
             return _replace(base, outcome="failed", error=error)
         with transaction(self._conn):
             self._conn.execute(
@@ -361,12 +356,69 @@ class Responder:
                 " alert_id = excluded.alert_id, rule = excluded.rule, revoker = excluded.revoker,"
                 " offences = excluded.offences, reinstated_at = NULL, reinstated_by = NULL,"
                 " reason = NULL",
-                (account, mode, now, expires, alert.id, alert.rule, revoker.name, prior + 1),
-            )
+                (account, base.mode, now, base.expires_at, alert.id, alert.rule, revoker.name,
+                 base.offences),
+            )  # fmt: skip
             self._conn.execute(
                 "UPDATE accounts SET active = 0, updated_at = ? WHERE name = ?", (now, account)
             )
+            self._conn.execute(
+                "UPDATE cap_claims SET state = 'done' WHERE account = ? AND state = 'pending'",
+                (account,),
+            )
         return base
+
+    def _claim(self, base: ActionResult, account: str, alert_id: str, now: float) -> ActionResult:
+        """Take a cap slot for ``account`` in one write transaction (fleet-wide; issue 14).
+
+        Inside the transaction (SQLite's write lock; on PostgreSQL the store's
+        advisory write lock) the account is checked again, the budget's slots in
+        the window are counted and one is taken, so several instances sharing a
+        store never exceed the cap together and never revoke one account twice.
+        Returns ``base`` with its budget, or a ``skipped`` result.
+        """
+        with transaction(self._conn):
+            row = self._conn.execute(
+                "SELECT state FROM revocations WHERE account = ?", (account,)
+            ).fetchone()
+            if row is not None and row[0] == "revoked":
+                return _replace(base, outcome="skipped", reason="already revoked: alert only")
+            busy = self._conn.execute(
+                "SELECT 1 FROM cap_claims WHERE account = ? AND state = 'pending'"
+                " AND claimed_at > ?",
+                (account, now - CLAIM_STALE_AFTER),
+            ).fetchone()
+            if busy is not None:
+                return _replace(
+                    base, outcome="skipped", reason="being revoked by another instance: alert only"
+                )
+            budget = self._budget(account)
+            base = _replace(base, budget=budget)
+            recent = self._conn.execute(
+                "SELECT COUNT(*) FROM cap_claims WHERE action = ? AND budget = ?"
+                " AND state IN ('pending', 'done') AND claimed_at > ?",
+                (base.action, budget, now - self.config.cap_window),
+            ).fetchone()[0]
+            if recent >= self.config.cap_max:
+                return _replace(
+                    base,
+                    outcome="skipped",
+                    reason=f"revocation cap reached ({self.config.cap_max} per "
+                    f"{self.config.cap_window:g}s for {budget} accounts): alert only",
+                )
+            self._conn.execute(
+                "INSERT INTO cap_claims (account, action, budget, alert_id, state, claimed_at)"
+                " VALUES (?, ?, ?, ?, 'pending', ?)",
+                (account, base.action, budget, alert_id, now),
+            )
+        return base
+
+    def _settle_claim(self, account: str, state: str) -> None:
+        with transaction(self._conn):
+            self._conn.execute(
+                "UPDATE cap_claims SET state = ? WHERE account = ? AND state = 'pending'",
+                (state, account),
+            )
 
     def _budget(self, account: str) -> str:
         """Which cap budget a revocation draws on: ``known`` or ``unknown`` accounts.

@@ -11,7 +11,7 @@ Events are pruned after their retention period (``monitor._retention``).
 
 from __future__ import annotations
 
-__all__ = ["DB_FILENAME", "SCHEMA", "SCHEMA_VERSION"]
+__all__ = ["CAP_CLAIMS", "DB_FILENAME", "SCHEMA", "SCHEMA_VERSION"]
 
 DB_FILENAME = "monitor.db"
 SCHEMA_VERSION = 1
@@ -174,3 +174,21 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
     mac TEXT NOT NULL
 );
 """
+
+# Revocation-cap slots (issue 14): a responder takes one inside a write transaction
+# before it calls a revoker, so the cap is counted across every instance sharing the
+# store, never read and then written. state: pending | done | released.
+CAP_CLAIMS = """
+CREATE TABLE IF NOT EXISTS cap_claims (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    budget TEXT NOT NULL,
+    alert_id TEXT,
+    state TEXT NOT NULL,
+    claimed_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cap_claims_budget ON cap_claims (action, budget, claimed_at);
+CREATE INDEX IF NOT EXISTS cap_claims_account ON cap_claims (account, state);
+"""
+SCHEMA += CAP_CLAIMS

@@ -42,6 +42,7 @@ __all__ = [
     "STORE_ERRORS",
     "STORE_LOCKED_ERRORS",
     "encrypt_plaintext_store",
+    "open_sqlite",
     "open_store",
     "rekey",
     "store_key_of",
@@ -141,8 +142,31 @@ def open_store(
     *,
     readonly: bool = False,
     key_file: str | os.PathLike[str] | None = None,
+    store: str | None = None,
 ) -> sqlite3.Connection:
-    """Open (creating if needed) the encrypted store and return a connection.
+    """Open the store ``store`` names (``--store``), else ``$LOGWARD_STORE``, else SQLite.
+
+    ``store`` is a URL (``postgresql://...``, ``sqlite:///dir``) or a path; see
+    ``monitor.store``. The PostgreSQL connection has the same surface as the
+    SQLite one (typed as ``sqlite3.Connection`` for the callers).
+
+    Raises:
+        KeyMaterialError, StoreError, ConfigError: as :func:`open_sqlite`, or
+            the PostgreSQL store cannot be reached (names host and database).
+    """
+    from monitor.store import open_url, resolve_url
+
+    url = resolve_url(store)
+    return cast(sqlite3.Connection, open_url(url, data_dir, readonly=readonly, key_file=key_file))
+
+
+def open_sqlite(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    readonly: bool = False,
+    key_file: str | os.PathLike[str] | None = None,
+) -> sqlite3.Connection:
+    """Open (creating if needed) the encrypted SQLite store and return a connection.
 
     Args:
         data_dir: ``--data-dir``; ``None`` means ``$LOGWARD_DATA_DIR`` or ``./logward-data``.
@@ -274,7 +298,7 @@ def encrypt_plaintext_store(data_dir: str | os.PathLike[str] | None = None) -> S
     tmp.chmod(0o600)
     tmp.replace(path)
     write_key_id(path, key.key_id)
-    conn = open_store(path.parent)
+    conn = open_sqlite(path.parent)
     conn.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('store_key_id', ?)", (key.key_id,))
     conn.commit()
     conn.close()

@@ -21,9 +21,11 @@ from pathlib import Path
 __all__ = [
     "ElasticServer",
     "KafkaBroker",
+    "PostgresServer",
     "free_port",
     "start_elastic",
     "start_kafka",
+    "start_postgres",
     "wait_for_port",
 ]
 
@@ -177,3 +179,74 @@ def running(service: KafkaBroker | ElasticServer) -> Iterator[KafkaBroker | Elas
         yield service
     finally:
         service.stop()
+
+
+# -- PostgreSQL 15 (issue 14): the production store ------------------------------------------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass
+class PostgresServer:
+    """A throw-away PostgreSQL 15 cluster in a temporary directory (trust auth, loopback)."""
+
+    port: int
+    workdir: Path
+    fsync: bool = False
+
+    @property
+    def url(self) -> str:
+        """The connection URL of its ``postgres`` database."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def database(self, name: str) -> str:
+        """Create database ``name`` (dropping any old one) and return its URL."""
+        subprocess.run(
+            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+             "-c", f'CREATE DATABASE "{name}"'],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*_as_postgres(), str(PG_BIN / "pg_ctl"), "-D", str(self.workdir / "data"), *args],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        """Start (or restart) the server and wait until it accepts connections."""
+        opts = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1"
+        if not self.fsync:  # tests: durability across a machine crash is not under test
+            opts += " -c fsync=off"
+        self._ctl("-o", opts, "-l", str(self.workdir / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open connections are dropped)."""
+        with contextlib.suppress(subprocess.SubprocessError):
+            self._ctl("-m", "fast", "-w", "stop")
+
+
+def _as_postgres() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def start_postgres(workdir: Path, *, fsync: bool = False) -> PostgresServer:
+    """initdb (as the ``postgres`` user: initdb refuses root) and start PostgreSQL 15.
+
+    ``fsync=False`` (tests) trades crash durability for speed; the bench keeps it on.
+    """
+    if not (PG_BIN / "initdb").exists():
+        raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}); run `make postgres`")
+    workdir.chmod(0o755)
+    with contextlib.suppress(PermissionError):
+        shutil.chown(workdir, "postgres")
+    subprocess.run(
+        [*_as_postgres(), str(PG_BIN / "initdb"), "-D", str(workdir / "data"), "-A", "trust",
+         "-U", "postgres", "--no-sync"],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    server = PostgresServer(port=free_port(), workdir=workdir, fsync=fsync)
+    server.start()
+    return server

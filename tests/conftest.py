@@ -6,13 +6,21 @@ pytest-socket (``--allow-hosts`` in pyproject.toml): code that phones home fails
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from tests._services import ElasticServer, KafkaBroker, start_elastic, start_kafka
+from tests._services import (
+    ElasticServer,
+    KafkaBroker,
+    PostgresServer,
+    start_elastic,
+    start_kafka,
+    start_postgres,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +91,31 @@ def es_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ElasticServe
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 15 in a temporary directory (owned by ``postgres``), for the session."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    workdir = Path(tempfile.mkdtemp(prefix="logward-pg-"))
+    server = start_postgres(workdir)
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(ImportError):
+            from monitor.store._postgres import close_pools
+
+            close_pools()
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty database on :func:`pg_server` for this test."""
+    import hashlib
+
+    return pg_server.database("t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])

@@ -75,7 +75,10 @@ def _existing_store(data_dir: str | None) -> sqlite3.Connection:
     from logward.paths import data_dir as resolve
     from monitor import open_store
     from monitor._schema import DB_FILENAME
+    from monitor.store import is_postgres, resolve_url
 
+    if is_postgres(resolve_url(None)):  # --store / $LOGWARD_STORE: must exist already
+        return open_store(data_dir, readonly=True)
     path = resolve(data_dir) / DB_FILENAME
     if not path.is_file():
         raise ConfigError(f"{path}: no logward store here (check --data-dir)")

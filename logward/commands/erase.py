@@ -44,9 +44,10 @@ def _cmd_erase(args: argparse.Namespace) -> int:
     from monitor._denylist import normalize_ip
     from monitor._erase import erase_subject
     from monitor._respond_config import load_responses
+    from monitor.store import is_postgres, resolve_url
 
     path = store_path(args.data_dir)
-    if not path.exists():
+    if not is_postgres(resolve_url(None)) and not path.exists():
         raise ConfigError(f"{path}: no logward store here (check --data-dir)")
     kind, value = ("account", args.account) if args.account is not None else ("ip", args.ip)
     if not value:

@@ -264,7 +264,9 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     scrub = _scrub()
     parser = _parser(args, scrub)
-    persistent = args.data_dir is not None
+    from monitor.store import resolve_url
+
+    persistent = args.data_dir is not None or resolve_url(getattr(args, "store", None)) is not None
     engine, root = _engine(args, track=persistent)
     conn = open_store(args.data_dir) if persistent else _memory_store()
     respond, _expire = _responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)

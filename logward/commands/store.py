@@ -104,8 +104,9 @@ def _cmd_encrypt(args: argparse.Namespace) -> int:
 
 def _existing(data_dir: str | None) -> sqlite3.Connection:
     from monitor import open_store, store_path
+    from monitor.store import is_postgres, resolve_url
 
-    if not store_path(data_dir).exists():
+    if not is_postgres(resolve_url(None)) and not store_path(data_dir).exists():
         raise ConfigError(f"{store_path(data_dir)}: no logward store here (check --data-dir)")
     return open_store(data_dir)
 

@@ -321,7 +321,7 @@ def allowlist_suggestions(conn: sqlite3.Connection, limit: int = 200) -> list[di
     """Keys whose alerts were marked false positive: candidates for the allow-list."""
     rows = conn.execute(
         "SELECT key_text, keys, rule, COUNT(*) AS n, MAX(created_at) AS last FROM alerts"
-        " WHERE status = 'false_positive' GROUP BY key_text, rule ORDER BY n DESC, last DESC"
+        " WHERE status = 'false_positive' GROUP BY key_text, keys, rule ORDER BY n DESC, last DESC"
         " LIMIT ?",
         (limit,),
     ).fetchall()

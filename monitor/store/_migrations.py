@@ -1,0 +1,109 @@
+"""Versioned schema migrations of the PostgreSQL store, applied at start.
+
+``schema_migrations`` records each applied version. :func:`migrate` takes a
+session-level ``pg_advisory_lock`` first, so when several instances start at
+once one applies the missing steps and the others wait, then find nothing to
+do (idempotent). Each step runs in its own transaction with its version row.
+
+Add a step for every schema change (append to :data:`MIGRATIONS`; never edit a
+released step). Step 1 is the SQLite schema of ``monitor._schema`` (version 1)
+translated by ``_pgsql.translate_ddl``, plus the dashboard and notification
+tables those modules create on SQLite, and two SQL functions the callers use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from monitor.store._pgsql import translate_ddl
+
+__all__ = ["MIGRATE_LOCK", "MIGRATIONS", "WRITE_LOCK", "migrate"]
+
+#: Advisory lock keys (pg_advisory_lock / pg_advisory_xact_lock): "lgwd" + 1 / 2.
+MIGRATE_LOCK = 0x6C677764_0001
+WRITE_LOCK = 0x6C677764_0002
+
+_FUNCTIONS = [
+    # SQLite's instr(haystack, needle): 1-based position, 0 when absent.
+    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer"
+    " LANGUAGE sql IMMUTABLE AS 'SELECT strpos($1, $2)'",
+    # SQLite's json_extract(doc, '$.key') / '$."dotted.key"' (one level, as text).
+    "CREATE OR REPLACE FUNCTION json_extract(text, text) RETURNS text"
+    " LANGUAGE sql IMMUTABLE AS $$SELECT ($1::jsonb) ->> btrim(substr($2, 3), '\"')$$",
+]
+
+
+def _step1() -> list[str]:
+    from logward.dashboard._authstore import _TABLES as DASHBOARD_TABLES
+    from monitor._schema import CAP_CLAIMS, SCHEMA
+    from monitor.notify._notifier import NOTIFICATIONS_TABLE
+
+    return [
+        *translate_ddl(SCHEMA.replace(CAP_CLAIMS, "")),
+        *translate_ddl(NOTIFICATIONS_TABLE),
+        *translate_ddl(DASHBOARD_TABLES),
+        *_FUNCTIONS,
+    ]
+
+
+def _step2() -> list[str]:
+    # Fleet-wide revocation cap: one row per revocation slot taken (monitor._respond).
+    from monitor._schema import CAP_CLAIMS
+
+    return translate_ddl(CAP_CLAIMS)
+
+
+def _step3() -> list[str]:
+    # SQLite's scalar max(a, b) / min(a, b) on times, used by retention (the
+    # one-argument aggregates are unaffected).
+    return [
+        "CREATE OR REPLACE FUNCTION max(double precision, double precision)"
+        " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT GREATEST($1, $2)'",
+        "CREATE OR REPLACE FUNCTION min(double precision, double precision)"
+        " RETURNS double precision LANGUAGE sql IMMUTABLE AS 'SELECT LEAST($1, $2)'",
+    ]
+
+
+#: (version, what it does, the statements).
+MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
+    (1, "the store schema v1 (monitor._schema), dashboard and notification tables", _step1),
+    (2, "cap_claims: revocation-cap slots counted across instances", _step2),
+    (3, "scalar max/min(double precision, double precision) for retention", _step3),
+]
+
+
+def migrate(conn: Any) -> list[int]:
+    """Apply the missing steps on a raw autocommit psycopg connection; return those applied.
+
+    Safe to call from several processes at once (advisory lock) and again
+    later (nothing to do).
+    """
+    applied: list[int] = []
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        done = {r[0] for r in conn.execute("SELECT version FROM schema_migrations").fetchall()}
+        for version, description, statements in MIGRATIONS:
+            if version in done:
+                continue
+            with conn.transaction():
+                for statement in statements():
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+                    (version, description),
+                )
+            applied.append(version)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
+    return applied
+
+
+def latest_version() -> int:
+    """The newest migration this logward knows."""
+    return MIGRATIONS[-1][0]

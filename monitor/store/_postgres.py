@@ -1,0 +1,634 @@
+"""The PostgreSQL backend (``postgresql://...``): psycopg 3 with a psycopg_pool pool.
+
+:func:`open_postgres` returns a :class:`PgConnection`, a thin adapter with the
+DB-API surface of ``sqlite3.Connection`` that the store's callers use
+(``execute``/``executemany``/``executescript``, cursors with ``fetchone``,
+``fetchall``, iteration, ``rowcount`` and ``description``, rows by index and by
+name, ``commit``/``rollback``/``in_transaction``, the connection as a context
+manager). It is the nearest real thing to one SQL dialect for both backends:
+statements are rewritten by ``_pgsql.translate`` (cached) and run on a pooled
+psycopg connection; ``executemany`` uses psycopg's pipeline mode (batched writes).
+
+Transactions follow SQLite's rules, fleet-wide: like Python's ``sqlite3`` a
+transaction begins implicitly before the first INSERT/UPDATE/DELETE (or on
+``BEGIN``), and every write transaction first takes one transaction-scoped
+advisory lock (:data:`WRITE_LOCK`), as SQLite takes its single write lock. So a
+read-modify-write inside a transaction (the revocation cap, the audit chain
+head, one-revocation-per-account) is serialised across every instance sharing
+the database, never a read followed by an unguarded write. Reads run outside
+transactions (autocommit, read committed) and never block.
+
+psycopg errors are re-raised as subclasses of the ``sqlite3`` exceptions the
+callers catch (``IntegrityError``, ``OperationalError``, ``DatabaseError``),
+with messages that never include the password.
+
+Outages: when the server goes away, a statement outside a transaction, or the
+``BEGIN`` of a new one, waits for it (a warning naming host and database, then
+retries with backoff for up to ``$LOGWARD_STORE_OUTAGE_S``, default 600 s), so
+the caller, and the consumption it drives, pauses and resumes where it was.
+A connection lost *inside* a transaction is replayed on a new connection when
+the transaction so far holds only idempotent writes (deletes, upserts that
+assign, ``ON CONFLICT DO NOTHING``: window state, offsets, meta), which is
+safe even if the lost COMMIT had in fact succeeded. Any other transaction
+(one that read, or appended events or incremented counters) cannot be
+replayed safely: that raises ``OperationalError``, the transaction is lost as
+a whole, and the caller's error path runs (the monitor stops with an error
+and resumes from its last checkpoint).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+import psycopg.errors
+from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool
+
+from logward.errors import StoreError
+from monitor.store._migrations import WRITE_LOCK, migrate
+from monitor.store._pgsql import (
+    bulk_delete_plan,
+    bulk_plan,
+    is_idempotent,
+    translate,
+    translate_ddl,
+)
+
+__all__ = ["PgConnection", "close_pools", "describe_url", "open_postgres"]
+
+log = logging.getLogger("monitor.store")
+
+_POOLS: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
+_POOLS_LOCK = threading.Lock()
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_CONNECT_TIMEOUT = 10
+_OUTAGE_ENV = "LOGWARD_STORE_OUTAGE_S"
+#: Rows per bulk (``unnest``) INSERT.
+_BATCH_ROWS = 2000
+_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _to_float(value: Any) -> Any:
+    return None if value is None else float(value)
+
+
+def _to_int(value: Any) -> Any:
+    return None if value is None else int(value)
+
+
+def _to_text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+# One array per column must hold one Python type (psycopg dumps a list by its items).
+_CASTS = {"double precision": _to_float, "bigint": _to_int, "integer": _to_int, "text": _to_text}
+
+
+class PgIntegrityError(sqlite3.IntegrityError):
+    """A PostgreSQL integrity error (unique, foreign key, not null)."""
+
+
+class PgOperationalError(sqlite3.OperationalError):
+    """A PostgreSQL connection or server error (retryable once the server is back)."""
+
+
+class PgDatabaseError(sqlite3.DatabaseError):
+    """Any other PostgreSQL error (bad SQL, bad data)."""
+
+
+def describe_url(url: str) -> str:
+    """``host:port/database`` of a URL: for messages (never the user's password)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = parts.port or 5432
+    db = unquote(parts.path.lstrip("/")) or (parts.username or "postgres")
+    return f"host {host}:{port}, database {db}"
+
+
+def _wrap(exc: psycopg.Error, where: str) -> sqlite3.Error:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    msg = f"PostgreSQL store ({where}): {exc.__class__.__name__}: {text}"
+    if isinstance(exc, psycopg.errors.IntegrityError):
+        return PgIntegrityError(msg)
+    if isinstance(exc, psycopg.OperationalError | psycopg.errors.AdminShutdown):
+        return PgOperationalError(msg)
+    return PgDatabaseError(msg)
+
+
+class Row(tuple[Any, ...]):
+    """A result row by index or by column name, like ``sqlite3.Row``."""
+
+    _names: tuple[str, ...]
+
+    def __getitem__(self, item: Any) -> Any:
+        if isinstance(item, str):
+            try:
+                return tuple.__getitem__(self, self._names.index(item))
+            except ValueError:
+                raise IndexError(f"no such column: {item}") from None
+        return tuple.__getitem__(self, item)
+
+    def keys(self) -> list[str]:
+        """Column names, as ``sqlite3.Row.keys()``."""
+        return list(self._names)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = tuple(d.name for d in cursor.description or ())
+
+    def make(values: Sequence[Any]) -> Row:
+        row = Row(_plain(v) for v in values)
+        row._names = names
+        return row
+
+    return make
+
+
+def _params(params: Any) -> Any:
+    if params is None:
+        return ()
+    if isinstance(params, Mapping):
+        return {k: int(v) if isinstance(v, bool) else v for k, v in params.items()}
+    return tuple(int(v) if isinstance(v, bool) else v for v in params)
+
+
+class PgCursor:
+    """The cursor surface callers use: fetchone/fetchall/iteration/rowcount/description."""
+
+    def __init__(self, cur: psycopg.Cursor[Any] | None, rows: list[Any] | None = None) -> None:
+        self._cur = cur
+        self._rows = rows
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the statement (-1 when unknown)."""
+        return self._cur.rowcount if self._cur is not None else -1
+
+    @property
+    def description(self) -> Any:
+        """Column descriptions; ``d[0]`` is the name."""
+        return self._cur.description if self._cur is not None else None
+
+    def fetchone(self) -> Any:
+        """The next row, or ``None``."""
+        if self._rows is not None:
+            return self._rows.pop(0) if self._rows else None
+        if self._cur is None or self._cur.description is None:
+            return None
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        """The remaining rows."""
+        if self._rows is not None:
+            rows, self._rows = self._rows, []
+            return rows
+        if self._cur is None or self._cur.description is None:
+            return []
+        return self._cur.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+    def close(self) -> None:
+        """Close the underlying cursor."""
+        if self._cur is not None:
+            self._cur.close()
+
+
+class _Counted(PgCursor):
+    """The result of a batched ``executemany``: only ``rowcount`` is meaningful."""
+
+    def __init__(self, changed: int) -> None:
+        super().__init__(None, [])
+        self._changed = changed
+
+    @property
+    def rowcount(self) -> int:
+        """Rows inserted or updated over every batch."""
+        return self._changed
+
+
+def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(url)
+        if pool is None:
+            pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=32,
+                kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT},
+                check=ConnectionPool.check_connection,
+                open=True,
+                name="logward-store",
+                timeout=60,
+            )
+            _POOLS[url] = pool
+        return pool
+
+
+def close_pools() -> None:
+    """Close every pool this process opened (tests; process exit does it otherwise)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.close()
+
+
+class PgConnection:
+    """A pooled PostgreSQL connection with the ``sqlite3.Connection`` surface (see module)."""
+
+    def __init__(self, url: str, data_dir: Path | None, *, readonly: bool = False) -> None:
+        self.url = url
+        self.where = describe_url(url)
+        self.data_dir = data_dir
+        self.readonly = readonly
+        self.row_factory: Any = None  # accepted and ignored: rows are always by name and index
+        self._pool = _pool(url)
+        self._raw: psycopg.Connection[Any] | None = None
+        self._closed = False
+        # Statements of the open transaction while it is replayable (see _in_tx), else None.
+        self._txlog: list[tuple[str, str, Any]] | None = None
+        self._tx_open = False
+
+    # -- connection management ---------------------------------------------------------------
+
+    def _conn(self) -> psycopg.Connection[Any]:
+        raw = self._raw
+        if raw is not None and (raw.closed or raw.broken):
+            self._release(raw)
+            raw = self._raw = None
+        if raw is None:
+            if self._closed:
+                raise PgDatabaseError(f"PostgreSQL store ({self.where}): connection closed")
+            try:
+                raw = self._pool.getconn(timeout=_CONNECT_TIMEOUT)
+            except Exception as exc:  # PoolTimeout: the server is unreachable
+                raise PgOperationalError(
+                    f"PostgreSQL store ({self.where}): cannot connect: {exc.__class__.__name__}"
+                ) from None
+            raw.row_factory = _row_factory
+            self._raw = raw
+        return raw
+
+    def _release(self, raw: psycopg.Connection[Any]) -> None:
+        try:
+            self._pool.putconn(raw)
+        except Exception:
+            log.debug("dropping a broken store connection")
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a transaction (as ``sqlite3.Connection.in_transaction``)."""
+        return self._tx_open
+
+    def _begin(self) -> None:
+        self._txlog = []
+
+        def begin() -> None:
+            raw = self._conn()
+            raw.execute("BEGIN")
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+
+        self._outside_tx(begin)
+        self._tx_open = True
+
+    def _outside_tx(self, action: Any) -> Any:
+        """Run ``action`` (nothing done yet in a transaction); wait out a lost server."""
+        deadline = None
+        delay = 0.2
+        while True:
+            try:
+                return action()
+            except (psycopg.OperationalError, PgOperationalError) as exc:
+                raw = self._raw
+                lost = raw is None or raw.closed or raw.broken
+                if not lost:
+                    raise
+                if raw is not None:
+                    self._release(raw)
+                    self._raw = None
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + float(os.environ.get(_OUTAGE_ENV, "600"))
+                    log.warning("store %s unreachable: waiting for it", self.where)
+                if now >= deadline:
+                    if isinstance(exc, psycopg.Error):
+                        raise _wrap(exc, self.where) from None
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any (replayed first if it was lost and may be).
+
+        Raises:
+            PgOperationalError: the connection was lost inside a transaction that
+                cannot be replayed; nothing of it was committed.
+        """
+        if not self._tx_open:
+            return
+        if self._lost():
+            if self._txlog is None:
+                self._tx_open = False
+                raise PgOperationalError(
+                    f"PostgreSQL store ({self.where}): connection lost; the transaction was"
+                    " rolled back"
+                )
+            try:
+                self._recover()
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.where) from None
+        try:
+            self._in_tx(("one", "COMMIT", None), self._commit_now, True)
+        finally:  # committed, or lost for good: either way the transaction is over
+            self._txlog = None
+            self._tx_open = False
+
+    def _commit_now(self) -> PgCursor:
+        self._conn().execute("COMMIT")
+        return PgCursor(None, [])
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any (a broken connection is dropped)."""
+        self._txlog = None
+        self._tx_open = False
+        raw = self._raw
+        if raw is None or raw.closed:
+            return
+        if raw.broken:
+            self._release(raw)
+            self._raw = None
+            return
+        if raw.info.transaction_status != TransactionStatus.IDLE:
+            try:
+                raw.execute("ROLLBACK")
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.where) from None
+
+    def close(self) -> None:
+        """Roll back anything open and give the connection back to the pool."""
+        raw, self._raw = self._raw, None
+        self._closed = True
+        self._tx_open = False
+        self._txlog = None
+        if raw is not None and not raw.closed:
+            if not raw.broken and raw.info.transaction_status != TransactionStatus.IDLE:
+                try:
+                    raw.execute("ROLLBACK")
+                except psycopg.Error:
+                    log.debug("rollback on close failed")
+            self._release(raw)
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    # -- statements --------------------------------------------------------------------------
+
+    def _column_types(self, table: str, cols: tuple[str, ...]) -> list[str]:
+        known = _TYPES.get((self.url, table))
+        if known is None:
+            rows = self._conn().execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            )
+            known = {str(r[0]): str(r[1]) for r in rows.fetchall()}
+            _TYPES[(self.url, table)] = known
+        return [known[c] for c in cols]
+
+    def _special(self, head: str, sql: str) -> PgCursor | None:
+        if head == "BEGIN":
+            if not self.in_transaction:
+                self._begin()
+            return PgCursor(None, [])
+        if head in ("COMMIT", "END"):
+            self.commit()
+            return PgCursor(None, [])
+        if head == "ROLLBACK":
+            self.rollback()
+            return PgCursor(None, [])
+        if head == "PRAGMA":
+            if "database_list" in sql and self.data_dir is not None:
+                row = Row((0, "main", str(self.data_dir / "monitor.db")))
+                row._names = ("seq", "name", "file")
+                return PgCursor(None, [row])
+            return PgCursor(None, [])
+        if head == "VACUUM":  # autovacuum reclaims space on PostgreSQL
+            return PgCursor(None, [])
+        return None
+
+    def execute(self, sql: str, params: Any = None) -> PgCursor:
+        """Run one statement (SQLite dialect, see ``_pgsql``) and return a cursor."""
+        head = sql.lstrip()[:10].split(None, 1)[0].upper() if sql.strip() else ""
+        special = self._special(head, sql)
+        if special is not None:
+            return special
+        query, args = translate(sql), _params(params)
+
+        def run() -> PgCursor:
+            cur = self._conn().cursor()
+            cur.execute(query, args)
+            return PgCursor(cur)
+
+        if head in _DML and not self.in_transaction:
+            self._begin()
+        if not self.in_transaction:
+            try:
+                result: PgCursor = self._outside_tx(run)
+            except psycopg.Error as exc:
+                raise _wrap(exc, self.where) from None
+            return result
+        return self._in_tx(("one", sql, params), run, is_idempotent(query))
+
+    def executemany(self, sql: str, seq: Iterable[Any]) -> PgCursor:
+        """Run one statement for each parameter set, batched.
+
+        A plain ``INSERT ... VALUES (...)`` runs as ``unnest`` INSERTs of up to
+        :data:`_BATCH_ROWS` rows (one array per column), a ``DELETE ... WHERE
+        a = ? AND b = ?`` as one ``unnest`` DELETE; anything else runs in
+        psycopg's pipeline mode.
+        """
+        rows = [_params(p) for p in seq]
+        if not rows:
+            return PgCursor(None, [])
+        if not self.in_transaction:
+            self._begin()
+        query = translate(sql)
+        return self._in_tx(
+            ("many", sql, rows), lambda: self._many(query, rows), is_idempotent(query)
+        )
+
+    def _in_tx(self, entry: tuple[str, str, Any], action: Any, idempotent: bool) -> PgCursor:
+        """Run ``action`` inside the open transaction; replay it if the server was lost.
+
+        A transaction of idempotent writes only (deletes, ``ON CONFLICT DO
+        NOTHING``, upserts that assign) is logged; if the connection is lost
+        before it commits, it is replayed on a new one once the server is back.
+        """
+        try:
+            try:
+                result: PgCursor = action()
+            except psycopg.OperationalError:
+                if self._txlog is None or not self._lost():
+                    raise
+                self._recover()
+                result = action()
+        except psycopg.Error as exc:
+            raise _wrap(exc, self.where) from None
+        if self._txlog is not None:
+            if idempotent:
+                self._txlog.append(entry)
+            else:
+                self._txlog = None
+        return result
+
+    def _lost(self) -> bool:
+        raw = self._raw
+        return raw is None or raw.closed or raw.broken
+
+    def _recover(self) -> None:
+        """Wait for the server, then replay the logged (idempotent) transaction."""
+        entries = list(self._txlog or [])
+        if self._raw is not None:
+            self._release(self._raw)
+            self._raw = None
+        self._begin()
+        for kind, sql, params in entries:
+            if kind == "one":
+                self.execute(sql, params)
+            else:
+                self.executemany(sql, params)
+
+    def _many(self, query: str, rows: list[Any]) -> PgCursor:
+        bulk = len(rows) > 1 and not isinstance(rows[0], dict)
+        plan = bulk_plan(query) if bulk else None
+        gone = bulk_delete_plan(query) if bulk and plan is None else None
+        cur = self._conn().cursor()
+        if gone is not None:
+            return self._bulk_delete(cur, gone, rows)
+        if plan is None:
+            cur.executemany(query, rows)
+            return PgCursor(cur)
+        table, cols, tail, key = plan
+        types = self._column_types(table, cols)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        stmt = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 - names from our own SQL
+        casts = [_CASTS.get(t, _same) for t in types]
+        changed = 0
+        for at in range(0, len(rows), _BATCH_ROWS):
+            chunk = rows[at : at + _BATCH_ROWS]
+            if key is not None and len({tuple(r[i] for i in key) for r in chunk}) < len(chunk):
+                cur.executemany(query, chunk)  # one statement may not update a row twice
+            else:
+                columns = [
+                    [cast(v) for v in col]
+                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
+                ]
+                cur.execute(stmt, columns)
+            changed += max(cur.rowcount, 0)
+        return _Counted(changed)
+
+    def _bulk_delete(
+        self, cur: psycopg.Cursor[Any], plan: tuple[str, tuple[str, ...]], rows: list[Any]
+    ) -> PgCursor:
+        table, cols = plan
+        types = self._column_types(table, cols)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)
+        stmt = (
+            f"DELETE FROM {table} WHERE ({', '.join(cols)}) IN"  # noqa: S608 - names from our SQL
+            f" (SELECT * FROM unnest({arrays}))"
+        )
+        casts = [_CASTS.get(t, _same) for t in types]
+        changed = 0
+        for at in range(0, len(rows), _BATCH_ROWS):
+            chunk = rows[at : at + _BATCH_ROWS]
+            cur.execute(
+                stmt,
+                [
+                    [cast(v) for v in col]
+                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
+                ],
+            )
+            changed += max(cur.rowcount, 0)
+        return _Counted(changed)
+
+    def executescript(self, script: str) -> PgCursor:
+        """Run a DDL script (SQLite types mapped) in one transaction under the write lock."""
+        self.commit()
+        try:
+            raw = self._conn()
+            with raw.transaction():
+                raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                for statement in translate_ddl(script):
+                    raw.execute(statement)
+        except psycopg.Error as exc:
+            raise _wrap(exc, self.where) from None
+        return PgCursor(None, [])
+
+
+def open_postgres(url: str, data_dir: Path | None, *, readonly: bool = False) -> PgConnection:
+    """Reach the server, apply pending migrations (unless ``readonly``), return a connection.
+
+    Raises:
+        StoreError: the server cannot be reached or refuses us (names host and
+            database, never the password), or the store is newer than this logward.
+    """
+    where = describe_url(url)
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT) as probe:
+            if readonly:
+                row = probe.execute(
+                    "SELECT to_regclass('schema_migrations') IS NOT NULL"
+                ).fetchone()
+                if row is None or not row[0]:
+                    raise StoreError(f"PostgreSQL store ({where}): no logward store here")
+            else:
+                applied = migrate(probe)
+                if applied:
+                    log.info("store %s: applied migrations %s", where, applied)
+            newest = probe.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    except psycopg.Error as exc:
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        if url and urlsplit(url).password:
+            reason = reason.replace(urlsplit(url).password or "", "***")
+        raise StoreError(
+            f"cannot open the PostgreSQL store ({where}): {exc.__class__.__name__}: {reason}"
+        ) from None
+    from monitor.store._migrations import latest_version
+
+    if newest is not None and newest[0] is not None and int(newest[0]) > latest_version():
+        raise StoreError(
+            f"PostgreSQL store ({where}): schema version {newest[0]} is newer than this "
+            f"logward understands ({latest_version()}); upgrade logward"
+        )
+    return PgConnection(url, data_dir, readonly=readonly)
