@@ -65,11 +65,30 @@ def _step3() -> list[str]:
     ]
 
 
+def _step4() -> list[str]:
+    # Window state per Kafka partition with the offset it corresponds to
+    # (monitor._partition_store; SQLite creates the same tables at open). Frozen
+    # here, not derived from that module: a released step never changes.
+    return [
+        "CREATE TABLE IF NOT EXISTS partition_offsets ("
+        " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
+        " next_offset BIGINT NOT NULL, watermark DOUBLE PRECISION NOT NULL,"
+        " epoch BIGINT NOT NULL, owner TEXT NOT NULL, updated DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (grp, topic, part))",
+        "CREATE TABLE IF NOT EXISTS partition_state ("
+        " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
+        " rule TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
+        " updated DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (grp, topic, part, rule, key))",
+    ]
+
+
 #: (version, what it does, the statements).
 MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
     (1, "the store schema v1 (monitor._schema), dashboard and notification tables", _step1),
     (2, "cap_claims: revocation-cap slots counted across instances", _step2),
     (3, "scalar max/min(double precision, double precision) for retention", _step3),
+    (4, "partition_offsets, partition_state: window state handed over with partitions", _step4),
 ]
 
 
