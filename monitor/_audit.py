@@ -84,7 +84,10 @@ class AuditLog:
         """Append one entry and commit it. Thread-safe within the process.
 
         ``BEGIN IMMEDIATE`` serialises writers across processes too, so the
-        chain stays linear when the monitor and the dashboard both append.
+        chain stays linear when the monitor and the dashboard both append. On
+        PostgreSQL it takes the store's transaction-scoped advisory write lock
+        (``monitor.store._postgres``), so the head is read and extended by one
+        appender at a time across every instance: one chain for the fleet.
         """
         detail_json = json.dumps(dict(detail or {}), sort_keys=True, separators=(",", ":"))
         when = self._clock() if ts is None else ts

@@ -25,6 +25,7 @@ from logward.errors import RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._denylist import DenyList, normalize_ip
+from monitor._erase import pseudonym
 from monitor._respond_config import ActionSpec, ResponseRule, ResponsesConfig, load_responses
 from monitor._respond_record import (
     ActionResult,
@@ -37,6 +38,7 @@ from monitor._respond_record import (
     safe_error,
     transaction,
 )
+from monitor._store import STORE_ERRORS
 from monitor.notify import Notifier
 from monitor.revokers._base import Revoker
 from monitor.revokers._factory import build_revoker
@@ -332,20 +334,21 @@ class Responder:
         )
         if dry:
             return _replace(base, outcome="simulated")
-        claimed = self._claim(base, account, alert.id, now)
+        who = self._claimant(account)
+        claimed = self._claim(base, account, who, alert.id, now)
         if claimed.outcome == "skipped":
             return claimed
         base = claimed
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
-            self._settle_claim(account, "released")
+            self._settle_claim(who, "released")
             return _replace(base, outcome="failed", error="RevokeError: revoker not built")
         attempts = int(self.config.revokers.get(revoker.name, {}).get("retry_attempts", 1))
         error = call_with_retry(
             revoker, account, alert, attempts, self.config.retry_backoff, self._sleep, self._scrub
         )
         if error is not None:
-            self._settle_claim(account, "released")
+            self._settle_claim(who, "released")
             return _replace(base, outcome="failed", error=error)
         with transaction(self._conn):
             self._conn.execute(
@@ -364,11 +367,21 @@ class Responder:
             )
             self._conn.execute(
                 "UPDATE cap_claims SET state = 'done' WHERE account = ? AND state = 'pending'",
-                (account,),
+                (who,),
             )
         return base
 
-    def _claim(self, base: ActionResult, account: str, alert_id: str, now: float) -> ActionResult:
+    def _claimant(self, account: str) -> str:
+        """The account's keyed pseudonym: what ``cap_claims`` records (erasure-proof)."""
+        try:
+            return pseudonym(self._conn, "account", account)
+        except STORE_ERRORS:  # two instances made the pseudonym key at once: use theirs
+            self._conn.rollback()
+            return pseudonym(self._conn, "account", account)
+
+    def _claim(
+        self, base: ActionResult, account: str, who: str, alert_id: str, now: float
+    ) -> ActionResult:
         """Take a cap slot for ``account`` in one write transaction (fleet-wide; issue 14).
 
         Inside the transaction (SQLite's write lock; on PostgreSQL the store's
@@ -386,7 +399,7 @@ class Responder:
             busy = self._conn.execute(
                 "SELECT 1 FROM cap_claims WHERE account = ? AND state = 'pending'"
                 " AND claimed_at > ?",
-                (account, now - CLAIM_STALE_AFTER),
+                (who, now - CLAIM_STALE_AFTER),
             ).fetchone()
             if busy is not None:
                 return _replace(
@@ -409,15 +422,15 @@ class Responder:
             self._conn.execute(
                 "INSERT INTO cap_claims (account, action, budget, alert_id, state, claimed_at)"
                 " VALUES (?, ?, ?, ?, 'pending', ?)",
-                (account, base.action, budget, alert_id, now),
+                (who, base.action, budget, alert_id, now),
             )
         return base
 
-    def _settle_claim(self, account: str, state: str) -> None:
+    def _settle_claim(self, who: str, state: str) -> None:
         with transaction(self._conn):
             self._conn.execute(
                 "UPDATE cap_claims SET state = ? WHERE account = ? AND state = 'pending'",
-                (state, account),
+                (state, who),
             )
 
     def _budget(self, account: str) -> str:

@@ -177,7 +177,8 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (
 
 # Revocation-cap slots (issue 14): a responder takes one inside a write transaction
 # before it calls a revoker, so the cap is counted across every instance sharing the
-# store, never read and then written. state: pending | done | released.
+# store, never read and then written. state: pending | done | released. ``account``
+# holds the account's keyed pseudonym (monitor._erase.pseudonym), never the name.
 CAP_CLAIMS = """
 CREATE TABLE IF NOT EXISTS cap_claims (
     id INTEGER PRIMARY KEY,

@@ -40,15 +40,13 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.errors
@@ -57,6 +55,17 @@ from psycopg_pool import ConnectionPool
 
 from logward.errors import StoreError
 from monitor.store._migrations import WRITE_LOCK, migrate
+from monitor.store._pgbulk import bulk_delete, bulk_insert
+from monitor.store._pgrows import (
+    PgCursor,
+    PgDatabaseError,
+    PgOperationalError,
+    Row,
+    describe_url,
+    params_of,
+    row_factory,
+    wrap,
+)
 from monitor.store._pgsql import (
     bulk_delete_plan,
     bulk_plan,
@@ -74,159 +83,7 @@ _POOLS_LOCK = threading.Lock()
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 _CONNECT_TIMEOUT = 10
 _OUTAGE_ENV = "LOGWARD_STORE_OUTAGE_S"
-#: Rows per bulk (``unnest``) INSERT.
-_BATCH_ROWS = 2000
 _TYPES: dict[tuple[str, str], dict[str, str]] = {}
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _to_float(value: Any) -> Any:
-    return None if value is None else float(value)
-
-
-def _to_int(value: Any) -> Any:
-    return None if value is None else int(value)
-
-
-def _to_text(value: Any) -> Any:
-    return None if value is None else str(value)
-
-
-# One array per column must hold one Python type (psycopg dumps a list by its items).
-_CASTS = {"double precision": _to_float, "bigint": _to_int, "integer": _to_int, "text": _to_text}
-
-
-class PgIntegrityError(sqlite3.IntegrityError):
-    """A PostgreSQL integrity error (unique, foreign key, not null)."""
-
-
-class PgOperationalError(sqlite3.OperationalError):
-    """A PostgreSQL connection or server error (retryable once the server is back)."""
-
-
-class PgDatabaseError(sqlite3.DatabaseError):
-    """Any other PostgreSQL error (bad SQL, bad data)."""
-
-
-def describe_url(url: str) -> str:
-    """``host:port/database`` of a URL: for messages (never the user's password)."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = parts.port or 5432
-    db = unquote(parts.path.lstrip("/")) or (parts.username or "postgres")
-    return f"host {host}:{port}, database {db}"
-
-
-def _wrap(exc: psycopg.Error, where: str) -> sqlite3.Error:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    msg = f"PostgreSQL store ({where}): {exc.__class__.__name__}: {text}"
-    if isinstance(exc, psycopg.errors.IntegrityError):
-        return PgIntegrityError(msg)
-    if isinstance(exc, psycopg.OperationalError | psycopg.errors.AdminShutdown):
-        return PgOperationalError(msg)
-    return PgDatabaseError(msg)
-
-
-class Row(tuple[Any, ...]):
-    """A result row by index or by column name, like ``sqlite3.Row``."""
-
-    _names: tuple[str, ...]
-
-    def __getitem__(self, item: Any) -> Any:
-        if isinstance(item, str):
-            try:
-                return tuple.__getitem__(self, self._names.index(item))
-            except ValueError:
-                raise IndexError(f"no such column: {item}") from None
-        return tuple.__getitem__(self, item)
-
-    def keys(self) -> list[str]:
-        """Column names, as ``sqlite3.Row.keys()``."""
-        return list(self._names)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _row_factory(cursor: Any) -> Any:
-    names = tuple(d.name for d in cursor.description or ())
-
-    def make(values: Sequence[Any]) -> Row:
-        row = Row(_plain(v) for v in values)
-        row._names = names
-        return row
-
-    return make
-
-
-def _params(params: Any) -> Any:
-    if params is None:
-        return ()
-    if isinstance(params, Mapping):
-        return {k: int(v) if isinstance(v, bool) else v for k, v in params.items()}
-    return tuple(int(v) if isinstance(v, bool) else v for v in params)
-
-
-class PgCursor:
-    """The cursor surface callers use: fetchone/fetchall/iteration/rowcount/description."""
-
-    def __init__(self, cur: psycopg.Cursor[Any] | None, rows: list[Any] | None = None) -> None:
-        self._cur = cur
-        self._rows = rows
-
-    @property
-    def rowcount(self) -> int:
-        """Rows changed by the statement (-1 when unknown)."""
-        return self._cur.rowcount if self._cur is not None else -1
-
-    @property
-    def description(self) -> Any:
-        """Column descriptions; ``d[0]`` is the name."""
-        return self._cur.description if self._cur is not None else None
-
-    def fetchone(self) -> Any:
-        """The next row, or ``None``."""
-        if self._rows is not None:
-            return self._rows.pop(0) if self._rows else None
-        if self._cur is None or self._cur.description is None:
-            return None
-        return self._cur.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        """The remaining rows."""
-        if self._rows is not None:
-            rows, self._rows = self._rows, []
-            return rows
-        if self._cur is None or self._cur.description is None:
-            return []
-        return self._cur.fetchall()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-    def close(self) -> None:
-        """Close the underlying cursor."""
-        if self._cur is not None:
-            self._cur.close()
-
-
-class _Counted(PgCursor):
-    """The result of a batched ``executemany``: only ``rowcount`` is meaningful."""
-
-    def __init__(self, changed: int) -> None:
-        super().__init__(None, [])
-        self._changed = changed
-
-    @property
-    def rowcount(self) -> int:
-        """Rows inserted or updated over every batch."""
-        return self._changed
 
 
 def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
@@ -236,7 +93,7 @@ def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
             pool = ConnectionPool(
                 url,
                 min_size=1,
-                max_size=32,
+                max_size=48,  # the dashboard holds one per worker thread
                 kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT},
                 check=ConnectionPool.check_connection,
                 open=True,
@@ -288,7 +145,7 @@ class PgConnection:
                 raise PgOperationalError(
                     f"PostgreSQL store ({self.where}): cannot connect: {exc.__class__.__name__}"
                 ) from None
-            raw.row_factory = _row_factory
+            raw.row_factory = row_factory
             self._raw = raw
         return raw
 
@@ -335,7 +192,7 @@ class PgConnection:
                     log.warning("store %s unreachable: waiting for it", self.where)
                 if now >= deadline:
                     if isinstance(exc, psycopg.Error):
-                        raise _wrap(exc, self.where) from None
+                        raise wrap(exc, self.where) from None
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -359,7 +216,7 @@ class PgConnection:
             try:
                 self._recover()
             except psycopg.Error as exc:
-                raise _wrap(exc, self.where) from None
+                raise wrap(exc, self.where) from None
         try:
             self._in_tx(("one", "COMMIT", None), self._commit_now, True)
         finally:  # committed, or lost for good: either way the transaction is over
@@ -385,7 +242,7 @@ class PgConnection:
             try:
                 raw.execute("ROLLBACK")
             except psycopg.Error as exc:
-                raise _wrap(exc, self.where) from None
+                raise wrap(exc, self.where) from None
 
     def close(self) -> None:
         """Roll back anything open and give the connection back to the pool."""
@@ -453,7 +310,7 @@ class PgConnection:
         special = self._special(head, sql)
         if special is not None:
             return special
-        query, args = translate(sql), _params(params)
+        query, args = translate(sql), params_of(params)
 
         def run() -> PgCursor:
             cur = self._conn().cursor()
@@ -466,7 +323,7 @@ class PgConnection:
             try:
                 result: PgCursor = self._outside_tx(run)
             except psycopg.Error as exc:
-                raise _wrap(exc, self.where) from None
+                raise wrap(exc, self.where) from None
             return result
         return self._in_tx(("one", sql, params), run, is_idempotent(query))
 
@@ -478,7 +335,7 @@ class PgConnection:
         a = ? AND b = ?`` as one ``unnest`` DELETE; anything else runs in
         psycopg's pipeline mode.
         """
-        rows = [_params(p) for p in seq]
+        rows = [params_of(p) for p in seq]
         if not rows:
             return PgCursor(None, [])
         if not self.in_transaction:
@@ -504,7 +361,7 @@ class PgConnection:
                 self._recover()
                 result = action()
         except psycopg.Error as exc:
-            raise _wrap(exc, self.where) from None
+            raise wrap(exc, self.where) from None
         if self._txlog is not None:
             if idempotent:
                 self._txlog.append(entry)
@@ -535,52 +392,11 @@ class PgConnection:
         gone = bulk_delete_plan(query) if bulk and plan is None else None
         cur = self._conn().cursor()
         if gone is not None:
-            return self._bulk_delete(cur, gone, rows)
+            return bulk_delete(cur, gone, self._column_types(*gone), rows)
         if plan is None:
             cur.executemany(query, rows)
             return PgCursor(cur)
-        table, cols, tail, key = plan
-        types = self._column_types(table, cols)
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        stmt = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 - names from our own SQL
-        casts = [_CASTS.get(t, _same) for t in types]
-        changed = 0
-        for at in range(0, len(rows), _BATCH_ROWS):
-            chunk = rows[at : at + _BATCH_ROWS]
-            if key is not None and len({tuple(r[i] for i in key) for r in chunk}) < len(chunk):
-                cur.executemany(query, chunk)  # one statement may not update a row twice
-            else:
-                columns = [
-                    [cast(v) for v in col]
-                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
-                ]
-                cur.execute(stmt, columns)
-            changed += max(cur.rowcount, 0)
-        return _Counted(changed)
-
-    def _bulk_delete(
-        self, cur: psycopg.Cursor[Any], plan: tuple[str, tuple[str, ...]], rows: list[Any]
-    ) -> PgCursor:
-        table, cols = plan
-        types = self._column_types(table, cols)
-        arrays = ", ".join(f"%b::{t}[]" for t in types)
-        stmt = (
-            f"DELETE FROM {table} WHERE ({', '.join(cols)}) IN"  # noqa: S608 - names from our SQL
-            f" (SELECT * FROM unnest({arrays}))"
-        )
-        casts = [_CASTS.get(t, _same) for t in types]
-        changed = 0
-        for at in range(0, len(rows), _BATCH_ROWS):
-            chunk = rows[at : at + _BATCH_ROWS]
-            cur.execute(
-                stmt,
-                [
-                    [cast(v) for v in col]
-                    for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
-                ],
-            )
-            changed += max(cur.rowcount, 0)
-        return _Counted(changed)
+        return bulk_insert(cur, query, plan, self._column_types(plan[0], plan[1]), rows)
 
     def executescript(self, script: str) -> PgCursor:
         """Run a DDL script (SQLite types mapped) in one transaction under the write lock."""
@@ -592,7 +408,7 @@ class PgConnection:
                 for statement in translate_ddl(script):
                     raw.execute(statement)
         except psycopg.Error as exc:
-            raise _wrap(exc, self.where) from None
+            raise wrap(exc, self.where) from None
         return PgCursor(None, [])
 
 
