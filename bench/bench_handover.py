@@ -2,7 +2,9 @@
 
 Real parts: the Tansu broker (Kafka protocol), ``logward monitor run``
 subprocesses in one consumer group (``--key-field user.name``), one shared
-store (SQLite file here; PostgreSQL once the store backends are merged).
+store: the SQLite file, and with ``--postgres`` also a real PostgreSQL 15
+(started in a temporary directory, fsync on; ``--store postgresql://...``),
+both backends measured in the same run.
 
 * baseline: ONE instance owning all 4 partitions, measured in the same run.
 * two instances: the group split 2 + 2.
@@ -16,13 +18,15 @@ store (SQLite file here; PostgreSQL once the store backends are merged).
   protocol imposes (session timeout 6 s here, plus the join) before the
   survivor restores the windows and fires. Reported, not a target.
 
-Run: ``python -m bench bench_handover`` (or ``python -m bench.bench_handover --quick``).
+Run: ``python -m bench bench_handover`` (or ``python -m bench.bench_handover --quick``);
+``--postgres`` adds the PostgreSQL phases (figures in ``results/handover_pg.json``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -72,10 +76,10 @@ def _line(user: str, outcome: str) -> str:
 class Group:
     """Monitor instances of one consumer group on one topic and one store."""
 
-    def __init__(self, bootstrap: str, tmp: Path) -> None:
+    def __init__(self, bootstrap: str, tmp: Path, url: str | None = None) -> None:
         from kafka.admin import KafkaAdminClient, NewTopic
 
-        self.bootstrap, self.tmp = bootstrap, tmp
+        self.bootstrap, self.tmp, self.url = bootstrap, tmp, url
         self.topic, self.group = f"lat-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
         admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         admin.create_topics([NewTopic(self.topic, num_partitions=PARTITIONS, replication_factor=1)])
@@ -91,7 +95,8 @@ class Group:
             [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
              "--kafka-bootstrap", self.bootstrap, "--topic", self.topic, "--group-id", self.group,
              "--key-field", "user.name", "--rules", str(self.tmp / "rules"),
-             "--data-dir", str(self.tmp / "store"), *GROUP],
+             "--data-dir", str(self.tmp / "store"), *GROUP,
+             *(["--store", self.url] if self.url else [])],
             stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
@@ -146,7 +151,7 @@ def _attacks(g: Group, producer: Any, tag: str, trials: int, parts: set[int] | N
     """Latency of ``trials`` attacks (on accounts keyed to ``parts``), one at a time."""
     from monitor import open_store
 
-    conn = open_store(g.tmp / "store")
+    conn = open_store(g.tmp / "store", store=g.url)
     samples: list[float] = []
     k = 0
     while len(samples) < trials:
@@ -190,63 +195,94 @@ def _stats(samples: list[float]) -> dict[str, float]:
             "max_s": round(s[-1], 4), "n": len(s)}  # fmt: skip
 
 
-def run(trials: int, rate: float) -> dict[str, Any]:
-    from kafka import KafkaProducer
-
-    from tests._services import start_kafka
+def run(trials: int, rate: float, postgres: bool = False) -> dict[str, Any]:
+    """Both phases on SQLite; with ``postgres`` the same phases again on PostgreSQL."""
+    from tests._services import start_kafka, start_postgres
 
     out: dict[str, Any] = {"trials": trials, "background_lines_per_s": rate}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         broker = start_kafka(tmp)
         try:
-            for phase, names in (("one_instance", ["a"]), ("two_instances", ["a", "b"])):
-                g = Group(broker.bootstrap, tmp / phase)
-                stop = threading.Event()
-                load = threading.Thread(target=_load, args=(g, rate, stop), daemon=True)
-                try:
-                    for name in names:
-                        g.start(name)
-                    g.wait_balanced(names)
-                    load.start()
-                    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-                    out[phase] = _stats(_attacks(g, producer, f"{phase}-v", trials, None))
-                    if phase == "two_instances":
-                        victim = set(g.assigned("a"))
-                        killed = time.time()
-                        g.procs["a"].send_signal(signal.SIGKILL)
-                        gap = _attacks(g, producer, "gap-v", 1, victim)[0]
-                        out["handover_gap_s"] = round(gap, 3)
-                        out["handover_gap_from_kill_s"] = round(time.time() - killed, 3)
-                        after = _attacks(g, producer, "after-v", trials, victim)
-                        out["survivor_after_handover"] = _stats(after)
-                    producer.close()
-                finally:
-                    stop.set()
-                    if load.is_alive():
-                        load.join(10)
-                    g.stop()
+            if not postgres:
+                out.update(_phases(broker.bootstrap, tmp, trials, rate, None))
+                return out
+            out["sqlite"] = _phases(broker.bootstrap, tmp / "sqlite", trials, rate, None)
+            # Its own directory: the server runs as ``postgres``, which cannot enter ``tmp``.
+            pgdir = Path(tempfile.mkdtemp(prefix="logward-bench-pg-"))
+            server = start_postgres(pgdir, fsync=True)
+            try:
+                out["postgresql"] = _phases(
+                    broker.bootstrap, tmp / "postgresql", trials, rate, server.database
+                )
+            finally:
+                server.stop()
+                shutil.rmtree(pgdir, ignore_errors=True)
         finally:
             broker.stop()
     return out
 
 
-def main(argv: list[str]) -> int:
-    quick = "--quick" in argv
-    trials = 10 if quick else 50
-    rate = 200.0 if quick else 1000.0
-    figures = run(trials, rate)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    print(json.dumps(figures, indent=2))
+def _phases(bootstrap: str, tmp: Path, trials: int, rate: float, database: Any) -> dict[str, Any]:
+    """One instance, then two with a kill -9 handover; ``database(name)``: a PostgreSQL URL."""
+    from kafka import KafkaProducer
+
+    out: dict[str, Any] = {}
+    for phase, names in (("one_instance", ["a"]), ("two_instances", ["a", "b"])):
+        url = database(f"bench_{phase}") if database is not None else None
+        g = Group(bootstrap, tmp / phase, url)
+        stop = threading.Event()
+        load = threading.Thread(target=_load, args=(g, rate, stop), daemon=True)
+        try:
+            for name in names:
+                g.start(name)
+            g.wait_balanced(names)
+            load.start()
+            producer = KafkaProducer(bootstrap_servers=bootstrap)
+            out[phase] = _stats(_attacks(g, producer, f"{phase}-v", trials, None))
+            if phase == "two_instances":
+                victim = set(g.assigned("a"))
+                killed = time.time()
+                g.procs["a"].send_signal(signal.SIGKILL)
+                gap = _attacks(g, producer, "gap-v", 1, victim)[0]
+                out["handover_gap_s"] = round(gap, 3)
+                out["handover_gap_from_kill_s"] = round(time.time() - killed, 3)
+                after = _attacks(g, producer, "after-v", trials, victim)
+                out["survivor_after_handover"] = _stats(after)
+            producer.close()
+        finally:
+            stop.set()
+            if load.is_alive():
+                load.join(10)
+            g.stop()
+    return out
+
+
+def _summary(label: str, figures: dict[str, Any]) -> bool:
     two = figures["two_instances"]
-    ok = two["p99_s"] < 1.0 and figures["survivor_after_handover"]["p99_s"] < 1.0
+    ok = bool(two["p99_s"] < 1.0 and figures["survivor_after_handover"]["p99_s"] < 1.0)
     print(
-        f"line -> revocation, two instances: p50 {two['p50_s']}s p99 {two['p99_s']}s"
+        f"{label}line -> revocation, two instances: p50 {two['p50_s']}s p99 {two['p99_s']}s"
         f" (baseline one instance: p50 {figures['one_instance']['p50_s']}s"
         f" p99 {figures['one_instance']['p99_s']}s); target < 1 s: " + ("met" if ok else "NOT met")
     )
-    return 0 if ok else 1
+    return ok
+
+
+def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    postgres = "--postgres" in argv
+    trials = 10 if quick else 50
+    rate = 200.0 if quick else 1000.0
+    figures = run(trials, rate, postgres)
+    results = RESULTS.with_name("handover_pg.json") if postgres else RESULTS
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(figures, indent=2) + "\n")
+    print(json.dumps(figures, indent=2))
+    if not postgres:
+        return 0 if _summary("", figures) else 1
+    ok = [_summary(f"{name}: ", figures[name]) for name in ("sqlite", "postgresql")]
+    return 0 if all(ok) else 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ would need Kafka transactions spanning the changelog, the consumer offsets and
 (still) the store's alert rows, and a restore that replays the whole changelog
 before the first record. Restoring from a table is one indexed SELECT.
 
-Tables (created here, portable SQL: SQLite and PostgreSQL)::
+Tables (:data:`PARTITION_SCHEMA`; PostgreSQL: migration step 4)::
 
     partition_offsets (grp, topic, part) -> next_offset, watermark, epoch, owner
     partition_state   (grp, topic, part, rule, key) -> state JSON
@@ -35,6 +35,8 @@ import sqlite3
 import time
 from typing import Any
 
+import sqlcipher3.dbapi2 as sqlcipher
+
 from logward.errors import StoreError
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
@@ -43,20 +45,30 @@ __all__ = ["PARTITION_SCHEMA", "PartitionStore"]
 
 _log = logging.getLogger(__name__)
 
-PARTITION_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS partition_offsets ("
-    " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
-    " next_offset BIGINT NOT NULL, watermark DOUBLE PRECISION NOT NULL,"
-    " epoch BIGINT NOT NULL, owner TEXT NOT NULL, updated DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (grp, topic, part))",
-    "CREATE TABLE IF NOT EXISTS partition_state ("
-    " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
-    " rule TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
-    " updated DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (grp, topic, part, rule, key))",
-)
+#: The tables in the SQLite dialect. SQLite creates them when a PartitionStore
+#: opens (``IF NOT EXISTS`` under SQLite's write lock); on PostgreSQL they are
+#: migration step 4 (``monitor.store._migrations``), never created at run time.
+PARTITION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS partition_offsets (
+    grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,
+    next_offset BIGINT NOT NULL, watermark DOUBLE PRECISION NOT NULL,
+    epoch BIGINT NOT NULL, owner TEXT NOT NULL, updated DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (grp, topic, part)
+);
+CREATE TABLE IF NOT EXISTS partition_state (
+    grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,
+    rule TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+    updated DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (grp, topic, part, rule, key)
+);
+"""
 _LOAD_ERRORS: tuple[type[Exception], ...] = (*STORE_ERRORS, ValueError)
 _SEED_TYPES = frozenset({"rate"})  # fitted baselines (window_state) seed every partition
+
+
+def _is_sqlite(conn: Any) -> bool:
+    """True for an embedded (SQLite/SQLCipher) connection, False for the PostgreSQL adapter."""
+    return isinstance(conn, sqlite3.Connection | sqlcipher.Connection)
 
 
 class PartitionStore:
@@ -74,12 +86,14 @@ class PartitionStore:
         self._ids = (group, topic)
         self._owner = owner
         self._epochs: dict[int, int] = {}
-        try:
-            with conn:
-                for ddl in PARTITION_SCHEMA:
-                    conn.execute(ddl)
-        except STORE_ERRORS as exc:
-            raise StoreError(f"cannot create partition state tables: {exc}") from exc
+        if _is_sqlite(conn):
+            try:
+                with conn:
+                    for ddl in PARTITION_SCHEMA.split(";"):
+                        if ddl.strip():
+                            conn.execute(ddl)
+            except STORE_ERRORS as exc:
+                raise StoreError(f"cannot create partition state tables: {exc}") from exc
 
     def claim(self, part: int, engine: DetectionEngine | None) -> int | None:
         """Become the partition's owner and load its windows into ``engine``.

@@ -65,11 +65,40 @@ def _step3() -> list[str]:
     ]
 
 
+def _step4() -> list[str]:
+    # Window state per Kafka partition with the offset it corresponds to
+    # (monitor._partition_store; SQLite creates the same tables at open). Frozen
+    # here, not derived from that module: a released step never changes.
+    return [
+        "CREATE TABLE IF NOT EXISTS partition_offsets ("
+        " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
+        " next_offset BIGINT NOT NULL, watermark DOUBLE PRECISION NOT NULL,"
+        " epoch BIGINT NOT NULL, owner TEXT NOT NULL, updated DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (grp, topic, part))",
+        "CREATE TABLE IF NOT EXISTS partition_state ("
+        " grp TEXT NOT NULL, topic TEXT NOT NULL, part INTEGER NOT NULL,"
+        " rule TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,"
+        " updated DOUBLE PRECISION NOT NULL,"
+        " PRIMARY KEY (grp, topic, part, rule, key))",
+    ]
+
+
+def _step5() -> list[str]:
+    # Pseudonym -> subject for authorised readers (monitor._pseudonym; SQLite
+    # creates it on first use). Frozen here: a released step never changes.
+    return [
+        "CREATE TABLE IF NOT EXISTS subject_pseudonyms ("
+        " pseudonym TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL)",
+    ]
+
+
 #: (version, what it does, the statements).
 MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
     (1, "the store schema v1 (monitor._schema), dashboard and notification tables", _step1),
     (2, "cap_claims: revocation-cap slots counted across instances", _step2),
     (3, "scalar max/min(double precision, double precision) for retention", _step3),
+    (4, "partition_offsets, partition_state: window state handed over with partitions", _step4),
+    (5, "subject_pseudonyms: audit pseudonyms resolvable by authorised readers", _step5),
 ]
 
 

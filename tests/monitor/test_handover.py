@@ -1,9 +1,10 @@
 """Window state handover between monitor instances: real broker, real processes, one store.
 
-Two ``logward monitor run`` processes in one consumer group share one store
-(one SQLCipher file here; PostgreSQL once the store backends land). An attack
-is split across a kill -9 and a rebalance; it must alert exactly once, and a
-source below the threshold over both parts must never alert.
+Two ``logward monitor run`` processes in one consumer group share one store:
+every scenario runs on the SQLCipher file and on a real PostgreSQL 15
+(``--store postgresql://...``). An attack is split across a kill -9 and a
+rebalance; it must alert exactly once, and a source below the threshold over
+both parts must never alert.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from monitor._store import open_store
+from monitor._store import STORE_ERRORS, open_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
@@ -105,10 +106,10 @@ class Instance:
 class Rig:
     """A topic with two partitions, a rules directory, a shared store and the instances."""
 
-    def __init__(self, broker: Any, tmp: Path) -> None:
+    def __init__(self, broker: Any, tmp: Path, url: str | None = None) -> None:
         from kafka.admin import KafkaAdminClient, NewTopic
 
-        self.broker, self.tmp = broker, tmp
+        self.broker, self.tmp, self.url = broker, tmp, url
         self.topic, self.group = f"auth-{uuid.uuid4().hex[:8]}", f"mon-{uuid.uuid4().hex[:8]}"
         admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
         admin.create_topics([NewTopic(self.topic, num_partitions=2, replication_factor=1)])
@@ -124,6 +125,8 @@ class Rig:
 
     def start(self, name: str, *extra: str, keyed: bool = True) -> Instance:
         key = ["--key-field", "user.name"] if keyed else []
+        if self.url is not None:
+            key += ["--store", self.url]
         argv = ["--format", "sshd", "--kafka-bootstrap", self.broker.bootstrap,
                 "--topic", self.topic, "--group-id", self.group, *key,
                 "--rules", str(self.tmp / "rules"), "--data-dir", str(self.store), *GROUP,
@@ -150,11 +153,13 @@ class Rig:
         producer.close()
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if not (self.store / "monitor.db").exists():
+        if self.url is None and not (self.store / "monitor.db").exists():
             return []
-        conn = open_store(self.store)
+        conn = open_store(self.store, store=self.url)
         try:
             return [tuple(r) for r in conn.execute(sql).fetchall()]
+        except STORE_ERRORS:  # not created yet: no instance has started its source
+            return []
         finally:
             conn.close()
 
@@ -167,10 +172,11 @@ class Rig:
         return [a for inst in self.instances for a in inst.alerts()]
 
 
-@pytest.fixture
-def rig(kafka_broker, tmp_path) -> Iterator[Rig]:
-    """A fresh topic, group and store; every instance is stopped afterwards."""
-    r = Rig(kafka_broker, tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rig(kafka_broker, tmp_path, request) -> Iterator[Rig]:
+    """A fresh topic, group and store (SQLite file or PostgreSQL); instances stopped afterwards."""
+    url = None if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+    r = Rig(kafka_broker, tmp_path, url)
     try:
         yield r
     finally:

@@ -1,6 +1,11 @@
-"""Per-partition window state in the store: claim, restore, checkpoint with offsets, fencing."""
+"""Per-partition window state in the store: claim, restore, checkpoint with offsets, fencing.
+
+Every test runs on both backends: the SQLite file and a real PostgreSQL 15.
+"""
 
 from __future__ import annotations
+
+import pytest
 
 from monitor import (
     AccessEvent,
@@ -29,6 +34,14 @@ cooldown: 1h
 """
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """``None`` (the SQLite file under the data dir) or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))
+
+
 def _fail(t: float, user: str, part: int, offset: int) -> AccessEvent:
     return AccessEvent(
         timestamp=T0 + t,
@@ -42,11 +55,11 @@ def _fail(t: float, user: str, part: int, offset: int) -> AccessEvent:
     )
 
 
-def _member(tmp_path, name: str, positions: dict[int, int]):
+def _member(tmp_path, url: str | None, name: str, positions: dict[int, int]):
     (tmp_path / "rules").mkdir(exist_ok=True)
     (tmp_path / "rules" / "fails.yaml").write_text(RULE)
     rules = load_rules(tmp_path / "rules")
-    conn = open_store(tmp_path / "store")
+    conn = open_store(tmp_path / "store", store=url)
     store = PartitionStore(conn, "g", "t", name)
     windows = PartitionedWindows(
         store, lambda: DetectionEngine(rules, track_dirty=True), "t", lambda: dict(positions)
@@ -55,17 +68,17 @@ def _member(tmp_path, name: str, positions: dict[int, int]):
     return conn, store, windows, pipe
 
 
-def test_new_owner_resumes_windows_at_the_stored_offset(tmp_path):
+def test_new_owner_resumes_windows_at_the_stored_offset(tmp_path, store_url):
     """State written with offset 3 comes back on claim, with 3 as the offset to seek to."""
     pos: dict[int, int] = {}
-    conn_a, _store_a, win_a, pipe_a = _member(tmp_path, "a", pos)
+    conn_a, _store_a, win_a, pipe_a = _member(tmp_path, store_url, "a", pos)
     assert {} == win_a.assign([0, 1])
     for i in range(3):
         pipe_a.handle(_fail(i, "alice", 0, i))
         pos[0] = i + 1
     pipe_a.checkpoint()
     pipe_a.handle(_fail(3, "alice", 0, 3))  # processed, never checkpointed (kill -9)
-    conn_b, store_b, win_b, pipe_b = _member(tmp_path, "b", {})
+    conn_b, store_b, win_b, pipe_b = _member(tmp_path, store_url, "b", {})
     assert {0: 3} == win_b.assign([0])
     fired = [pipe_b.handle(_fail(i, "alice", 0, i)) for i in (3, 4)]
     assert [[], ["fails"]] == [[a["rule"] for a in f] for f in fired]
@@ -74,13 +87,13 @@ def test_new_owner_resumes_windows_at_the_stored_offset(tmp_path):
     conn_b.close()
 
 
-def test_zombie_cannot_overwrite_the_new_owners_state(tmp_path):
+def test_zombie_cannot_overwrite_the_new_owners_state(tmp_path, store_url):
     """After B claims partition 0, A's checkpoint writes nothing for it and A drops it."""
     pos_a = {0: 2}
-    conn_a, _store_a, win_a, pipe_a = _member(tmp_path, "a", pos_a)
+    conn_a, _store_a, win_a, pipe_a = _member(tmp_path, store_url, "a", pos_a)
     win_a.assign([0])
     pipe_a.handle(_fail(0, "alice", 0, 0))
-    conn_b, store_b, win_b, pipe_b = _member(tmp_path, "b", {0: 1})
+    conn_b, store_b, win_b, pipe_b = _member(tmp_path, store_url, "b", {0: 1})
     win_b.assign([0])
     pipe_b.handle(_fail(0, "carol", 0, 0))
     pipe_b.checkpoint()
@@ -94,10 +107,10 @@ def test_zombie_cannot_overwrite_the_new_owners_state(tmp_path):
     conn_b.close()
 
 
-def test_revoke_flushes_then_forgets_the_partition(tmp_path):
+def test_revoke_flushes_then_forgets_the_partition(tmp_path, store_url):
     """Revocation writes state and offset before the engine is dropped."""
     pos = {0: 0}
-    conn, store, win, pipe = _member(tmp_path, "a", pos)
+    conn, store, win, pipe = _member(tmp_path, store_url, "a", pos)
     win.assign([0])
     pipe.handle(_fail(0, "alice", 0, 0))
     pos[0] = 1
@@ -109,14 +122,14 @@ def test_revoke_flushes_then_forgets_the_partition(tmp_path):
     conn.close()
 
 
-def test_group_windows_store_one_engine_with_every_offset(tmp_path):
+def test_group_windows_store_one_engine_with_every_offset(tmp_path, store_url):
     """Without --key-field: one engine's windows and each partition's offset resume together."""
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "fails.yaml").write_text(RULE)
     rules = load_rules(tmp_path / "rules")
 
     def member(positions):
-        conn = open_store(tmp_path / "store")
+        conn = open_store(tmp_path / "store", store=store_url)
         engine = DetectionEngine(rules, track_dirty=True)
         windows = GroupWindows(
             PartitionStore(conn, "g", "t", "m"),
@@ -140,7 +153,7 @@ def test_group_windows_store_one_engine_with_every_offset(tmp_path):
     conn.close()
 
 
-def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path):
+def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path, store_url):
     """Killed between storing an alert and acting on it: the replayed alert reaches responders."""
     calls: list[str] = []
 
@@ -148,7 +161,7 @@ def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path):
         calls.append(alert.id)
         return []  # the responder found it handled: nothing new to report
 
-    conn, _store, windows, _pipe = _member(tmp_path, "b", {})
+    conn, _store, windows, _pipe = _member(tmp_path, store_url, "b", {})
     windows.assign([0])
     pipe = Pipeline(windows, conn=conn, windows=windows, respond=respond)
     probe = DetectionEngine(load_rules(tmp_path / "rules"))
@@ -167,8 +180,25 @@ def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path):
     conn.execute("INSERT INTO actions (alert_id, action, target, outcome, created_at)"
                  " VALUES (?, 'revoke_account', 'alice', 'done', 0)", (alert.id,))  # fmt: skip
     conn.commit()
-    replay = Pipeline(_member(tmp_path, "c", {})[2], conn=conn, respond=respond)
+    replay = Pipeline(_member(tmp_path, store_url, "c", {})[2], conn=conn, respond=respond)
     replay.engine.assign([0])  # type: ignore[attr-defined]
     assert [] == [d for i in range(5) for d in replay.handle(_fail(i, "alice", 0, i))]
     assert [alert.id] == calls  # acted on: not handed to the responder again
+    conn.close()
+
+
+def test_postgres_tables_come_from_migration_4_and_store_errors_are_store_errors(tmp_path, pg_url):
+    """On PostgreSQL the partition tables are a migration step; a failing claim is a StoreError."""
+    from logward.errors import StoreError
+
+    conn = open_store(tmp_path / "store", store=pg_url)
+    rows = conn.execute("SELECT description FROM schema_migrations WHERE version = 4").fetchall()
+    assert 1 == len(rows)
+    assert "partition_offsets" in rows[0][0]
+    conn.execute("DROP TABLE partition_state")
+    store = PartitionStore(conn, "g", "t", "m")  # no CREATE at run time on PostgreSQL
+    with pytest.raises(StoreError, match="cannot claim partition 0"):
+        store.claim(0, DetectionEngine([], track_dirty=True))
+    missing = conn.execute("SELECT to_regclass('partition_state') IS NULL").fetchone()
+    assert [True] == [bool(missing[0])]
     conn.close()
