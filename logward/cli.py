@@ -46,45 +46,37 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(subparsers)
-    _add_store_key_option(parser)
-    _add_store_option(parser)
+    _add_store_options(parser)
     return parser
 
 
-def _add_store_option(parser: argparse.ArgumentParser) -> None:
-    """Give every (sub)command that takes ``--data-dir`` a ``--store URL`` too (issue 14)."""
+#: Options every (sub)command that takes ``--data-dir`` also gets: the store's
+#: URL (issue 14) and its key file (issue 12).
+_STORE_OPTIONS: dict[str, dict[str, str | None]] = {
+    "--store": {
+        "metavar": "URL",
+        "help": "the store: postgresql://user@host:port/db, sqlite:///dir or a path "
+        "(else $LOGWARD_STORE, else monitor.db under --data-dir)",
+    },
+    "--store-key-file": {
+        "metavar": "FILE",
+        "help": "AES-256 key of the encrypted store (else $LOGWARD_STORE_KEY, "
+        "else store.key beside the store; created for a new store)",
+    },
+}
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command that takes ``--data-dir`` the options of :data:`_STORE_OPTIONS`."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
-                _add_store_option(sub)
-    if "--data-dir" in parser._option_string_actions and (
-        "--store" not in parser._option_string_actions
-    ):
-        parser.add_argument(
-            "--store",
-            metavar="URL",
-            default=None,
-            help="the store: postgresql://user@host:port/db, sqlite:///dir or a path "
-            "(else $LOGWARD_STORE, else monitor.db under --data-dir)",
-        )
-
-
-def _add_store_key_option(parser: argparse.ArgumentParser) -> None:
-    """Give every (sub)command that takes ``--data-dir`` a ``--store-key-file`` too."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                _add_store_key_option(sub)
-    if "--data-dir" in parser._option_string_actions and (
-        "--store-key-file" not in parser._option_string_actions
-    ):
-        parser.add_argument(
-            "--store-key-file",
-            metavar="FILE",
-            default=None,
-            help="AES-256 key of the encrypted store (else $LOGWARD_STORE_KEY, "
-            "else store.key beside the store; created for a new store)",
-        )
+                _add_store_options(sub)
+    if "--data-dir" not in parser._option_string_actions:
+        return
+    for option, spec in _STORE_OPTIONS.items():
+        if option not in parser._option_string_actions:
+            parser.add_argument(option, metavar=spec["metavar"], default=None, help=spec["help"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

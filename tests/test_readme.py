@@ -54,12 +54,18 @@ def _scrub_examples() -> list[tuple[str, str]]:
     return examples
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
+def _output(argv: list[str], tmp_path: Path, stdin: str | None = None) -> str:
+    """Run ``argv`` in ``tmp_path`` as a user would (this venv first on PATH); stdout + stderr."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(ROOT)
     env["HOME"] = str(tmp_path)
-    return env
+    done = subprocess.run(
+        argv, input=stdin, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert 0 == done.returncode, done.stderr
+    return (done.stdout + done.stderr).strip()
 
 
 @pytest.mark.parametrize(("code", "expected"), _python_examples())
@@ -67,18 +73,7 @@ def test_python_example_prints_what_the_readme_shows(
     code: str, expected: str, tmp_path: Path
 ) -> None:
     """A Python example pasted into the interpreter prints the README's output."""
-    done = subprocess.run(
-        [sys.executable, "-"],
-        input=code,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=_env(tmp_path),
-        timeout=120,
-        check=False,
-    )
-    assert 0 == done.returncode, done.stderr
-    assert expected.strip() == (done.stdout + done.stderr).strip()
+    assert expected.strip() == _output([sys.executable, "-"], tmp_path, stdin=code)
 
 
 @pytest.mark.parametrize(("command", "expected"), _scrub_examples())
@@ -90,17 +85,7 @@ def test_scrub_console_example_prints_what_the_readme_shows(
         recognizers = re.search(r"\$ cat employee.yaml\n(.*?)\n\$", README, re.S)
         assert recognizers is not None
         (tmp_path / "employee.yaml").write_text(recognizers.group(1) + "\n")
-    done = subprocess.run(
-        ["bash", "-c", command],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=_env(tmp_path),
-        timeout=120,
-        check=False,
-    )
-    assert 0 == done.returncode, done.stderr
-    assert expected.strip() == (done.stdout + done.stderr).strip()
+    assert expected.strip() == _output(["bash", "-c", command], tmp_path)
 
 
 def test_readme_examples_are_found() -> None:
