@@ -38,7 +38,7 @@ postgres:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-# Debian's fail2ban: the baseline bench_parse measures side by side (fail2ban-regex).
+# Debian's fail2ban: the side-by-side baseline of bench_parse and bench_monitor (fail2ban-regex).
 fail2ban:
 	@if [ ! -x /usr/bin/fail2ban-regex ]; then \
 	  echo "installing Debian fail2ban for the parse benchmark baseline"; \
@@ -67,11 +67,6 @@ test: lint types pytest
 bench: $(STAMP) fail2ban postgres
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
-
-# fail2ban-regex (Debian's fail2ban) is bench_monitor's side-by-side baseline.
-fail2ban:
-	@command -v fail2ban-regex >/dev/null 2>&1 || \
-		(apt-get update -qq && apt-get install -y -qq fail2ban)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov
