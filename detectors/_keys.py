@@ -113,6 +113,11 @@ _PAIR = re.compile(
 )
 # Where a bare value ends; a PII value longer than the cap is followed to its end.
 _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
+# A bare secret (``password=p,ss;w0rd``) may hold any of those: it runs to a blank,
+# a quote or ``&`` (the next query parameter). Failing closed costs a little
+# over-redaction (``password=x;user=bob`` takes ``user=bob`` too).
+_SECRET_ENTITIES = frozenset({"PASSWORD", "SECRET"})
+_SECRET_END = re.compile(r"""[\s"'&]""")
 # The rest of a quoted value longer than the cap (empty when it was read whole).
 _QUOTED_REST = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*")}
 # The cheap first pass, on the reversed text: a separator, blanks, a quote, then a
@@ -169,7 +174,10 @@ class KeyValueDetector:
             for group in ("dq", "sq", "bare"):
                 start, end = match.span(group)
                 if end > start:
-                    if group == "bare" and end - start == _BARE_CAP:
+                    if group == "bare" and entity in _SECRET_ENTITIES:
+                        stop = _SECRET_END.search(text, end)
+                        end = len(text) if stop is None else stop.start()
+                    elif group == "bare" and end - start == _BARE_CAP:
                         stop = _BARE_END.search(text, end)
                         end = len(text) if stop is None else stop.start()
                     elif group != "bare":

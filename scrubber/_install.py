@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import threading
+from types import FrameType
 from typing import Any
 
 from scrubber._engine import Scrubber
@@ -126,8 +127,11 @@ class ScrubbingHandler(logging.Handler):
 
     For configurations that prefer a handler to a filter. ``target``'s own level
     and filters still apply. In ``dictConfig``, ``target`` may be the name of
-    another configured handler (looked up at the first record, so the order of
-    the handlers does not matter)::
+    another configured handler, in any order. It is looked up at the first
+    record, in ``logging``'s registry or else in the ``handlers`` section of the
+    dictConfig call that built this handler, which is kept until then: a target
+    no logger names is only weakly referenced by ``logging`` and could otherwise
+    be collected before the first record::
 
         "handlers": {
             "console": {"class": "logging.StreamHandler"},
@@ -148,6 +152,9 @@ class ScrubbingHandler(logging.Handler):
     ) -> None:
         super().__init__()
         self._target = target
+        # The handlers section of the dictConfig call building us, if any: it
+        # holds the named target strongly until the first record resolves it.
+        self._configured = _dictconfig_handlers() if isinstance(target, str) else None
         self.scrubbing_filter = ScrubbingFilter(scrubber, **_filter_options(options))
 
     @property
@@ -155,8 +162,12 @@ class ScrubbingHandler(logging.Handler):
         """The wrapped handler (``None`` while a named target is not configured)."""
         if isinstance(self._target, str):
             found = _handler_by_name(self._target)
+            if found is None and self._configured is not None:
+                candidate = dict.get(self._configured, self._target)
+                found = candidate if isinstance(candidate, logging.Handler) else None
             if found is None:
                 return None
+            self._configured = None
             if self.formatter is not None:
                 found.setFormatter(self.formatter)
             self._target = found
@@ -213,6 +224,21 @@ def _filter_options(options: dict[str, Any]) -> dict[str, Any]:
     if rules_dir is not None:
         options = {**options, "rules_dir": os.fspath(rules_dir)}
     return options
+
+
+def _dictconfig_handlers() -> dict[str, Any] | None:
+    """The ``handlers`` dict of the ``logging.config`` call constructing a handler, if any."""
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return None
+        if frame.f_globals.get("__name__") == "logging.config" and (
+            frame.f_code.co_name == "configure"
+        ):
+            handlers = frame.f_locals.get("handlers")
+            return handlers if isinstance(handlers, dict) else None
+        frame = frame.f_back
+    return None
 
 
 def _handler_by_name(name: str) -> logging.Handler | None:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors import Finding, KeyNameMatcher, KeyValueDetector, ScanGroupDetector
-from detectors._keys import _BARE_CAP, _BARE_END, _PAIR
+from detectors._keys import _BARE_CAP, _BARE_END, _PAIR, _SECRET_END, _SECRET_ENTITIES
 from detectors._pattern import PatternDetector, _context_test, context_regex
 from logward.paths import rules_dir
 from scrubber._loader import load_rules
@@ -28,7 +28,10 @@ def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
         for group in ("dq", "sq", "bare"):
             start, end = match.span(group)
             if end > start:
-                if group == "bare" and end - start == _BARE_CAP:
+                if group == "bare" and entity in _SECRET_ENTITIES:
+                    stop = _SECRET_END.search(text, end)
+                    end = len(text) if stop is None else stop.start()
+                elif group == "bare" and end - start == _BARE_CAP:
                     stop = _BARE_END.search(text, end)
                     end = len(text) if stop is None else stop.start()
                 covered = end

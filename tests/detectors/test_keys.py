@@ -137,3 +137,33 @@ def test_ip_near_a_version_field_is_still_redacted():
 
     line = '{"msg":"ip 170.37.245.129 verified","order":"ORD786462","version":"v1.13.9"}'
     assert "170.37.245.129" not in scrubber.load_scrubber().scrub_text(line)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("login token=p,ss;w0rd ok", "p,ss;w0rd"),
+        ("GET /login?user=bob&auth=a;b)c&next=/", "a;b)c"),
+        ("token=abc,def}x end", "abc,def}x"),
+    ],
+)
+def test_bare_secret_runs_to_a_blank_quote_or_ampersand(matcher, text, secret):
+    """A bare password or token may hold , ; ) } ]: none of its tail is left."""
+    found = [text[f.start : f.end] for f in KeyValueDetector(matcher).detect(text)]
+    assert [secret] == found
+
+
+def test_bare_non_secret_value_still_stops_at_punctuation(matcher):
+    """Other PII values keep their separators (``email=a@b.c, next``)."""
+    text = "email=a@b.example, next=1"
+    assert ["a@b.example"] == [
+        text[f.start : f.end] for f in KeyValueDetector(matcher).detect(text)
+    ]
+
+
+def test_shipped_rules_leave_no_tail_of_a_password() -> None:
+    """With the shipped rules, ``password=p,ss;w0rd`` loses its whole value."""
+    import scrubber
+
+    engine = scrubber.load_scrubber()
+    assert "login password=<PASSWORD> ok" == engine.scrub_text("login password=p,ss;w0rd ok")
