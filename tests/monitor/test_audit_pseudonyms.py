@@ -6,8 +6,8 @@ import json
 
 from monitor import AuditLog, open_store, pseudonym, resolve_pseudonyms
 from tests.monitor._bytescan import plaintext_hits
-from tests.monitor.test_erase import _cli
 from tests.monitor.test_store_crypto import ACCOUNTS, ADDRESSES, replayed  # noqa: F401 - fixture
+from tests.monitor.test_store_crypto import logward as _cli
 
 
 def _audit_text(data) -> str:

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from monitor import AuditLog, open_store
 from tests.monitor._bytescan import plaintext_hits
 from tests.monitor.test_store_crypto import ACCOUNTS, ADDRESSES, write_log
+from tests.monitor.test_store_crypto import logward as _cli
 
 TARGET_ACCOUNT = ACCOUNTS[0]
 TARGET_IP = ADDRESSES[1]
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGWARD_STORE_KEY")}
-    return subprocess.run(
-        [sys.executable, "-m", "logward", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
 
 
 def _dump(data) -> str:

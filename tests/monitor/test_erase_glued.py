@@ -10,7 +10,8 @@ import pytest
 from monitor import AuditLog, open_store, pseudonym
 from monitor._subject import SubjectMatcher
 from tests.monitor._bytescan import plaintext_hits
-from tests.monitor.test_erase import _cli, _dump
+from tests.monitor.test_erase import _dump
+from tests.monitor.test_store_crypto import logward as _cli
 
 SUBJECT = "alice"
 GLUED = [

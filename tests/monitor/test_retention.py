@@ -14,6 +14,7 @@ import pytest
 from logward.errors import AuditChainError
 from monitor import Alert, AuditLog, Responder, open_store
 from monitor._retention import RetentionPolicy, RetentionScheduler, prune, store_stats
+from tests.monitor.test_store_crypto import logward as _cli
 
 DAY = 86400.0
 
@@ -159,18 +160,6 @@ def test_store_stats_counts_and_oldest_per_table(store, fake_clock):
     stats = store_stats(store)
     assert {"count": 4, "oldest": fake_clock.now - 400 * DAY} == stats["events"]
     assert 2 == stats["alerts"]["count"]
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGWARD_STORE_KEY")}
-    return subprocess.run(
-        [sys.executable, "-m", "logward", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
 
 
 def test_store_prune_and_stats_commands(tmp_path):
