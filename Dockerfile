@@ -5,6 +5,7 @@ FROM python:3.11.10-slim-bookworm AS build
 WORKDIR /src
 RUN python -m venv /opt/logward && /opt/logward/bin/pip install --no-cache-dir --upgrade pip==24.2 build==1.2.2
 COPY pyproject.toml README.md ./
+COPY logward_base ./logward_base
 COPY logward ./logward
 COPY scrubber ./scrubber
 COPY detectors ./detectors

@@ -93,7 +93,7 @@ def _combined_lines(n: int, rng: random.Random) -> list[str]:
 
 
 def _replay(fmt: str, lines: list[str]) -> dict[str, float]:
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
     from monitor._pipeline import Pipeline
     from monitor._respond import Responder
     from monitor._rules import load_rules
@@ -220,7 +220,7 @@ def latency(trials: int) -> dict[str, float]:
 
 def memory(keys: int) -> dict[str, float]:
     """Traced memory of the engine's open windows for ``keys`` distinct IPs and accounts."""
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
     from monitor._event import AccessEvent
     from monitor._rules import load_rules
     from monitor.detect._engine import DetectionEngine

@@ -113,7 +113,7 @@ def _in_process(texts: list[str], repeats: int) -> dict[str, Any]:
 
 
 def _cli(texts: list[str]) -> dict[str, Any]:
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         off = Path(tmp) / "rules"

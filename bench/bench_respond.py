@@ -137,7 +137,7 @@ def _live_rules(tmp: Path, url: str) -> Path:
 
     import yaml
 
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
 
     root = tmp / "rules"
     shutil.copytree(rules_dir() / "detections", root / "detections")

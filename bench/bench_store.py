@@ -104,7 +104,7 @@ def _open(kind: str, data: Path, pg: tuple[str, Path | None] | None) -> Any:
 def _run(
     kind: str, logs: list[tuple[str, list[str]]], pg: tuple[str, Path | None] | None = None
 ) -> tuple[float, float, int]:
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
     from monitor import DetectionEngine, Pipeline, Responder, load_rules
     from monitor.parsers import get_parser
 

@@ -27,7 +27,7 @@ from typing import Any
 from detectors._address import StreetAddressDetector, street_suffixes
 from detectors._base import Finding
 from detectors._names import NameRules
-from logward.errors import DetectorError
+from logward_base.errors import DetectorError
 
 __all__ = ["DEFAULT_MODELS", "MODEL_ENV", "SpacyNerDetector", "load_ner_detector"]
 

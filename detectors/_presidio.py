@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors._base import Finding
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 
 __all__ = ["PresidioDetector", "PresidioSpec", "load_presidio_detector"]
 

@@ -6,7 +6,7 @@ holds what they share (the error tree, paths) and the application layer: the
 ``logward`` command line, the stream sidecar, the dashboard and the demo.
 """
 
-from logward.errors import (
+from logward_base.errors import (
     ConfigError,
     DetectorError,
     LogwardError,

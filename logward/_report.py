@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from logward._csv import SafeCsvWriter
-from logward.errors import ConfigError, ScrubError
+from logward_base.errors import ConfigError, ScrubError
 from monitor import AuditLog, iso_time, resolve_pseudonyms
 
 if TYPE_CHECKING:

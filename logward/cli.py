@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from logward import __version__
-from logward.errors import LogwardError
+from logward_base.errors import LogwardError
 
 __all__ = ["build_parser", "main"]
 

@@ -37,7 +37,7 @@ from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from logward.errors import StoreError
+from logward_base.errors import StoreError
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from logward.errors import StoreError
+from logward_base.errors import StoreError
 from monitor._alert import Alert
 from monitor._event import AccessEvent
 from monitor._progress import PROGRESS_PREFIX, SourceProgress

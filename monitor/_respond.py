@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from logward.errors import RevokeError
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._denylist import DenyList, normalize_ip
@@ -137,7 +137,7 @@ class Responder:
             RuleError: the file is invalid.
         """
         if path is None:
-            from logward.paths import rules_dir
+            from logward_base.paths import rules_dir
 
             path = rules_dir() / "responses.yaml"
         return cls(load_responses(path), conn, clock=clock, dry_run=dry_run, scrub=scrub)

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor._alert import Alert
 from monitor._respond_duration import parse_duration
 from monitor.notify import NotifyConfig, parse_notify

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 
 __all__ = ["parse_duration"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from logward.errors import ConfigError, LogwardError, RevokeError
+from logward_base.errors import ConfigError, LogwardError, RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._event import iso_time
@@ -232,7 +232,7 @@ def load_revokers(
     Raises:
         RuleError: the file is invalid.
     """
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
     from monitor._respond_config import load_responses
     from monitor.revokers._factory import build_revoker
 

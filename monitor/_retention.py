@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from logward.errors import AuditChainError
+from logward_base.errors import AuditChainError
 from monitor._audit import AuditLog
 from monitor._audit_checkpoint import add_checkpoint
 

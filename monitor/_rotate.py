@@ -26,7 +26,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from logward.errors import StoreError
+from logward_base.errors import StoreError
 from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS, store_key_of, write_key_id
 from monitor._storeconn import StoreConnection
 from monitor._storekey import KeyRing, StoreKey, write_key_ring

@@ -59,7 +59,7 @@ from typing import Any
 
 import yaml
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor.detect._registry import RULE_TYPES
 from monitor.detect._rule import SEVERITIES, Baseline, Rule, RuleChecker, parse_duration
 

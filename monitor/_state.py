@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from typing import Any
 
-from logward.errors import StoreError
+from logward_base.errors import StoreError
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
 

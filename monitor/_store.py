@@ -32,8 +32,8 @@ from typing import cast
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from logward.errors import StoreError
-from logward.paths import data_dir as resolve_data_dir
+from logward_base.errors import StoreError
+from logward_base.paths import data_dir as resolve_data_dir
 from monitor._schema import DB_FILENAME, SCHEMA, SCHEMA_VERSION
 from monitor._storeconn import KEYID_SUFFIX, open_with_ring
 from monitor._storekey import StoreKey, resolve_store_key, resolve_store_keyring

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 from monitor._storekey import STORE_KEY_ENV, KeyRing, StoreKey, read_key_ring
 
 __all__ = ["KEYID_SUFFIX", "StoreConnection", "open_with_ring", "recorded_key_id"]

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 from scrubber._secrets import decode_base64_key, read_key_file
 
 __all__ = [

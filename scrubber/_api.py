@@ -18,7 +18,7 @@ from detectors._keys import KeyNameMatcher, KeyValueDetector
 from detectors._pattern import PatternDetector
 from detectors._presidio import PresidioSpec, load_presidio_detector
 from detectors._scan_group import ScanGroupDetector
-from logward.errors import DetectorError
+from logward_base.errors import DetectorError
 from scrubber._engine import CHUNK_CHARS, CHUNK_OVERLAP, Scrubber
 from scrubber._policy import parse_policy
 
@@ -63,7 +63,7 @@ def load_scrubber(
         KeyMaterialError: the policy uses pseudonyms and no valid key is configured.
         DetectorError: ``ner=True`` and the NER tier cannot be loaded.
     """
-    from logward.paths import rules_dir as shipped_rules_dir
+    from logward_base.paths import rules_dir as shipped_rules_dir
     from scrubber._loader import load_rules  # imports PyYAML: only when loading
 
     root = Path(rules_dir) if rules_dir is not None else shipped_rules_dir()

@@ -35,7 +35,7 @@ A ``presidio`` rule brings presidio-analyzer recognizers (``logward[presidio]``)
     language: en                    # which supported_language to load
 
 Unknown fields, wrong types, bad regexes and unknown validators raise
-:class:`~logward.errors.RuleError` naming the file, the rule and the field.
+:class:`~logward_base.errors.RuleError` naming the file, the rule and the field.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ import yaml
 from detectors._pattern import ContextRule, PatternRule, PatternSpec
 from detectors._presidio import PresidioSpec
 from detectors._validators import VALIDATORS
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from scrubber._policy import merge_policy_data
 
 __all__ = ["LoadedRules", "load_rules"]

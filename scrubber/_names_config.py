@@ -2,7 +2,7 @@
 
 One rule per file (see ``rules/names/person_names.yaml``); a later file with the
 same ``name`` replaces an earlier one. Unknown fields, wrong types and unreadable
-word files raise :class:`~logward.errors.RuleError` naming the file, the rule and
+word files raise :class:`~logward_base.errors.RuleError` naming the file, the rule and
 the field.
 """
 
@@ -15,7 +15,7 @@ import yaml
 
 from detectors._names import AMBIGUOUS_NAMES, NameRules, first_names, surnames
 from detectors._person import PersonNameDetector
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 
 __all__ = ["load_name_detectors"]
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from logward.errors import ConfigError, KeyMaterialError
+from logward_base.errors import ConfigError, KeyMaterialError
 from scrubber._secrets import decode_base64_key, read_key_file
 
 __all__ = [

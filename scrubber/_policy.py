@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from logward.errors import ConfigError, KeyMaterialError, RuleError
+from logward_base.errors import ConfigError, KeyMaterialError, RuleError
 from scrubber._operators import (
     DropOperator,
     MaskOperator,

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 from scrubber._secrets import decode_base64_key, read_key_file
 
 __all__ = ["SEAL_KEY_ENV", "Sealer"]

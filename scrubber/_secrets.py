@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 
 __all__ = ["decode_base64_key", "read_key_file"]
 

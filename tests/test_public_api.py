@@ -13,6 +13,8 @@ PACKAGES = [
     "logward.dashboard",
     "logward.demo",
     "logward.errors",
+    "logward.paths",
+    "logward_base",
     "logward.stream",
     "monitor",
     "monitor.notify",

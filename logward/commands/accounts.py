@@ -117,7 +117,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from logward.errors import ConfigError
+    from logward_base.errors import ConfigError
     from monitor import AuditLog, open_store, pseudonym
 
     roles = sorted({r.strip() for r in args.roles.split(",") if r.strip()})
@@ -157,8 +157,8 @@ def _cmd_reinstate(args: argparse.Namespace) -> int:
 
 
 def _cmd_unblock(args: argparse.Namespace) -> int:
-    from logward.errors import ConfigError
-    from logward.paths import data_dir, rules_dir
+    from logward_base.errors import ConfigError
+    from logward_base.paths import data_dir, rules_dir
     from monitor import AuditLog, DenyList, open_store, pseudonym
     from monitor._denylist import normalize_ip
     from monitor._respond_config import load_responses

@@ -50,7 +50,7 @@ def parse_since(text: str) -> float:
     Raises:
         ConfigError: the value is neither.
     """
-    from logward.errors import ConfigError
+    from logward_base.errors import ConfigError
 
     try:
         seconds = float(text)
@@ -71,8 +71,8 @@ def parse_since(text: str) -> float:
 
 def _existing_store(data_dir: str | None) -> sqlite3.Connection:
     """Open the store, refusing to create one: verifying nothing must not pass."""
-    from logward.errors import ConfigError
-    from logward.paths import data_dir as resolve
+    from logward_base.errors import ConfigError
+    from logward_base.paths import data_dir as resolve
     from monitor import open_store
     from monitor._schema import DB_FILENAME
     from monitor.store import is_postgres, resolve_url
@@ -165,7 +165,7 @@ def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
 def _cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from logward.errors import ConfigError
+    from logward_base.errors import ConfigError
 
     rows = _rows(args)
     if args.output:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = ["register"]
 

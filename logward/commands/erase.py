@@ -19,7 +19,7 @@ import json
 import sys
 import time
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = ["register"]
 
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    from logward.paths import data_dir, rules_dir
+    from logward_base.paths import data_dir, rules_dir
     from monitor import DenyList, open_store, store_path
     from monitor._denylist import normalize_ip
     from monitor._erase import erase_subject

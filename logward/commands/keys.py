@@ -23,7 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = ["register"]
 

@@ -49,7 +49,7 @@ from types import FrameType
 from typing import Any
 
 from logward.commands.store import add_retention_args, retention_scheduler
-from logward.errors import ConfigError, LogwardError
+from logward_base.errors import ConfigError, LogwardError
 
 __all__ = ["register"]
 
@@ -182,7 +182,7 @@ def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
 
 
 def _engine(args: argparse.Namespace, *, track: bool) -> Any:
-    from logward.paths import rules_dir
+    from logward_base.paths import rules_dir
     from monitor._rules import load_rules
     from monitor.detect._engine import DetectionEngine
 

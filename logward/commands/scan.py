@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Scan the chosen source; print the report; 1 if PII was found."""
     from logward._scan import es_items, file_items, kafka_items, scan_items
-    from logward.errors import ConfigError
+    from logward_base.errors import ConfigError
     from scrubber import load_scrubber
 
     chosen = [bool(args.files), bool(args.es), bool(args.kafka)]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
     from scrubber._engine import Scrubber

@@ -24,7 +24,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor._retention import RetentionPolicy, RetentionScheduler

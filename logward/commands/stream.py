@@ -7,7 +7,7 @@ import logging
 import os
 from typing import Any
 
-from logward.errors import LogwardError
+from logward_base.errors import LogwardError
 
 __all__ = ["register"]
 
@@ -84,10 +84,10 @@ def _admin_config(args: argparse.Namespace) -> Any:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from logward.errors import ConfigError
     from logward.stream._admin import current_actor, inspect_quarantine, iter_quarantine
     from logward.stream._app import load_sealer
     from logward.stream._kafka import client_settings
+    from logward_base.errors import ConfigError
 
     if args.reveal and not (args.reason and args.reason.strip()):
         raise ConfigError("--reveal needs --reason TEXT (it is written to the audit log)")

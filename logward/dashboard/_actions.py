@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from logward.errors import ConfigError, RevokeError
+from logward_base.errors import ConfigError, RevokeError
 from monitor import AuditLog, pseudonym, reinstate
 from monitor._respond_record import default_scrub, load_revokers
 

@@ -22,8 +22,8 @@ from logward.dashboard._signin import register_signin, safe_next
 from logward.dashboard._throttle import DeviceCookies, Throttle
 from logward.dashboard._totp import TotpBox
 from logward.dashboard._web import Context, Forbidden, NotAuthenticated
-from logward.errors import ConfigError
-from logward.paths import data_dir as resolve_data_dir
+from logward_base.errors import ConfigError
+from logward_base.paths import data_dir as resolve_data_dir
 
 __all__ = ["create_app"]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = [
     "DashboardConfig",

@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from logward.errors import ConfigError, KeyMaterialError
+from logward_base.errors import ConfigError, KeyMaterialError
 from scrubber import decode_base64_key, read_key_file
 
 __all__ = [

@@ -31,7 +31,7 @@ from typing import TextIO
 from logward.demo._app import run_app
 from logward.demo._data import ACCOUNTS
 from logward.demo._traffic import Access, access_line, attack_traffic, normal_traffic
-from logward.paths import data_dir as resolve_data_dir
+from logward_base.paths import data_dir as resolve_data_dir
 
 __all__ = ["DemoOptions", "DemoSummary", "run_demo"]
 

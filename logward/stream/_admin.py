@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from logward.errors import ConfigError, KeyMaterialError, ParseError
 from logward.stream._quarantine import TRUNCATED_CLASS, SealedEntry, open_entry, read_entry
 from logward.stream._record import CleanRecord, InRecord
+from logward_base.errors import ConfigError, KeyMaterialError, ParseError
 from scrubber._engine import Scrubber
 from scrubber._seal import Sealer
 

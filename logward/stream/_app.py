@@ -9,13 +9,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from logward.errors import ConfigError, SinkError
 from logward.stream._config import StreamConfig
 from logward.stream._delivery import Deliverer
 from logward.stream._es import ElasticsearchSink
 from logward.stream._metrics import Health, Metrics, MetricsServer
 from logward.stream._processor import Processor
 from logward.stream._runner import StreamRunner, make_listener
+from logward_base.errors import ConfigError, SinkError
 from scrubber._engine import Scrubber
 from scrubber._seal import Sealer
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from logward.errors import ParseError
 from logward.stream._record import InRecord
+from logward_base.errors import ParseError
 
 __all__ = [
     "REDACTIONS_HEADER",

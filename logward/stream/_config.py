@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = ["OPTIONS", "Option", "StreamConfig", "add_arguments", "load_config"]
 

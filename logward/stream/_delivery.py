@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from logward.errors import SinkError
 from logward.stream._es import ElasticsearchSink
 from logward.stream._metrics import Metrics
 from logward.stream._quarantine import QuarantineMessage, seal_record
 from logward.stream._record import CleanRecord, Outcome, QuarantinedRecord
+from logward_base.errors import SinkError
 from scrubber._engine import Scrubber
 from scrubber._seal import Sealer
 

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from logward.errors import SinkError
 from logward.stream._config import StreamConfig
 from logward.stream._record import CleanRecord
+from logward_base.errors import SinkError
 
 __all__ = ["ElasticsearchSink", "make_client"]
 

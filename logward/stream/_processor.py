@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from logward.errors import ParseError
 from logward.stream._codec import (
     REDACTIONS_HEADER,
     SOURCE_HEADER,
@@ -30,6 +29,7 @@ from logward.stream._codec import (
     to_document,
 )
 from logward.stream._record import CleanRecord, InRecord, Outcome, QuarantinedRecord
+from logward_base.errors import ParseError
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 
 __all__ = ["Processor", "safe_message"]

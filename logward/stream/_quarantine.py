@@ -30,8 +30,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from logward.errors import KeyMaterialError, ParseError
 from logward.stream._record import InRecord, QuarantinedRecord
+from logward_base.errors import KeyMaterialError, ParseError
 from scrubber._seal import Sealer
 
 __all__ = [

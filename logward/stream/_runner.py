@@ -24,11 +24,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from logward.errors import SinkError
 from logward.stream._delivery import Deliverer, DeliveryResult
 from logward.stream._metrics import Health, Metrics
 from logward.stream._processor import Processor
 from logward.stream._record import CleanRecord, InRecord, Outcome
+from logward_base.errors import SinkError
 
 if TYPE_CHECKING:
     from logward.stream._workers import ScrubPool

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor._event import ECS_FIELDS
 from monitor.detect._match import Condition, compile_match
 

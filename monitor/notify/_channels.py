@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from logward.errors import RevokeError
+from logward_base.errors import RevokeError
 from monitor.notify._config import ChannelSpec
 from monitor.notify._message import NotifyMessage
 from monitor.revokers import SecretRef, resolve_secret, sign_webhook

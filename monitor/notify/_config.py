@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor._respond_duration import parse_duration
 from monitor.revokers import SecretRef
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor._event import AccessEvent
 from monitor.parsers._apache_error import ApacheErrorParser
 from monitor.parsers._base import (

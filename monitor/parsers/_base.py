@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import unquote, unquote_plus
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor._event import AccessEvent
 from monitor.parsers._options import DEFAULT_FAILURE_STATUSES, DEFAULT_LOGIN_PATHS, ParserOptions
 

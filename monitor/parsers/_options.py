@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor._event import ECS_FIELDS
 from monitor.parsers._paths import normalise_login_path
 

@@ -1,7 +1,7 @@
 """Revokers: disable and re-enable accounts in identity systems.
 
 Each has a ``name``, ``revoke(account, alert)`` and ``reinstate(account, reason)``
-and raises :class:`logward.errors.RevokeError` (data-free message) on failure.
+and raises :class:`logward_base.errors.RevokeError` (data-free message) on failure.
 HTTP revokers use only the stdlib, with no proxies from the environment and
 no redirects.
 """

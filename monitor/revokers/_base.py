@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from logward.errors import RevokeError
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
 
 __all__ = ["Revoker", "SecretRef", "check_account", "resolve_secret"]

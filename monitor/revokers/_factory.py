@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor._respond_duration import parse_duration
 from monitor.revokers._base import Revoker, SecretRef
 from monitor.revokers._command import PLACEHOLDERS, CommandRevoker

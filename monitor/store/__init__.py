@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 
 __all__ = [
     "STORE_ENV",
@@ -218,7 +218,7 @@ class _PostgresLazy:
                 f"--store {self.describe(url)}: the PostgreSQL store needs psycopg "
                 "(pip install 'logward[postgres]')"
             ) from exc
-        from logward.paths import data_dir as resolve_data_dir
+        from logward_base.paths import data_dir as resolve_data_dir
 
         return open_postgres(url, Path(resolve_data_dir(data_dir)), readonly=readonly)
 

@@ -53,7 +53,7 @@ import psycopg.errors
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
-from logward.errors import StoreError
+from logward_base.errors import StoreError
 from monitor.store._migrations import WRITE_LOCK, migrate
 from monitor.store._pgbulk import bulk_delete, bulk_insert
 from monitor.store._pgrows import (

@@ -14,7 +14,7 @@ from logward.dashboard._totp import (
     totp_step,
     verify_code,
 )
-from logward.errors import ConfigError, KeyMaterialError
+from logward_base.errors import ConfigError, KeyMaterialError
 
 NOW = 1_700_000_000.0
 

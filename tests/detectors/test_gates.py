@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from detectors import Finding, KeyNameMatcher, KeyValueDetector, ScanGroupDetector
 from detectors._keys import _BARE_CAP, _BARE_END, _PAIR, _SECRET_END, _SECRET_ENTITIES
 from detectors._pattern import PatternDetector, _context_test, context_regex
-from logward.paths import rules_dir
+from logward_base.paths import rules_dir
 from scrubber._loader import load_rules
 
 _LOADED = load_rules(rules_dir())

@@ -8,7 +8,7 @@ import pytest
 
 from detectors import BatchDetector, SpacyNerDetector, load_ner_detector
 from detectors._ner import MODEL_ENV
-from logward.errors import DetectorError
+from logward_base.errors import DetectorError
 
 pytestmark = pytest.mark.ner
 

@@ -43,7 +43,7 @@ def test_non_phone_numbers_are_kept(shipped, line):
 
 def test_regions_are_validated_in_rules(tmp_path):
     """A region that is no ISO code is a rule error naming the field."""
-    from logward.errors import RuleError
+    from logward_base.errors import RuleError
 
     (tmp_path / "p.yaml").write_text(
         "name: p\ntype: pattern\nentity: PHONE_NUMBER\nregions: [usa]\n"

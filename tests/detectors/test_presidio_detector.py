@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scrubber
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 
 HERE = Path(__file__).with_name("presidio")
 EMPLOYEE = HERE / "recognizers" / "employee.yaml"

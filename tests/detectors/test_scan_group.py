@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors import PatternDetector, ScanGroupDetector
-from logward.paths import rules_dir
+from logward_base.paths import rules_dir
 from scrubber._loader import load_rules
 
 _RULES = load_rules(rules_dir()).patterns

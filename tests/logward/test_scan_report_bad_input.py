@@ -10,7 +10,7 @@ from logward._report import parse_since as report_since
 from logward._scan import scan_items
 from logward.cli import main
 from logward.commands.audit import parse_since as audit_since
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from scrubber import load_scrubber
 
 SECRET_EMAIL = "jane.roe@example.org"

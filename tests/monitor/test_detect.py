@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from logward.paths import rules_dir
+from logward_base.paths import rules_dir
 from monitor import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._rules import load_rule_file, load_rules

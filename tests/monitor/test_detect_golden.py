@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from logward.paths import rules_dir
+from logward_base.paths import rules_dir
 from monitor import DetectionEngine
 from monitor._rules import load_rules
 from monitor._sources import replay_file

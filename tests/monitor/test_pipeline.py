@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from logward.paths import rules_dir
+from logward_base.paths import rules_dir
 from monitor import DetectionEngine
 from monitor._event import AccessEvent
 from monitor._pipeline import Pipeline, merge_by_time, record_alert

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from logward.errors import ConfigError, RevokeError, RuleError
-from logward.paths import rules_dir
+from logward_base.errors import ConfigError, RevokeError, RuleError
+from logward_base.paths import rules_dir
 from monitor import (
     Alert,
     AuditLog,

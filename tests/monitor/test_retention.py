@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from logward.errors import AuditChainError
+from logward_base.errors import AuditChainError
 from monitor import Alert, AuditLog, Responder, open_store
 from monitor._retention import RetentionPolicy, RetentionScheduler, prune, store_stats
 from tests.monitor.test_store_crypto import logward as _cli

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from logward.errors import RevokeError
+from logward_base.errors import RevokeError
 from monitor import Alert, open_store
 from monitor.revokers import CommandRevoker, Revoker, SqliteRevoker
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from logward.errors import RevokeError
+from logward_base.errors import RevokeError
 from monitor import Alert, Responder, open_store
 from monitor._respond_config import parse_responses
 from monitor.revokers import KeycloakRevoker, ScimRevoker, SecretRef, WebhookRevoker

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 from monitor import open_store, store_key_of
 from tests.monitor._bytescan import plaintext_hits
 from tests.monitor.test_store_crypto import ACCOUNTS, ADDRESSES, logward

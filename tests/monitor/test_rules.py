@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from logward.errors import RuleError
-from logward.paths import rules_dir
+from logward_base.errors import RuleError
+from logward_base.paths import rules_dir
 from monitor._event import AccessEvent
 from monitor._rules import load_rule_file, load_rules, parse_duration
 

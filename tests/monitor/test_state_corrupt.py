@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from logward.errors import StoreError
-from logward.paths import rules_dir
+from logward_base.errors import StoreError
+from logward_base.paths import rules_dir
 from monitor import DetectionEngine
 from monitor._rules import load_rules
 from monitor._state import StateStore

@@ -189,7 +189,7 @@ def test_alert_recorded_but_not_acted_on_goes_to_the_responder_again(tmp_path, s
 
 def test_postgres_tables_come_from_migration_4_and_store_errors_are_store_errors(tmp_path, pg_url):
     """On PostgreSQL the partition tables are a migration step; a failing claim is a StoreError."""
-    from logward.errors import StoreError
+    from logward_base.errors import StoreError
 
     conn = open_store(tmp_path / "store", store=pg_url)
     rows = conn.execute("SELECT description FROM schema_migrations WHERE version = 4").fetchall()

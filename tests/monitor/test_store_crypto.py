@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from logward.errors import KeyMaterialError, StoreError
+from logward_base.errors import KeyMaterialError, StoreError
 from monitor import AuditLog, open_store, store_key_of
 from tests.monitor._bytescan import plaintext_hits
 

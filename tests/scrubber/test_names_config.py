@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import scrubber
-from logward.errors import RuleError
-from logward.paths import rules_dir
+from logward_base.errors import RuleError
+from logward_base.paths import rules_dir
 
 
 @pytest.fixture

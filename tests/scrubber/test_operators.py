@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from logward.errors import ConfigError, KeyMaterialError
+from logward_base.errors import ConfigError, KeyMaterialError
 from scrubber import (
     PSEUDONYM_KEY_ENV,
     DropOperator,

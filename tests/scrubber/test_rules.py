@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import scrubber
-from logward.errors import KeyMaterialError, RuleError
-from logward.paths import rules_dir
+from logward_base.errors import KeyMaterialError, RuleError
+from logward_base.paths import rules_dir
 from scrubber import MaskOperator, PseudonymOperator
 from scrubber._loader import load_rules
 

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from logward.errors import ConfigError
 from logward.stream._config import add_arguments, load_config
+from logward_base.errors import ConfigError
 
 BASE = {
     "bootstrap_servers": "127.0.0.1:9092",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from logward.errors import SinkError
 from logward.stream import Processor
 from logward.stream._es import ElasticsearchSink
 from logward.stream._record import InRecord
+from logward_base.errors import SinkError
 from tests.stream._helpers import make_scrubber
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from logward.errors import ConfigError
 from logward.stream import InRecord, QuarantinedRecord
 from logward.stream._admin import inspect_quarantine
 from logward.stream._quarantine import read_entry, seal_record
+from logward_base.errors import ConfigError
 from scrubber._seal import Sealer
 
 SEALER = Sealer(bytes(32))

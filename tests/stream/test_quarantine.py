@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from logward.errors import KeyMaterialError, ParseError
 from logward.stream import InRecord, QuarantinedRecord
 from logward.stream._quarantine import open_entry, read_entry, seal_record
+from logward_base.errors import KeyMaterialError, ParseError
 from scrubber._seal import Sealer
 
 SEALER = Sealer(bytes(32))

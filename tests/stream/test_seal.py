@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from logward.errors import KeyMaterialError
+from logward_base.errors import KeyMaterialError
 from scrubber._seal import SEAL_KEY_ENV, Sealer
 
 KEY = bytes(range(32))

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from logward.errors import RuleError
+from logward_base.errors import RuleError
 from monitor import open_store
 from monitor.notify import Notifier, parse_notify
 from scrubber import scrub_text

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor.parsers import get_parser
 from monitor.parsers._fields import one_address
 from monitor.parsers._paths import normalise_login_path

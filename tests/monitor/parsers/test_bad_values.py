@@ -7,7 +7,7 @@ import json
 import pytest
 
 from logward.cli import main
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor.parsers import get_parser
 
 _AUTH = '"event.category":"authentication","event.outcome":"failure","source.ip":"192.0.2.7"'

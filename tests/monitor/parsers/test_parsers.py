@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import monitor.parsers as parsers_pkg
-from logward.errors import ConfigError
+from logward_base.errors import ConfigError
 from monitor.parsers import (
     PARSERS,
     SCRUB_FAILED,

@@ -1,0 +1,41 @@
+"""The bottom layer of logward: the error tree and the shipped paths.
+
+Every other package (``detectors`` -> ``scrubber`` -> ``monitor`` -> ``logward``)
+may import this one; it imports none of them (a leaf, as structlog keeps
+``exceptions.py``). ``logward.errors`` and ``logward.paths`` re-export it for
+applications.
+"""
+
+from __future__ import annotations
+
+from logward_base.errors import (
+    AuditChainError,
+    ConfigError,
+    DetectorError,
+    KeyMaterialError,
+    LogwardError,
+    ParseError,
+    RevokeError,
+    RuleError,
+    ScrubError,
+    SinkError,
+    StoreError,
+)
+from logward_base.paths import DEFAULT_DATA_DIR, data_dir, rules_dir
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "AuditChainError",
+    "ConfigError",
+    "DetectorError",
+    "KeyMaterialError",
+    "LogwardError",
+    "ParseError",
+    "RevokeError",
+    "RuleError",
+    "ScrubError",
+    "SinkError",
+    "StoreError",
+    "data_dir",
+    "rules_dir",
+]

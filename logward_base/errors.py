@@ -1,0 +1,98 @@
+"""The one error tree of logward.
+
+Every error logward raises on purpose derives from :class:`LogwardError`::
+
+    LogwardError
+    ├── ConfigError          a configuration file, flag or environment value is invalid
+    │   └── RuleError        a file under rules/ is invalid (names file, rule, field)
+    ├── DetectorError        a detector could not be built or run (e.g. NER model missing)
+    ├── ScrubError           scrubbing failed; callers fail closed on it
+    ├── KeyMaterialError     a secret key is missing, unreadable or malformed
+    ├── ParseError           an input line or record could not be parsed
+    ├── StoreError           the embedded SQLite store failed or is corrupt
+    ├── AuditChainError      the hash-chained audit log does not verify
+    ├── RevokeError          a revoker could not revoke or reinstate an account
+    └── SinkError            an output (Kafka, Elasticsearch, file) rejected data
+
+Messages never contain the data being scrubbed: they name files, rules, fields,
+entity types and offsets, never values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuditChainError",
+    "ConfigError",
+    "DetectorError",
+    "KeyMaterialError",
+    "LogwardError",
+    "ParseError",
+    "RevokeError",
+    "RuleError",
+    "ScrubError",
+    "SinkError",
+    "StoreError",
+]
+
+
+class LogwardError(Exception):
+    """Root of every error logward raises on purpose."""
+
+
+class ConfigError(LogwardError):
+    """A configuration file, command-line flag or environment value is invalid."""
+
+
+class RuleError(ConfigError):
+    """A rule file is invalid.
+
+    Args:
+        file: the path of the rule file.
+        rule: the rule's name, or ``None`` if it could not be read.
+        field: the offending field as a dotted path, or ``None`` for the whole rule.
+        message: what is wrong, without quoting data values.
+    """
+
+    def __init__(self, file: str, rule: str | None, field: str | None, message: str) -> None:
+        self.file = file
+        self.rule = rule
+        self.field = field
+        self.message = message
+        where = [file]
+        if rule is not None:
+            where.append(f"rule {rule!r}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        super().__init__(f"{': '.join(where)}: {message}")
+
+
+class DetectorError(LogwardError):
+    """A detector could not be built or run (for example the NER model is missing)."""
+
+
+class ScrubError(LogwardError):
+    """Scrubbing failed. Callers fail closed: the affected text is replaced, never kept."""
+
+
+class KeyMaterialError(LogwardError):
+    """A secret key (HMAC pseudonym key, AES-256 sealing key) is missing or malformed."""
+
+
+class ParseError(LogwardError):
+    """An input line or record could not be parsed."""
+
+
+class StoreError(LogwardError):
+    """The embedded SQLite store failed or holds data it cannot read."""
+
+
+class AuditChainError(LogwardError):
+    """The hash-chained audit log does not verify."""
+
+
+class RevokeError(LogwardError):
+    """A revoker could not revoke or reinstate an account."""
+
+
+class SinkError(LogwardError):
+    """An output (Kafka topic, Elasticsearch, file) rejected data."""
