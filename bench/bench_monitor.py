@@ -94,8 +94,8 @@ def _combined_lines(n: int, rng: random.Random) -> list[str]:
 
 def _replay(fmt: str, lines: list[str]) -> dict[str, float]:
     from logward_base.paths import rules_dir
+    from monitor import Responder
     from monitor._pipeline import Pipeline
-    from monitor._respond import Responder
     from monitor._rules import load_rules
     from monitor._schema import SCHEMA
     from monitor.detect._engine import DetectionEngine

@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--victims", type=int, default=40)
     args = parser.parse_args(argv)
     from logward.cli import main as cli
-    from monitor import _respond
+    from monitor import respond as _respond
     from tests.monitor.notify._receivers import SmtpServer
 
     with tempfile.TemporaryDirectory() as tmp_name:

@@ -89,8 +89,7 @@ def _time(fn: Callable[[int], object], n: int) -> dict[str, float]:
 
 def measure(n: int) -> dict[str, dict[str, float]]:
     """Run each scenario ``n`` times on a fresh store; return latency figures."""
-    from monitor import Alert, Responder, open_store
-    from monitor._respond_config import parse_responses
+    from monitor import Alert, Responder, open_store, parse_responses
 
     os.environ["BENCH_HOOK_SECRET"] = SECRET
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)

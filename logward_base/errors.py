@@ -91,7 +91,17 @@ class AuditChainError(LogwardError):
 
 
 class RevokeError(LogwardError):
-    """A revoker could not revoke or reinstate an account."""
+    """A revoker could not revoke or reinstate an account.
+
+    Args:
+        message: what failed, naming the revoker and a status, never data.
+        retryable: whether trying again may help (a timeout, HTTP 429 or 5xx,
+            a locked store); the responder retries only such errors.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable: bool = retryable
 
 
 class SinkError(LogwardError):

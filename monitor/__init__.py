@@ -13,9 +13,6 @@ from monitor._pseudonym import (
     pseudonymise_fields,
     resolve_pseudonyms,
 )
-from monitor._respond import Responder
-from monitor._respond_config import ResponsesConfig, load_responses
-from monitor._respond_record import ActionResult, reinstate
 from monitor._rules import Rule, load_rules
 from monitor._sources import FollowSource, KafkaSource
 from monitor._state import StateStore
@@ -28,6 +25,16 @@ from monitor.detect import (
     RateEvaluator,
     RuleType,
     ThresholdEvaluator,
+)
+from monitor.respond import (
+    ActionResult,
+    Responder,
+    ResponsesConfig,
+    default_scrub,
+    load_responses,
+    load_revokers,
+    parse_responses,
+    reinstate,
 )
 
 __all__ = [
@@ -61,12 +68,15 @@ __all__ = [
     "StateStore",
     "StoreKey",
     "ThresholdEvaluator",
+    "default_scrub",
     "denylist_text",
     "iso_time",
     "load_responses",
+    "load_revokers",
     "load_rules",
     "lookup_pseudonym",
     "open_store",
+    "parse_responses",
     "pseudonym",
     "pseudonymise_fields",
     "reinstate",

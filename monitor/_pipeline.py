@@ -28,11 +28,13 @@ from typing import Any, Protocol
 
 from logward_base.errors import StoreError
 from monitor._alert import Alert
+from monitor._audit import AuditLog
 from monitor._event import AccessEvent
 from monitor._progress import PROGRESS_PREFIX, SourceProgress
 from monitor._state import StateStore
 from monitor._store import STORE_ERRORS
 from monitor.detect._engine import DetectionEngine
+from monitor.respond._record import record_alert as store_alert
 
 __all__ = [
     "Engine",
@@ -90,9 +92,6 @@ def record_alert(
 
     The alert id is the primary key, so recording the same firing twice is a no-op.
     """
-    from monitor._audit import AuditLog
-    from monitor._respond_record import record_alert as store_alert
-
     if conn.execute("SELECT 1 FROM alerts WHERE id = ?", (alert.id,)).fetchone() is not None:
         return []
     doc = alert.to_json()

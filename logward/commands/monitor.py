@@ -214,7 +214,7 @@ def _responder(
     if not responses.is_file() and (root.parent / "responses.yaml").is_file():
         responses = root.parent / "responses.yaml"
     try:
-        from monitor import _respond
+        from monitor import respond as _respond
     except ImportError:
         _respond = None  # type: ignore[assignment]
     if _respond is not None and responses.is_file():

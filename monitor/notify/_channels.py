@@ -105,7 +105,7 @@ def _post(client: HttpClient, path: str, body: bytes, headers: dict[str, str], n
         client.request("POST", path, body=body, headers=headers, what="POST notification")
     except RevokeError as exc:
         message = str(exc).replace("revoker", "channel", 1)
-        raise DeliveryError(message, retryable=bool(getattr(exc, "retryable", True))) from None
+        raise DeliveryError(message, retryable=exc.retryable) from None
 
 
 class SlackChannel:

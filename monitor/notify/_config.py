@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logward_base.errors import RuleError
-from monitor._respond_duration import parse_duration
+from monitor._duration import parse_duration
 from monitor.revokers import SecretRef
 
 __all__ = ["ChannelSpec", "NotifyConfig", "parse_notify"]

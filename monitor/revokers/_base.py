@@ -26,7 +26,7 @@ class Revoker(Protocol):
     """Revoke and reinstate accounts in one identity system.
 
     ``revoke`` and ``reinstate`` raise :class:`RevokeError` on failure; its
-    ``retryable`` attribute (default ``False``) says whether trying again may help.
+    ``retryable`` flag (default ``False``) says whether trying again may help.
     """
 
     name: str
@@ -90,10 +90,3 @@ def check_account(account: str, revoker: str) -> str:
     if not _ACCOUNT_OK.match(account) or account.startswith("-"):
         raise RevokeError(f"revoker {revoker!r}: refusing an account name of unsafe form")
     return account
-
-
-def revoke_error(message: str, *, retryable: bool = False) -> RevokeError:
-    """Build a :class:`RevokeError` carrying a ``retryable`` flag."""
-    err = RevokeError(message)
-    err.retryable = retryable  # type: ignore[attr-defined]
-    return err

@@ -6,8 +6,9 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
-from monitor.revokers._base import check_account, revoke_error
+from monitor.revokers._base import check_account
 
 __all__ = ["PLACEHOLDERS", "CommandRevoker"]
 
@@ -57,13 +58,13 @@ class CommandRevoker:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise revoke_error(f"revoker {self.name!r}: {what} command timed out") from None
+            raise RevokeError(f"revoker {self.name!r}: {what} command timed out") from None
         except OSError as exc:
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self.name!r}: {what} command could not start: {exc.__class__.__name__}"
             ) from None
         if done.returncode != 0:
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self.name!r}: {what} command exited with {done.returncode}"
             )
 

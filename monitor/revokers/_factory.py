@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logward_base.errors import RuleError
-from monitor._respond_duration import parse_duration
+from monitor._duration import parse_duration
 from monitor.revokers._base import Revoker, SecretRef
 from monitor.revokers._command import PLACEHOLDERS, CommandRevoker
 from monitor.revokers._keycloak import KeycloakRevoker

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from monitor.revokers._base import revoke_error
+from logward_base.errors import RevokeError
 
 __all__ = ["HttpClient"]
 
@@ -34,7 +34,7 @@ class HttpClient:
 
     def __init__(self, revoker: str, base_url: str, timeout: float) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise revoke_error(f"revoker {revoker!r}: base URL must be http(s)")
+            raise RevokeError(f"revoker {revoker!r}: base URL must be http(s)")
         self._revoker = revoker
         self._base = base_url.rstrip("/")
         self._timeout = timeout
@@ -76,17 +76,17 @@ class HttpClient:
         except urllib.error.HTTPError as exc:
             code = int(exc.code)
             exc.close()
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self._revoker!r}: {label} answered HTTP {code}",
                 retryable=code == 429 or code >= 500,
             ) from None
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self._revoker!r}: {label} failed: {exc.__class__.__name__}",
                 retryable=True,
             ) from None
         if not 200 <= status < 300:
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self._revoker!r}: {label} answered HTTP {status}", retryable=False
             )
         if not raw.strip():

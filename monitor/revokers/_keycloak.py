@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
-from monitor.revokers._base import SecretRef, resolve_secret, revoke_error
+from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
 
 __all__ = ["KeycloakRevoker"]
@@ -62,7 +63,7 @@ class KeycloakRevoker:
         )
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
-            raise revoke_error(f"revoker {self.name!r}: token answer has no access_token")
+            raise RevokeError(f"revoker {self.name!r}: token answer has no access_token")
         return token
 
     def _user_path(self, account: str, headers: dict[str, str]) -> str:
@@ -71,12 +72,12 @@ class KeycloakRevoker:
             "GET", f"/admin/realms/{self._realm}/users?{query}", headers=headers, what="user lookup"
         )
         if not isinstance(users, list):
-            raise revoke_error(f"revoker {self.name!r}: user lookup answer is not a list")
+            raise RevokeError(f"revoker {self.name!r}: user lookup answer is not a list")
         for user in users:
             found = user.get("username") if isinstance(user, dict) else None
             if isinstance(found, str) and found.lower() == account.lower() and "id" in user:
                 return f"/admin/realms/{self._realm}/users/{quote(str(user['id']), safe='')}"
-        raise revoke_error(f"revoker {self.name!r}: no Keycloak user with that username")
+        raise RevokeError(f"revoker {self.name!r}: no Keycloak user with that username")
 
     def _set_enabled(self, account: str, enabled: bool) -> None:
         headers = {"authorization": "Bearer " + self._token()}

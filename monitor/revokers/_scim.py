@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
-from monitor.revokers._base import SecretRef, resolve_secret, revoke_error
+from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
 
 __all__ = ["ScimRevoker"]
@@ -45,7 +46,7 @@ class ScimRevoker:
         )
         resources = found.get("Resources") if isinstance(found, dict) else None
         if not resources or not isinstance(resources[0], dict) or "id" not in resources[0]:
-            raise revoke_error(f"revoker {self.name!r}: no SCIM user with that userName")
+            raise RevokeError(f"revoker {self.name!r}: no SCIM user with that userName")
         return str(resources[0]["id"])
 
     def _set_active(self, account: str, active: bool) -> None:

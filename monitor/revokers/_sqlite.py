@@ -6,9 +6,9 @@ import sqlite3
 import time
 from collections.abc import Callable
 
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor._store import STORE_ERRORS, STORE_LOCKED_ERRORS
-from monitor.revokers._base import revoke_error
 
 __all__ = ["SqliteRevoker"]
 
@@ -45,7 +45,7 @@ class SqliteRevoker:
             )
             self._conn.commit()
         except STORE_ERRORS as exc:
-            raise revoke_error(
+            raise RevokeError(
                 f"revoker {self.name!r}: store update failed: {exc.__class__.__name__}",
                 retryable=isinstance(exc, STORE_LOCKED_ERRORS),
             ) from None

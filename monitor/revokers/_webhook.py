@@ -19,9 +19,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor._event import iso_time
-from monitor.revokers._base import SecretRef, resolve_secret, revoke_error
+from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
 
 __all__ = ["WebhookRevoker", "sign_webhook"]
@@ -43,7 +44,7 @@ def sign_webhook(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     try:
         key = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise revoke_error("webhook secret is not whsec_<base64>") from None
+        raise RevokeError("webhook secret is not whsec_<base64>") from None
     signed = msg_id.encode() + b"." + str(timestamp).encode() + b"." + body
     digest = hmac.new(key, signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()

@@ -48,7 +48,7 @@ def _step1() -> list[str]:
 
 
 def _step2() -> list[str]:
-    # Fleet-wide revocation cap: one row per revocation slot taken (monitor._respond).
+    # Fleet-wide revocation cap: one row per revocation slot taken (monitor.respond).
     from monitor._schema import CAP_CLAIMS
 
     return translate_ddl(CAP_CLAIMS)

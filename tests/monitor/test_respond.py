@@ -17,10 +17,10 @@ from monitor import (
     Responder,
     load_responses,
     open_store,
+    parse_responses,
     pseudonym,
     reinstate,
 )
-from monitor._respond_config import parse_responses
 from monitor.revokers import SqliteRevoker
 
 BASE = {
@@ -265,7 +265,7 @@ class TestRevoke:
 
 
 class FlakyRevoker:
-    """A revoker failing a set number of times, with a message holding PII."""
+    """A revoker failing a set number of times: retryable RevokeError, or OSError holding PII."""
 
     name = "embedded"
 
@@ -277,9 +277,9 @@ class FlakyRevoker:
     def revoke(self, account, alert):
         self.calls += 1
         if self.calls <= self.failures:
-            err = OSError("connection to jane.doe@example.com refused, call +1 555 123 4567")
-            err.retryable = self.retryable  # type: ignore[attr-defined]
-            raise err
+            if self.retryable:
+                raise RevokeError("revoker 'embedded': revoke answered HTTP 503", retryable=True)
+            raise OSError("connection to jane.doe@example.com refused, call +1 555 123 4567")
 
     def reinstate(self, account, reason):
         raise RevokeError("revoker 'embedded': reinstate answered HTTP 503")

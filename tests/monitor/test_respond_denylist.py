@@ -6,9 +6,16 @@ import urllib.request
 
 import pytest
 
-from monitor import Alert, DenyList, Responder, denylist_text, open_store, serve_denylist
+from monitor import (
+    Alert,
+    DenyList,
+    Responder,
+    denylist_text,
+    open_store,
+    parse_responses,
+    serve_denylist,
+)
 from monitor._denylist import normalize_ip
-from monitor._respond_config import parse_responses
 
 
 @pytest.fixture

@@ -106,8 +106,7 @@ class TestCommandRevoker:
 
 def test_command_revoker_from_responses_config(tmp_path, fake_clock):
     """A command revoker declared in responses.yaml is built and run by the Responder."""
-    from monitor import Responder
-    from monitor._respond_config import parse_responses
+    from monitor import Responder, parse_responses
 
     out = tmp_path / "cmd.txt"
     argv = [sys.executable, "-c", WRITER, str(out)]

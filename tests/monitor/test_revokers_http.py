@@ -16,8 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from logward_base.errors import RevokeError
-from monitor import Alert, Responder, open_store
-from monitor._respond_config import parse_responses
+from monitor import Alert, Responder, open_store, parse_responses
 from monitor.revokers import KeycloakRevoker, ScimRevoker, SecretRef, WebhookRevoker
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
@@ -145,7 +144,7 @@ class TestWebhook:
         hook = WebhookRevoker("hook", rec.url, SecretRef(env="HOOK_SECRET"))
         with pytest.raises(RevokeError) as info:
             hook.revoke("bob", ALERT)
-        assert info.value.retryable  # type: ignore[attr-defined]
+        assert info.value.retryable
         hook.revoke("bob", ALERT)
         ids = {r.headers["webhook-id"] for r in rec.requests}
         assert 1 == len(ids)
@@ -165,7 +164,7 @@ class TestWebhook:
         with pytest.raises(RevokeError) as info:
             WebhookRevoker("hook", rec.url, SecretRef(env="HOOK_SECRET")).revoke("bob", ALERT)
         assert "revoker 'hook': POST account.revoke answered HTTP 400" == str(info.value)
-        assert not info.value.retryable  # type: ignore[attr-defined]
+        assert not info.value.retryable
 
 
 def scim_route(users: dict[str, str]):

@@ -185,7 +185,7 @@ def test_invalid_notify_config_names_file_and_field(raw, field):
 
 def test_notify_action_must_name_a_configured_channel(tmp_path):
     """An action naming a channel missing from notify.channels is refused at load time."""
-    from monitor._respond_config import parse_responses
+    from monitor import parse_responses
 
     doc = {
         "responses": [{"name": "r", "actions": [{"type": "notify", "channel": "pager"}]}],

@@ -1,7 +1,9 @@
-"""Results of responses, how they are recorded, and reinstatement.
+"""Results of responses and how they are recorded in the store and the audit chain.
 
-Kept apart from the Responder so the dashboard and the CLI can reinstate an
-account with a plain function call: ``reinstate(conn, account, actor, reason, revokers)``.
+``ActionResult`` is what every action returns. ``record_alert``/``record_action``
+write the ``alerts``/``actions`` rows and their audit entries in one transaction
+each; ``call_with_retry`` retries only errors flagged ``retryable``; free text
+(error messages) is stored scrubbed (``default_scrub``, failing closed).
 """
 
 from __future__ import annotations
@@ -11,25 +13,25 @@ import json
 import logging
 import shlex
 import sqlite3
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
 
-from logward_base.errors import ConfigError, LogwardError, RevokeError
+from logward_base.errors import LogwardError, RevokeError
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._event import iso_time
-from monitor._pseudonym import alert_audit, key_subjects, pseudonym, pseudonymise_value
-from monitor.revokers._base import Revoker
+from monitor._pseudonym import alert_audit, key_subjects, pseudonymise_value
+from monitor.revokers import Revoker
 
 __all__ = [
     "OUTCOMES",
     "ActionResult",
+    "call_with_retry",
     "default_scrub",
-    "load_revokers",
-    "reinstate",
+    "record_action",
+    "record_alert",
+    "reverse_command",
     "safe_error",
     "transaction",
 ]
@@ -192,7 +194,7 @@ def call_with_retry(
     sleep: Callable[[float], None],
     scrub: Callable[[str], str],
 ) -> str | None:
-    """Call ``revoker.revoke``, retrying errors flagged ``retryable`` with linear backoff.
+    """Call ``revoker.revoke``, retrying a ``retryable`` :class:`RevokeError` (linear backoff).
 
     Returns:
         ``None`` on success, else the stored form of the last error.
@@ -211,7 +213,7 @@ def call_with_retry(
                 attempt,
                 exc.__class__.__name__,
             )
-            if not getattr(exc, "retryable", False) or attempt >= attempts:
+            if not (isinstance(exc, RevokeError) and exc.retryable) or attempt >= attempts:
                 break
             sleep(backoff * attempt)
     return error
@@ -220,119 +222,6 @@ def call_with_retry(
 def reverse_command(account: str) -> str:
     """The exact command that undoes a revocation."""
     return f"logward accounts reinstate {shlex.quote(account)} --reason TEXT"
-
-
-def load_revokers(
-    conn: sqlite3.Connection,
-    path: str | Path | None = None,
-    clock: Callable[[], float] = time.time,
-) -> dict[str, Revoker]:
-    """Build the revokers named in a ``responses.yaml`` (default: the shipped one).
-
-    Raises:
-        RuleError: the file is invalid.
-    """
-    from logward_base.paths import rules_dir
-    from monitor._respond_config import load_responses
-    from monitor.revokers._factory import build_revoker
-
-    config = load_responses(path or rules_dir() / "responses.yaml")
-    return {n: build_revoker(n, s, conn, clock) for n, s in config.revokers.items()}
-
-
-def _pseud(conn: sqlite3.Connection, account: str, detail: dict[str, Any]) -> dict[str, Any]:
-    return dict(pseudonymise_value(conn, detail, [("account", account)]))
-
-
-def reinstate(
-    conn: sqlite3.Connection,
-    account: str,
-    actor: str,
-    reason: str,
-    revokers: Mapping[str, Revoker] | None = None,
-    *,
-    clock: Callable[[], float] = time.time,
-    scrub: Callable[[str], str] = default_scrub,
-) -> ActionResult:
-    """Reinstate a revoked account: call its revoker, update the store, audit it.
-
-    Args:
-        conn: a connection from ``monitor.open_store``.
-        account: the revoked account.
-        actor: who reinstates (e.g. ``cli:alice``, ``dashboard:bob``, ``monitor``).
-        reason: why; required, stored scrubbed.
-        revokers: revokers by name; ``None`` loads the shipped ``responses.yaml``.
-        clock: returns epoch seconds.
-        scrub: scrubs free text (the reason) before it is stored or sent.
-
-    Returns:
-        The ``reinstate`` result (outcome ``done``).
-
-    Raises:
-        ConfigError: actor or reason is empty.
-        RevokeError: the account is not revoked, its revoker is not configured,
-            or the revoker failed (audited as ``failed``; nothing else changes).
-    """
-    if not actor.strip() or not reason.strip():
-        raise ConfigError("reinstatement needs an actor and a reason")
-    clean_reason = scrub(reason.strip())
-    row = conn.execute(
-        "SELECT revoker, mode, revoked_at, expires_at, alert_id, rule, offences"
-        " FROM revocations WHERE account = ? AND state = 'revoked'",
-        (account,),
-    ).fetchone()
-    if row is None:
-        raise RevokeError(f"account {account!r} is not revoked")
-    name = row[0] or ""
-    if revokers is None:
-        revokers = load_revokers(conn, clock=clock)
-    revoker = revokers.get(name)
-    audit = AuditLog(conn, clock)
-    # The audit chain names the account by pseudonym (issue 12); reasons may mention it too.
-    subject = pseudonym(conn, "account", account)
-    base = {
-        "why": clean_reason,
-        "revoker": name,
-        "revoked_at": iso_time(row[2]),
-        "mode": row[1],
-        "alert_id": row[4],
-        "rule": row[5],
-        "offences": row[6],
-    }
-    if revoker is None:
-        audit.append(
-            actor, "reinstate", subject, _pseud(conn, account, {**base, "outcome": "failed"})
-        )
-        raise RevokeError(f"revoker {name!r} is not configured here; cannot reinstate")
-    try:
-        revoker.reinstate(account, clean_reason)
-    except Exception as exc:
-        error = safe_error(exc, scrub)
-        failed = {**base, "outcome": "failed", "error": error}
-        audit.append(actor, "reinstate", subject, _pseud(conn, account, failed))
-        logger.warning("reinstatement via %s failed: %s", name, exc.__class__.__name__)
-        raise RevokeError(f"revoker {name!r} could not reinstate: {error}") from None
-    now = clock()
-    with transaction(conn):
-        conn.execute(
-            "UPDATE revocations SET state = 'reinstated', reinstated_at = ?, reinstated_by = ?,"
-            " reason = ? WHERE account = ?",
-            (now, actor, clean_reason, account),
-        )
-        conn.execute(
-            "UPDATE accounts SET active = 1, updated_at = ? WHERE name = ?", (now, account)
-        )
-        audit.append(
-            actor, "reinstate", subject, _pseud(conn, account, {**base, "outcome": "done"})
-        )
-    return ActionResult(
-        alert_id=row[4] or "",
-        action="reinstate",
-        target=account,
-        outcome="done",
-        revoker=name,
-        reason=clean_reason,
-    )
 
 
 _FIELDS = tuple(f.name for f in fields(ActionResult))

@@ -20,9 +20,9 @@ import yaml
 
 from logward_base.errors import RuleError
 from monitor._alert import Alert
-from monitor._respond_duration import parse_duration
+from monitor._duration import parse_duration
 from monitor.notify import NotifyConfig, parse_notify
-from monitor.revokers._factory import check_revoker_spec
+from monitor.revokers import check_revoker_spec
 
 __all__ = [
     "ACTION_TYPES",

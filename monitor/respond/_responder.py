@@ -22,26 +22,26 @@ from pathlib import Path
 from typing import Any
 
 from logward_base.errors import RevokeError
+from logward_base.paths import rules_dir
 from monitor._alert import Alert
 from monitor._audit import AuditLog
 from monitor._denylist import DenyList, normalize_ip
 from monitor._pseudonym import pseudonym
-from monitor._respond_config import ActionSpec, ResponseRule, ResponsesConfig, load_responses
-from monitor._respond_record import (
+from monitor.notify import Notifier
+from monitor.respond._config import ActionSpec, ResponseRule, ResponsesConfig, load_responses
+from monitor.respond._record import (
     ActionResult,
     call_with_retry,
     default_scrub,
     record_action,
     record_alert,
-    reinstate,
     reverse_command,
     safe_error,
     transaction,
 )
-from monitor._store import STORE_ERRORS
-from monitor.notify import Notifier
-from monitor.revokers._base import Revoker
-from monitor.revokers._factory import build_revoker
+from monitor.respond._reinstate import reinstate
+from monitor.respond._revocations import claim, claimant, record_revocation, settle_claim
+from monitor.revokers import Revoker, build_revoker
 
 __all__ = ["Responder"]
 
@@ -50,9 +50,6 @@ logger = logging.getLogger("monitor.respond")
 # Deny-list expiry runs from respond() at most this often (clock seconds); account
 # expiry runs on every alert (the revocations table is small).
 IP_EXPIRY_EVERY = 30.0
-# A cap slot left "pending" by an instance that died mid-revocation stops blocking
-# its account after this long (clock seconds); it still counts towards the cap.
-CLAIM_STALE_AFTER = 300.0
 
 
 def _data_dir_of(conn: sqlite3.Connection) -> Path | None:
@@ -137,8 +134,6 @@ class Responder:
             RuleError: the file is invalid.
         """
         if path is None:
-            from logward_base.paths import rules_dir
-
             path = rules_dir() / "responses.yaml"
         return cls(load_responses(path), conn, clock=clock, dry_run=dry_run, scrub=scrub)
 
@@ -335,115 +330,24 @@ class Responder:
         )
         if dry:
             return _replace(base, outcome="simulated")
-        who = self._claimant(account)
-        claimed = self._claim(base, account, who, alert.id, now)
+        who = claimant(self._conn, account)
+        claimed = claim(self._conn, self.config, base, account, who, alert.id, now)
         if claimed.outcome == "skipped":
             return claimed
         base = claimed
         revoker = self.revokers.get(spec.revoker or "")
         if revoker is None:
-            self._settle_claim(who, "released")
+            settle_claim(self._conn, who, "released")
             return _replace(base, outcome="failed", error="RevokeError: revoker not built")
         attempts = int(self.config.revokers.get(revoker.name, {}).get("retry_attempts", 1))
         error = call_with_retry(
             revoker, account, alert, attempts, self.config.retry_backoff, self._sleep, self._scrub
         )
         if error is not None:
-            self._settle_claim(who, "released")
+            settle_claim(self._conn, who, "released")
             return _replace(base, outcome="failed", error=error)
-        with transaction(self._conn):
-            self._conn.execute(
-                "INSERT INTO revocations (account, state, mode, revoked_at, expires_at, alert_id,"
-                " rule, revoker, offences) VALUES (?, 'revoked', ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(account) DO UPDATE SET state = 'revoked', mode = excluded.mode,"
-                " revoked_at = excluded.revoked_at, expires_at = excluded.expires_at,"
-                " alert_id = excluded.alert_id, rule = excluded.rule, revoker = excluded.revoker,"
-                " offences = excluded.offences, reinstated_at = NULL, reinstated_by = NULL,"
-                " reason = NULL",
-                (account, base.mode, now, base.expires_at, alert.id, alert.rule, revoker.name,
-                 base.offences),
-            )  # fmt: skip
-            self._conn.execute(
-                "UPDATE accounts SET active = 0, updated_at = ? WHERE name = ?", (now, account)
-            )
-            self._conn.execute(
-                "UPDATE cap_claims SET state = 'done' WHERE account = ? AND state = 'pending'",
-                (who,),
-            )
+        record_revocation(self._conn, base, account, who, alert, revoker.name, now)
         return base
-
-    def _claimant(self, account: str) -> str:
-        """The account's keyed pseudonym: what ``cap_claims`` records (erasure-proof)."""
-        try:
-            return pseudonym(self._conn, "account", account)
-        except STORE_ERRORS:  # two instances made the pseudonym key at once: use theirs
-            self._conn.rollback()
-            return pseudonym(self._conn, "account", account)
-
-    def _claim(
-        self, base: ActionResult, account: str, who: str, alert_id: str, now: float
-    ) -> ActionResult:
-        """Take a cap slot for ``account`` in one write transaction (fleet-wide; issue 14).
-
-        Inside the transaction (SQLite's write lock; on PostgreSQL the store's
-        advisory write lock) the account is checked again, the budget's slots in
-        the window are counted and one is taken, so several instances sharing a
-        store never exceed the cap together and never revoke one account twice.
-        Returns ``base`` with its budget, or a ``skipped`` result.
-        """
-        with transaction(self._conn):
-            row = self._conn.execute(
-                "SELECT state FROM revocations WHERE account = ?", (account,)
-            ).fetchone()
-            if row is not None and row[0] == "revoked":
-                return _replace(base, outcome="skipped", reason="already revoked: alert only")
-            busy = self._conn.execute(
-                "SELECT 1 FROM cap_claims WHERE account = ? AND state = 'pending'"
-                " AND claimed_at > ?",
-                (who, now - CLAIM_STALE_AFTER),
-            ).fetchone()
-            if busy is not None:
-                return _replace(
-                    base, outcome="skipped", reason="being revoked by another instance: alert only"
-                )
-            budget = self._budget(account)
-            base = _replace(base, budget=budget)
-            recent = self._conn.execute(
-                "SELECT COUNT(*) FROM cap_claims WHERE action = ? AND budget = ?"
-                " AND state IN ('pending', 'done') AND claimed_at > ?",
-                (base.action, budget, now - self.config.cap_window),
-            ).fetchone()[0]
-            if recent >= self.config.cap_max:
-                return _replace(
-                    base,
-                    outcome="skipped",
-                    reason=f"revocation cap reached ({self.config.cap_max} per "
-                    f"{self.config.cap_window:g}s for {budget} accounts): alert only",
-                )
-            self._conn.execute(
-                "INSERT INTO cap_claims (account, action, budget, alert_id, state, claimed_at)"
-                " VALUES (?, ?, ?, ?, 'pending', ?)",
-                (who, base.action, budget, alert_id, now),
-            )
-        return base
-
-    def _settle_claim(self, who: str, state: str) -> None:
-        with transaction(self._conn):
-            self._conn.execute(
-                "UPDATE cap_claims SET state = ? WHERE account = ? AND state = 'pending'",
-                (state, who),
-            )
-
-    def _budget(self, account: str) -> str:
-        """Which cap budget a revocation draws on: ``known`` or ``unknown`` accounts.
-
-        The cap has one budget per kind of account: those the account store
-        already holds, and names it has never seen. Forged evidence can name any
-        account, so made-up names (``ghost0``, ``ghost1``, ...) can only use up
-        the ``unknown`` budget; revocations of real accounts keep theirs.
-        """
-        row = self._conn.execute("SELECT 1 FROM accounts WHERE name = ?", (account,)).fetchone()
-        return "unknown" if row is None else "known"
 
     def _strengthen(
         self,

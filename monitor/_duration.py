@@ -1,4 +1,8 @@
-"""Durations in rule files: ``30s``, ``15m``, ``1h``, ``7d``, ``2w``, ``250ms`` or seconds."""
+"""Durations in ``responses.yaml`` and its revokers and notify channels.
+
+``30s``, ``15m``, ``1h``, ``7d``, ``2w``, ``250ms`` or a number of seconds. Shared by
+``monitor.respond``, ``monitor.revokers`` and ``monitor.notify``, so it sits below all three.
+"""
 
 from __future__ import annotations
 
