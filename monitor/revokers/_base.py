@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from logward_base.errors import RevokeError
 from monitor._alert import Alert
 
-__all__ = ["Revoker", "SecretRef", "check_account", "resolve_secret"]
+__all__ = ["Revoker", "RevokerType", "SecretRef", "check_account", "resolve_secret"]
 
 _ACCOUNT_OK = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 
@@ -36,6 +38,48 @@ class Revoker(Protocol):
 
     def reinstate(self, account: str, reason: str) -> None:
         """Enable ``account`` again, recording ``reason`` where the system allows."""
+
+
+class RevokerType(Protocol):
+    """A revoker class as the registry (``monitor.revokers.REVOKERS``) holds it.
+
+    It reads its own entry under ``revokers:`` in ``responses.yaml`` in two
+    steps: ``check_spec`` when the file is loaded (strictly, with no I/O and
+    no store: ``logward rules check`` and erasure load the file too), and
+    ``from_spec`` when a responder is built.
+
+    Attributes:
+        REQUIRED: the type's own keys that must be present.
+        OPTIONAL: the type's own keys that may be present. ``type``,
+            ``timeout`` and ``retry_attempts`` are common to every revoker
+            and checked by the registry.
+    """
+
+    REQUIRED: frozenset[str]
+    OPTIONAL: frozenset[str]
+
+    def check_spec(self, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """Check the values of this type's keys in ``spec`` (all present keys are known).
+
+        Returns:
+            The parsed values by key; the registry adds ``type``, ``timeout``
+            (seconds) and ``retry_attempts``.
+
+        Raises:
+            RuleError: a value is invalid, naming ``file`` and ``revokers.<name>.<key>``.
+        """
+        ...
+
+    def from_spec(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> Revoker:
+        """Build the revoker called ``name`` from a spec ``check_spec`` returned."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor.revokers._base import check_account
+from monitor.revokers._spec import argv_field
 
 __all__ = ["PLACEHOLDERS", "CommandRevoker"]
 
@@ -34,6 +37,29 @@ class CommandRevoker:
         reinstate_argv: argv template for reinstatement.
         timeout: seconds before the command is killed.
     """
+
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"revoke_argv", "reinstate_argv"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def check_spec(cls, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """Both argv templates: non-empty string lists using only :data:`PLACEHOLDERS`."""
+        return {
+            key: argv_field(file, name, key, spec[key], PLACEHOLDERS)
+            for key in ("revoke_argv", "reinstate_argv")
+        }
+
+    @classmethod
+    def from_spec(
+        cls,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> CommandRevoker:
+        """Build from a checked spec."""
+        return cls(name, spec["revoke_argv"], spec["reinstate_argv"], float(spec["timeout"]))
 
     def __init__(
         self,

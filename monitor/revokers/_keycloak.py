@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
+from monitor.revokers._spec import secret_field, string_field, url_field
 
 __all__ = ["KeycloakRevoker"]
 
@@ -28,6 +32,44 @@ class KeycloakRevoker:
         token_realm: the realm of the client (default: ``realm``).
         timeout: seconds per request.
     """
+
+    REQUIRED: ClassVar[frozenset[str]] = frozenset(
+        {"base_url", "realm", "client_id", "client_secret"}
+    )
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"token_realm"})
+
+    @classmethod
+    def check_spec(cls, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """``base_url``: http(s) URL; ``client_secret``: a secret reference; others: strings."""
+        out: dict[str, Any] = {
+            "base_url": url_field(file, name, "base_url", spec["base_url"]),
+            "realm": string_field(file, name, "realm", spec["realm"]),
+            "client_id": string_field(file, name, "client_id", spec["client_id"]),
+            "client_secret": secret_field(file, name, "client_secret", spec["client_secret"]),
+        }
+        if "token_realm" in spec:
+            out["token_realm"] = string_field(file, name, "token_realm", spec["token_realm"])
+        return out
+
+    @classmethod
+    def from_spec(
+        cls,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> KeycloakRevoker:
+        """Build from a checked spec."""
+        return cls(
+            name,
+            spec["base_url"],
+            spec["realm"],
+            spec["client_id"],
+            spec["client_secret"],
+            spec.get("token_realm"),
+            float(spec["timeout"]),
+        )
 
     def __init__(
         self,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from logward_base.errors import RevokeError
 from monitor._alert import Alert
 from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
+from monitor.revokers._spec import secret_field, url_field
 
 __all__ = ["ScimRevoker"]
 
@@ -25,6 +29,29 @@ class ScimRevoker:
         token: where the bearer token lives.
         timeout: seconds per request.
     """
+
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"base_url", "token"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def check_spec(cls, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """``base_url``: an http(s) URL; ``token``: ``{env: VAR}`` or ``{file: PATH}``."""
+        return {
+            "base_url": url_field(file, name, "base_url", spec["base_url"]),
+            "token": secret_field(file, name, "token", spec["token"]),
+        }
+
+    @classmethod
+    def from_spec(
+        cls,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> ScimRevoker:
+        """Build from a checked spec."""
+        return cls(name, spec["base_url"], spec["token"], float(spec["timeout"]))
 
     def __init__(self, name: str, base_url: str, token: SecretRef, timeout: float = 5.0) -> None:
         self.name = name

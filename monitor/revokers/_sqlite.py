@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from logward_base.errors import RevokeError
 from monitor._alert import Alert
@@ -24,6 +25,26 @@ class SqliteRevoker:
         name: the revoker's name in ``responses.yaml``.
         clock: returns epoch seconds.
     """
+
+    REQUIRED: ClassVar[frozenset[str]] = frozenset()
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def check_spec(cls, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """No fields of its own: it writes the store's ``accounts`` table."""
+        return {}
+
+    @classmethod
+    def from_spec(
+        cls,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> SqliteRevoker:
+        """Use the store ``conn`` and ``clock``."""
+        return cls(conn, name, clock)
 
     def __init__(
         self,

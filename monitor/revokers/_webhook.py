@@ -13,10 +13,11 @@ import binascii
 import hashlib
 import hmac
 import json
+import sqlite3
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from logward_base.errors import RevokeError
@@ -24,6 +25,7 @@ from monitor._alert import Alert
 from monitor._event import iso_time
 from monitor.revokers._base import SecretRef, resolve_secret
 from monitor.revokers._http import HttpClient
+from monitor.revokers._spec import secret_field, url_field
 
 __all__ = ["WebhookRevoker", "sign_webhook"]
 
@@ -60,6 +62,30 @@ class WebhookRevoker:
         timeout: seconds per request.
         clock: returns epoch seconds (for ``webhook-timestamp``).
     """
+
+    REQUIRED: ClassVar[frozenset[str]] = frozenset({"url", "secret"})
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def check_spec(cls, name: str, spec: Mapping[str, Any], *, file: str) -> dict[str, Any]:
+        """``url``: an http(s) URL; ``secret``: ``{env: VAR}`` or ``{file: PATH}``."""
+        return {
+            "url": url_field(file, name, "url", spec["url"]),
+            "secret": secret_field(file, name, "secret", spec["secret"]),
+        }
+
+    @classmethod
+    def from_spec(
+        cls,
+        name: str,
+        spec: Mapping[str, Any],
+        *,
+        conn: sqlite3.Connection,
+        clock: Callable[[], float],
+    ) -> WebhookRevoker:
+        """Build from a checked spec (``clock`` unused: see below)."""
+        # webhook-timestamp is wall-clock time even in replay (receivers check it).
+        return cls(name, spec["url"], spec["secret"], float(spec["timeout"]))
 
     def __init__(
         self,
