@@ -2,7 +2,7 @@
 
 from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
-from monitor._denylist import DenyList, denylist_text, serve_denylist
+from monitor._denylist import DenyList, denylist_text, normalize_ip, serve_denylist
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._partition_store import PartitionStore
 from monitor._partitioned import GroupWindows, PartitionedWindows
@@ -75,6 +75,7 @@ __all__ = [
     "load_revokers",
     "load_rules",
     "lookup_pseudonym",
+    "normalize_ip",
     "open_store",
     "parse_responses",
     "pseudonym",

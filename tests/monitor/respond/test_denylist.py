@@ -11,11 +11,11 @@ from monitor import (
     DenyList,
     Responder,
     denylist_text,
+    normalize_ip,
     open_store,
     parse_responses,
     serve_denylist,
 )
-from monitor._denylist import normalize_ip
 
 
 @pytest.fixture
