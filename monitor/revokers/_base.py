@@ -45,7 +45,7 @@ class RevokerType(Protocol):
 
     It reads its own entry under ``revokers:`` in ``responses.yaml`` in two
     steps: ``check_spec`` when the file is loaded (strictly, with no I/O and
-    no store: ``logward rules check`` and erasure load the file too), and
+    no store: a bad file fails before anything is opened or written), and
     ``from_spec`` when a responder is built.
 
     Attributes:
