@@ -19,6 +19,7 @@ PACKAGES = [
     "monitor",
     "monitor.notify",
     "monitor.parsers",
+    "monitor.respond",
     "monitor.revokers",
     "scrubber",
 ]
