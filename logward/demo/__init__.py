@@ -2,5 +2,15 @@
 
 from logward.demo._produce import ProduceOptions, produce
 from logward.demo._run import DemoOptions, DemoSummary, run_demo
+from logward.demo._run import _dashboard_config as write_dashboard_config
+from logward.demo._traffic import ATTACKS
 
-__all__ = ["DemoOptions", "DemoSummary", "ProduceOptions", "produce", "run_demo"]
+__all__ = [
+    "ATTACKS",
+    "DemoOptions",
+    "DemoSummary",
+    "ProduceOptions",
+    "produce",
+    "run_demo",
+    "write_dashboard_config",
+]

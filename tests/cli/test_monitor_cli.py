@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from logward.cli import main
-from monitor._store import open_store
+from monitor import open_store
 
 GOLDEN = Path(__file__).parent.parent / "monitor" / "golden"
 BRUTE = GOLDEN / "brute-force-ip" / "input.log"
