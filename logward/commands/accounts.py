@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
 def _actor(args: argparse.Namespace) -> str:
     if args.actor:
         # Free text typed by a person goes into the audit log: scrub it like any other.
-        from monitor._respond_record import default_scrub
+        from monitor import default_scrub
 
         return default_scrub(str(args.actor))
     try:
@@ -143,8 +143,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_reinstate(args: argparse.Namespace) -> int:
-    from monitor import open_store, reinstate
-    from monitor._respond_record import load_revokers
+    from monitor import load_revokers, open_store, reinstate
 
     conn = open_store(args.data_dir)
     try:
@@ -159,10 +158,15 @@ def _cmd_reinstate(args: argparse.Namespace) -> int:
 def _cmd_unblock(args: argparse.Namespace) -> int:
     from logward_base.errors import ConfigError
     from logward_base.paths import data_dir, rules_dir
-    from monitor import AuditLog, DenyList, open_store, pseudonym
-    from monitor._denylist import normalize_ip
-    from monitor._respond_config import load_responses
-    from monitor._respond_record import default_scrub
+    from monitor import (
+        AuditLog,
+        DenyList,
+        default_scrub,
+        load_responses,
+        normalize_ip,
+        open_store,
+        pseudonym,
+    )
 
     ip = normalize_ip(args.ip)
     if ip is None:
