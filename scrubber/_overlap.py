@@ -3,14 +3,16 @@
 1. Findings below the policy threshold (or empty) are dropped.
 2. Overlapping findings of the same entity are joined into their union.
 3. Across entities the higher score wins, then the longer span (as presidio).
-4. Fail closed for multi-word entities (``REMAINDER_ENTITIES``: names,
-   street addresses, locations): where such a losing finding reaches past the
-   winners, the part it alone covers is still redacted, as its own entity.
-   Otherwise ``Recipient=Ana Lopes`` found as ``Ana`` (key-value rule, high
-   score) and ``Ana Lopes`` (PERSON, lower score) would leave ``Lopes`` behind.
-   Single-token entities are not extended: in ``postgres://bob:pw@db.example.com``
-   the credentials win and the e-mail look-alike ``pw@db.example.com`` must not
-   take the host with it.
+4. Fail closed for multi-word entities and credentials (``REMAINDER_ENTITIES``:
+   names, street addresses, locations, secrets, tokens, keys): where such a
+   losing finding reaches past the winners, the part it alone covers is still
+   redacted, as its own entity. Otherwise ``Recipient=Ana Lopes`` found as
+   ``Ana`` (key-value rule, high score) and ``Ana Lopes`` (PERSON, lower score)
+   would leave ``Lopes`` behind, and ``auth=Bearer 4f9a...`` found as ``Bearer``
+   (the value of a secret key) and ``Bearer 4f9a...`` (AUTH_TOKEN) would leave
+   the token itself behind. Other single-token entities are not extended: in
+   ``postgres://bob:pw@db.example.com`` the credentials win and the e-mail
+   look-alike ``pw@db.example.com`` must not take the host with it.
 
 Replacement then runs right to left over the kept, non-overlapping spans.
 """
@@ -24,7 +26,23 @@ from detectors import Finding
 
 __all__ = ["REMAINDER_ENTITIES", "resolve_overlaps"]
 
-REMAINDER_ENTITIES = frozenset({"PERSON", "STREET_ADDRESS", "LOCATION"})
+REMAINDER_ENTITIES = frozenset(
+    {
+        "PERSON",
+        "STREET_ADDRESS",
+        "LOCATION",
+        # credentials: a losing credential finding never leaves its token behind
+        "AUTH_TOKEN",
+        "AWS_ACCESS_KEY",
+        "AWS_SECRET_KEY",
+        "COOKIE",
+        "JWT",
+        "PASSWORD",
+        "PRIVATE_KEY",
+        "SECRET",
+        "URL_CREDENTIALS",
+    }
+)
 
 
 def resolve_overlaps(found: list[Finding], text: str, threshold: float) -> list[Finding]:

@@ -158,8 +158,15 @@ def _cmd_reinstate(args: argparse.Namespace) -> int:
 def _cmd_unblock(args: argparse.Namespace) -> int:
     from logward_base.errors import ConfigError
     from logward_base.paths import data_dir, rules_dir
-    from monitor import AuditLog, DenyList, default_scrub, load_responses, open_store, pseudonym
-    from monitor._denylist import normalize_ip
+    from monitor import (
+        AuditLog,
+        DenyList,
+        default_scrub,
+        load_responses,
+        normalize_ip,
+        open_store,
+        pseudonym,
+    )
 
     ip = normalize_ip(args.ip)
     if ip is None:

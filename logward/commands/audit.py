@@ -73,8 +73,7 @@ def _existing_store(data_dir: str | None) -> sqlite3.Connection:
     """Open the store, refusing to create one: verifying nothing must not pass."""
     from logward_base.errors import ConfigError
     from logward_base.paths import data_dir as resolve
-    from monitor import open_store
-    from monitor._schema import DB_FILENAME
+    from monitor import DB_FILENAME, open_store
     from monitor.store import is_postgres, resolve_url
 
     if is_postgres(resolve_url(None)):  # --store / $LOGWARD_STORE: must exist already

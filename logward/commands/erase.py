@@ -40,9 +40,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _cmd_erase(args: argparse.Namespace) -> int:
     from logward_base.paths import data_dir, rules_dir
-    from monitor import DenyList, load_responses, open_store, store_path
-    from monitor._denylist import normalize_ip
-    from monitor._erase import erase_subject
+    from monitor import (
+        DenyList,
+        erase_subject,
+        load_responses,
+        normalize_ip,
+        open_store,
+        store_path,
+    )
     from monitor.store import is_postgres, resolve_url
 
     path = store_path(args.data_dir)

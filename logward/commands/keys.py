@@ -42,9 +42,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
-    from monitor import AuditLog, open_store, store_key_of, store_path
-    from monitor._rotate import new_store_key, rotate_store_key
-    from monitor._storekey import read_key_ring
+    from monitor import (
+        AuditLog,
+        new_store_key,
+        open_store,
+        read_key_ring,
+        rotate_store_key,
+        store_key_of,
+        store_path,
+    )
 
     path = store_path(args.data_dir)
     if not path.exists():

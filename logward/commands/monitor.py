@@ -23,7 +23,7 @@ one consumer group (and keyed topic) per key family: ``--key-field source.ip``
 instances evaluate only rules grouped by ``source.ip``, ``--key-field
 user.name`` instances only the per-account ones. Without ``--key-field`` an
 instance evaluates every rule (single instance, or a single partition).
-Windows are handed over on a rebalance (``monitor._partitioned``): with
+Windows are handed over on a rebalance (``monitor.PartitionedWindows``): with
 ``--key-field`` each partition has its own engine, whose windows are stored
 with the partition's next offset in one store transaction; the new owner
 restores them and seeks to that offset before it processes the partition's
@@ -39,17 +39,16 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from logward.commands import _monitor_stages as stages
 from logward.commands.store import add_retention_args, retention_scheduler
-from logward_base.errors import ConfigError, LogwardError
+from logward_base.errors import ConfigError
 
 __all__ = ["register"]
 
@@ -120,202 +119,66 @@ def register(subparsers: Any) -> None:
 _EXPIRY_EVERY_S = 30.0
 
 
-def _scrub() -> Callable[[str], str]:
-    """The scrubbing core's ``scrub_text``; fail closed if it cannot be built."""
-    try:
-        from scrubber import get_default_scrubber
-
-        return get_default_scrubber().scrub_text
-    except (ImportError, LogwardError) as exc:
-        print(
-            f"logward: warning: scrubber unavailable ({exc.__class__.__name__});"
-            " free text is dropped",
-            file=sys.stderr,
-        )
-        return lambda _text: "<REDACTED>"
-
-
-def _parser(args: argparse.Namespace, scrub: Callable[[str], str] | None = None) -> Any:
-    from monitor.parsers import get_parser  # type: ignore[attr-defined,unused-ignore]
-
-    options: dict[str, Any] = {"scrub": scrub or _scrub()}
-    if args.login_path:
-        options["login_paths"] = args.login_path
-    if args.failure_status:
-        options["failure_statuses"] = args.failure_status
-    if args.field_map:
-        pairs = [item.partition("=") for item in args.field_map]
-        if any(not sep or not src or not dst for src, sep, dst in pairs):
-            raise ConfigError("--field-map: expected SRC=ECS_FIELD")
-        options["field_map"] = {src: dst for src, _, dst in pairs}
-    if args.year:
-        options["year_rule"] = int(args.year) if args.year.isdigit() else args.year
-    if args.tz:
-        options["tz"] = args.tz
-    if getattr(args, "mode", None):
-        options["mode"] = args.mode
-    try:
-        return get_parser(args.format, **options)
-    except KeyError:
-        raise ConfigError(f"--format: unknown format {args.format!r}") from None
-
-
-def _parsed(parser: Any, records: Iterable[tuple[str, int, str] | None]) -> Iterator[Any]:
-    parse = parser.parse
-    for rec in records:
-        if rec is None:
-            yield None
-            continue
-        ev = parse(rec[0], rec[1], rec[2])
-        if ev is not None:
-            yield ev
-
-
-def _file_events(parser: Any, files: list[str]) -> Iterator[Any]:
-    from monitor._pipeline import merge_by_time
-    from monitor._sources import replay_file
-
-    for f in files:
-        if not Path(f).is_file():
-            raise ConfigError(f"{f}: no such file")
-    return merge_by_time(_parsed(parser, replay_file(f)) for f in files)
-
-
-def _engine(args: argparse.Namespace, *, track: bool) -> Any:
-    from logward_base.paths import rules_dir
-    from monitor._rules import load_rules
-    from monitor.detect._engine import DetectionEngine
-
-    root = Path(args.rules) if args.rules else rules_dir()
-    return DetectionEngine(load_rules(root), key_field=args.key_field, track_dirty=track), root
-
-
-def _memory_store() -> sqlite3.Connection:
-    from monitor._schema import SCHEMA
-
-    conn = sqlite3.connect(":memory:", check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.executescript(SCHEMA)
-    return conn
-
-
-def _responder(
-    root: Path,
-    conn: sqlite3.Connection,
-    clock: Callable[[], float],
-    dry_run: bool,
-    scrub: Callable[[str], str],
-) -> tuple[Callable[[Any], list[dict[str, Any]]], Callable[[], object] | None]:
-    """The response stage and its periodic expiry of temporary revocations/deny entries.
-
-    Without a ``responses.yaml``, alerts are recorded and audited only.
-    """
-    responses = root / "responses.yaml"
-    if not responses.is_file() and (root.parent / "responses.yaml").is_file():
-        responses = root.parent / "responses.yaml"
-    try:
-        from monitor import respond as _respond
-    except ImportError:
-        _respond = None  # type: ignore[assignment]
-    if _respond is not None and responses.is_file():
-        responder = _respond.Responder.from_config(
-            responses, conn, clock=clock, dry_run=dry_run, scrub=scrub
-        )
-
-        def respond(alert: Any) -> list[dict[str, Any]]:
-            return [r.to_json() for r in responder.respond(alert)]
-
-        return respond, responder.expire_due
-    from monitor._pipeline import record_alert
-
-    print("logward: warning: no responder configured; alerts are recorded only", file=sys.stderr)
-    return (lambda alert: record_alert(conn, alert, clock(), dry_run)), None
-
-
-def _print(doc: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
-
-
 def _cmd_parse(args: argparse.Namespace) -> int:
-    parser = _parser(args)
-    from monitor._sources import replay_file
+    parser = stages.parser(args)
+    from monitor import replay_file
 
     for f in args.files:
         if not Path(f).is_file():
             raise ConfigError(f"{f}: no such file")
     out = sys.stdout
     for f in args.files:
-        for ev in _parsed(parser, replay_file(f)):
+        for ev in stages.parsed(parser, replay_file(f)):
             out.write(json.dumps(ev.to_ecs(), separators=(",", ":")) + "\n")
-    _report_stats(parser)
+    stages.report_stats(parser)
     return 0
 
 
-def _report_stats(parser: Any) -> None:
-    stats = getattr(parser, "stats", None)
-    as_dict = getattr(stats, "as_dict", None)
-    if callable(as_dict):
-        print(f"logward: parse stats {json.dumps(as_dict())}", file=sys.stderr)
-
-
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from monitor._pipeline import Pipeline
-    from monitor._store import open_store
+    from monitor import Pipeline, open_store
 
-    scrub = _scrub()
-    parser = _parser(args, scrub)
+    scrub = stages.scrub()
+    parser = stages.parser(args, scrub)
     from monitor.store import resolve_url
 
     persistent = args.data_dir is not None or resolve_url(getattr(args, "store", None)) is not None
-    engine, root = _engine(args, track=persistent)
-    conn = open_store(args.data_dir) if persistent else _memory_store()
-    respond, _expire = _responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)
+    engine, root = stages.engine(args, track=persistent)
+    conn = open_store(args.data_dir) if persistent else stages.memory_store()
+    respond, _expire = stages.responder(root, conn, lambda: engine.watermark, args.dry_run, scrub)
     pipeline = Pipeline(
         engine,
         respond=respond,
-        sink=_print,
+        sink=stages.emit,
         conn=conn if persistent else None,
         record_events=persistent,
         checkpoint_every=5.0,
         skip_seen=True,
-        lateness=_lateness(args.lateness),
+        lateness=stages.lateness(args.lateness),
     )
     pipeline.restore()
     try:
-        pipeline.run(_file_events(parser, args.files))
+        pipeline.run(stages.file_events(parser, args.files))
     finally:
         sys.stdout.flush()
         conn.close()
-    _report_stats(parser)
+    stages.report_stats(parser)
     if pipeline.progress is not None:
         stats = {"alerts": pipeline.alerts, **pipeline.progress.stats()}
         print(f"logward: replay stats {json.dumps(stats)}", file=sys.stderr)
     return 0
 
 
-def _lateness(text: str) -> float:
-    from monitor._rules import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise ConfigError(f"--lateness: {exc}") from None
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
-    from monitor._pipeline import Pipeline
-    from monitor._sources import FollowSource, KafkaSource
-    from monitor._state import StateStore
-    from monitor._store import open_store
+    from monitor import FollowSource, KafkaSource, Pipeline, StateStore, open_store
 
     kafka = (args.kafka_bootstrap, args.topic, args.group_id)
     if bool(args.follow) == any(kafka):
         raise ConfigError("give either --follow FILE... or --kafka-bootstrap/--topic/--group-id")
     if args.follow is None and not all(kafka):
         raise ConfigError("Kafka input needs --kafka-bootstrap, --topic and --group-id")
-    scrub = _scrub()
-    parser = _parser(args, scrub)
-    engine, root = _engine(args, track=True)
+    scrub = stages.scrub()
+    parser = stages.parser(args, scrub)
+    engine, root = stages.engine(args, track=True)
     conn = open_store(args.data_dir)
     stop = threading.Event()
 
@@ -333,9 +196,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         source.start()  # positions fixed before "monitoring" is announced
         meta, after = source.positions, None
     else:
-        # Window state per partition, moved with it on a rebalance (monitor._partitioned).
-        from monitor._partition_store import PartitionStore
-        from monitor._partitioned import GroupWindows, PartitionedWindows
+        # Window state per partition, moved with it on a rebalance (monitor.PartitionedWindows).
+        from monitor import GroupWindows, PartitionedWindows, PartitionStore
 
         owner = f"{socket.gethostname()}:{os.getpid()}"
         store = PartitionStore(conn, args.group_id, args.topic, owner)
@@ -355,7 +217,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         if args.key_field:  # records keyed by it: one engine per partition
             windows = PartitionedWindows(
-                store, lambda: _engine(args, track=True)[0], args.topic, source.positions
+                store, lambda: stages.engine(args, track=True)[0], args.topic, source.positions
             )
             engine = windows
         else:  # keys may span partitions: one engine, its windows stored with every offset
@@ -364,10 +226,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         meta, after = None, source.commit
 
     def sink(doc: dict[str, Any]) -> None:
-        _print(doc)
+        stages.emit(doc)
         sys.stdout.flush()
 
-    respond, expire = _responder(root, conn, time.time, args.dry_run, scrub)
+    respond, expire = stages.responder(root, conn, time.time, args.dry_run, scrub)
     next_expiry = [0.0]
     retention = retention_scheduler(args, conn)
 
@@ -395,27 +257,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     pipeline.restore()
     print(f"logward: monitoring ({len(engine.evaluators)} rules)", file=sys.stderr, flush=True)
     try:
-        pipeline.run(_parsed(parser, source), stop)
+        pipeline.run(stages.parsed(parser, source), stop)
     finally:
         conn.close()
-    _report_stats(parser)
+    stages.report_stats(parser)
     return 0
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    from monitor._baseline import fit_baselines
-    from monitor._state import StateStore
-    from monitor._store import open_store
+    from monitor import StateStore, fit_baselines, open_store
 
-    parser = _parser(args)
-    engine, _root = _engine(args, track=False)
-    fitted = fit_baselines(engine.rules, _file_events(parser, args.files))
+    parser = stages.parser(args)
+    engine, _root = stages.engine(args, track=False)
+    fitted = fit_baselines(engine.rules, stages.file_events(parser, args.files))
     conn = open_store(args.data_dir)
     try:
         store = StateStore(conn)
         for fit in fitted:
             store.put_rows(fit.rule, fit.rows, time.time())
-            _print(
+            stages.emit(
                 {
                     "rule": fit.rule,
                     "keys": len(fit.rows),

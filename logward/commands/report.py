@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build, scrub, self-scan and write the report."""
-    from logward._report import build_report, parse_since, render, self_scan
+    from logward.report import build_report, parse_since, render, self_scan
     from logward_base.errors import ConfigError
     from monitor import open_store
     from scrubber import get_default_scrubber

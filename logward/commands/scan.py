@@ -39,7 +39,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Scan the chosen source; print the report; 1 if PII was found."""
-    from logward._scan import es_items, file_items, kafka_items, scan_items
+    from logward.scan import es_items, file_items, kafka_items, scan_items
     from logward_base.errors import ConfigError
     from scrubber import load_scrubber
 

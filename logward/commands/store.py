@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
-    from monitor._retention import RetentionPolicy, RetentionScheduler
+    from monitor import RetentionPolicy, RetentionScheduler
 
 __all__ = ["add_retention_args", "register", "retention_scheduler"]
 
 
 def _days(value: str) -> float:
-    from monitor._rules import parse_duration
+    from monitor import parse_duration
 
     try:
         return parse_duration(value)
@@ -60,14 +60,14 @@ def add_retention_args(p: argparse.ArgumentParser) -> None:
 
 
 def _policy(events: float, records: float) -> RetentionPolicy:
-    from monitor._retention import RetentionPolicy
+    from monitor import RetentionPolicy
 
     return RetentionPolicy(events=events, records=records)
 
 
 def retention_scheduler(args: argparse.Namespace, conn: sqlite3.Connection) -> RetentionScheduler:
     """The daily pruning ``monitor run`` does, from its ``--retention`` options."""
-    from monitor._retention import RetentionScheduler
+    from monitor import RetentionScheduler
 
     return RetentionScheduler(conn, _policy(args.retention, args.records_retention))
 
@@ -95,7 +95,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_encrypt(args: argparse.Namespace) -> int:
-    from monitor._store import encrypt_plaintext_store
+    from monitor import encrypt_plaintext_store
 
     key = encrypt_plaintext_store(args.data_dir)
     print(f"logward: store encrypted under key {key.key_id} ({key.source})", file=sys.stderr)
@@ -112,7 +112,7 @@ def _existing(data_dir: str | None) -> sqlite3.Connection:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from monitor._retention import store_stats
+    from monitor import store_stats
 
     conn = _existing(args.data_dir)
     try:
@@ -133,7 +133,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_prune(args: argparse.Namespace) -> int:
-    from monitor._retention import prune
+    from monitor import prune
 
     conn = _existing(args.data_dir)
     actor = args.actor or f"cli:{getpass.getuser()}"

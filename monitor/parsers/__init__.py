@@ -30,8 +30,10 @@ from monitor.parsers._base import (
     ParseStats,
 )
 from monitor.parsers._combined import CombinedParser
+from monitor.parsers._fields import one_address
 from monitor.parsers._json import JsonParser
 from monitor.parsers._nginx_error import NginxErrorParser
+from monitor.parsers._paths import normalise_login_path
 from monitor.parsers._sshd import SshdParser
 
 __all__ = [
@@ -48,6 +50,8 @@ __all__ = [
     "ParserOptions",
     "SshdParser",
     "get_parser",
+    "normalise_login_path",
+    "one_address",
     "parse_lines",
 ]
 

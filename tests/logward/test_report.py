@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from logward._report import build_report, parse_since, render, self_scan
+from logward.report import build_report, parse_since, render, self_scan
 from logward_base.errors import ConfigError, ScrubError
 from monitor import Alert, AuditLog, open_store
 from scrubber import load_scrubber

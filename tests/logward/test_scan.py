@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from logward._scan import file_items, kafka_items, scan_items
+from logward.scan import file_items, kafka_items, scan_items
 from scrubber import load_scrubber
 
 SECRET_EMAIL = "jane.roe@example.org"
@@ -118,7 +118,7 @@ def test_elasticsearch_index_is_scanned(es_server, pattern_scrubber):
     """Documents in a real Elasticsearch-compatible index are scanned by id."""
     from elasticsearch import Elasticsearch
 
-    from logward._scan import es_items
+    from logward.scan import es_items
 
     client = Elasticsearch(es_server.url)
     client.index(index="scan-test", id="a", document={"message": "fine"}, refresh=True)

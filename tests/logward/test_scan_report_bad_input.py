@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from logward._report import parse_since as report_since
-from logward._scan import scan_items
 from logward.cli import main
 from logward.commands.audit import parse_since as audit_since
+from logward.report import parse_since as report_since
+from logward.scan import scan_items
 from logward_base.errors import ConfigError
 from scrubber import load_scrubber
 

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from logward_base.errors import ConfigError
-from monitor.parsers import get_parser
-from monitor.parsers._fields import one_address
-from monitor.parsers._paths import normalise_login_path
+from monitor.parsers import get_parser, normalise_login_path, one_address
 
 ROOT = Path(__file__).resolve().parents[3]
 

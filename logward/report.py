@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from scrubber import Scrubber
 
-__all__ = ["Report", "build_report", "parse_since", "render"]
+__all__ = ["Report", "build_report", "parse_since", "render", "self_scan"]
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -285,7 +285,7 @@ def self_scan(rendered: dict[str, str], scrubber: Scrubber) -> None:
     Raises:
         ScrubError: naming the part and entity types found (never the values).
     """
-    from logward._scan import scan_items
+    from logward.scan import scan_items
 
     for part, text in rendered.items():
         if part == "json":

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from logward.cli import main
-from monitor._store import open_store
+from monitor import open_store
 
-GOLDEN = Path(__file__).parent.parent / "monitor" / "golden"
+GOLDEN = Path(__file__).parents[2] / "monitor" / "golden"
 BRUTE = GOLDEN / "brute-force-ip" / "input.log"
 API = GOLDEN / "api-rate-per-account" / "input.log"
 REQUIRED = {"rule", "severity", "keys", "count", "first_seen", "last_seen", "actions"}
