@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from logward.stream._kafka_sink import Acks, payload_limit
+from logward.stream._kafka_sink import Acks, KafkaSink, payload_limit
 from logward.stream._quarantine import QuarantineMessage, seal_record
 from logward.stream._record import CleanRecord, Outcome, QuarantinedRecord
 from logward.stream._sink import Sink
@@ -95,10 +95,9 @@ class Deliverer:
     def unsettled(self) -> frozenset[str]:
         """Source ids whose Kafka sends are remembered until :meth:`settle`."""
         ids = set(self._quarantine.sent)
-        for sink in self._kafka:
-            acks = getattr(sink, "acks", None)
-            if isinstance(acks, Acks):
-                ids |= acks.sent
+        for sink in self.sinks:
+            if isinstance(sink, KafkaSink):
+                ids |= sink.acks.sent
         return frozenset(ids)
 
     def settle(self, outcomes: Sequence[Outcome]) -> None:
