@@ -159,6 +159,7 @@ class Deliverer:
             if not clean:
                 break
             rejected = sink.add(clean)
+            sink.flush()  # durable before anything goes to Kafka
             if rejected:
                 bad = {id(r.record) for r in rejected}
                 clean = [c for c in clean if id(c) not in bad]

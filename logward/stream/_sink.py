@@ -16,8 +16,9 @@ drives every sink through this protocol and keeps the guarantees in one place:
   record content in its message); nothing of the batch counts as delivered, the
   caller retries it and commits no offsets.
 
-Order: sinks that are not ``transactional`` run first, in registry order, and
-write in ``add`` (a record one of them rejects reaches no later sink).
+Order: sinks that are not ``transactional`` run first, in registry order:
+``add`` then ``flush`` each, before anything is sent to Kafka (a record one of
+them rejects reaches no later sink).
 ``transactional`` sinks send through the Kafka producer in ``add`` (inside the
 batch's transaction with ``--exactly-once``) and must refuse only in ``check``.
 A record a later synchronous sink rejects stays in the earlier ones (each is

@@ -56,6 +56,7 @@ class ListSink(Sink):
     def __init__(self) -> None:
         self.records: list[CleanRecord] = []
         self.down = False
+        self.flushed = 0
 
     def add(self, records: Sequence[CleanRecord]) -> list[Rejection]:
         if self.down:
@@ -64,7 +65,7 @@ class ListSink(Sink):
         return [Rejection(r, "Refused", "refused") for r in records if b"bad" in (r.value or b"")]
 
     def flush(self) -> None:
-        pass
+        self.flushed += 1
 
 
 def clean(offset: int, value: bytes) -> CleanRecord:
@@ -93,6 +94,7 @@ def test_rejected_record_is_quarantined_not_sent_to_later_sinks():
     result = d.deliver([clean(1, b"good"), clean(2, b"bad")])
     assert (1, 1, {"Refused": 1}) == (result.clean, result.quarantined, result.reasons)
     assert [b"good"] == [r.value for r in toy.records]
+    assert 1 == toy.flushed
     assert ["clean", "quar"] == producer.topics
 
 
