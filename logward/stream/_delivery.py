@@ -31,7 +31,7 @@ from logward.stream._kafka_sink import Acks, KafkaSink, payload_limit
 from logward.stream._quarantine import QuarantineMessage, seal_record
 from logward.stream._record import CleanRecord, Outcome, QuarantinedRecord
 from logward.stream._sink import Sink
-from logward_base.errors import SinkError
+from logward_base.errors import ConfigError, SinkError
 from scrubber import Scrubber, Sealer
 
 if TYPE_CHECKING:
@@ -65,6 +65,9 @@ class Deliverer:
         scrubber: scrubs error messages before they leave the process.
         max_message_bytes: the producer's request limit; quarantine records
             that do not fit sealed whole are sealed truncated.
+
+    Raises:
+        ConfigError: a Kafka sink's ``exactly_once`` differs from this one's.
     """
 
     def __init__(
@@ -87,6 +90,10 @@ class Deliverer:
         self.metrics = metrics
         self.scrubber = scrubber
         self.max_message_bytes = payload_limit(max_message_bytes)
+        for sink in self.sinks:
+            if isinstance(sink, KafkaSink) and sink.exactly_once != exactly_once:
+                # a mismatch would count unacknowledged sends as delivered (or the reverse)
+                raise ConfigError(f"sink {sink.name}: exactly_once must match the Deliverer's")
         self._direct = [s for s in self.sinks if not s.transactional]
         self._kafka = [s for s in self.sinks if s.transactional]
         self._quarantine = Acks()  # quarantine sends acknowledged, not settled

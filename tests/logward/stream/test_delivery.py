@@ -20,7 +20,7 @@ from logward.stream import (
     build_sinks,
     load_config,
 )
-from logward_base.errors import SinkError
+from logward_base.errors import ConfigError, SinkError
 from scrubber import Sealer
 from tests.logward.stream._helpers import make_scrubber
 
@@ -137,3 +137,10 @@ def test_registry_builds_configured_sinks_in_order():
     assert ["kafka"] == [s.name for s in build_sinks(cfg, ctx)]
     extra = {**SINKS, "list": lambda _cfg, _ctx: ListSink()}
     assert ["kafka", "list"] == [s.name for s in build_sinks(cfg, ctx, extra)]
+
+
+def test_kafka_sink_delivery_mode_must_match_the_deliverer():
+    """A Kafka sink built for exactly-once is refused by an at-least-once Deliverer."""
+    producer = Producer()
+    with pytest.raises(ConfigError, match="sink kafka: exactly_once must match"):
+        deliverer(producer, [KafkaSink(producer, "clean", exactly_once=True)])
