@@ -7,9 +7,8 @@ import json
 import logging
 import urllib.request
 
-from logward.stream._logs import ScrubbingJsonFormatter, setup_logging
-from logward.stream._metrics import Health, Metrics, MetricsServer
-from tests.stream._helpers import assert_no_pii, make_scrubber
+from logward.stream import Health, Metrics, MetricsServer, ScrubbingJsonFormatter, setup_logging
+from tests.logward.stream._helpers import assert_no_pii, make_scrubber
 
 
 def fetch(port, path):

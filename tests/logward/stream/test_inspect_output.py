@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from logward.stream import InRecord, QuarantinedRecord
-from logward.stream._admin import inspect_quarantine
-from logward.stream._quarantine import read_entry, seal_record
+from logward.stream import InRecord, QuarantinedRecord, inspect_quarantine, read_entry, seal_record
 from logward_base.errors import ConfigError
-from scrubber._seal import Sealer
+from scrubber import Sealer
 
 SEALER = Sealer(bytes(32))
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 
-from logward.stream._admin import replay_quarantine
-from logward.stream._quarantine import (
+from logward.stream import (
     HEAD_BYTES,
     TRUNCATED_CLASS,
+    InRecord,
+    QuarantinedRecord,
     open_entry,
     read_entry,
+    replay_quarantine,
     seal_record,
 )
-from logward.stream._record import InRecord, QuarantinedRecord
-from scrubber._seal import Sealer
-from tests.stream._helpers import make_scrubber
+from scrubber import Sealer
+from tests.logward.stream._helpers import make_scrubber
 
 SEALER = Sealer(bytes(range(32)))
 
@@ -66,9 +67,7 @@ def test_truncated_record_is_never_replayed():
 
 def test_scrubbed_record_too_large_for_the_producer_is_quarantined():
     """A clean record that grew past the producer limit goes to quarantine, not a retry loop."""
-    from logward.stream._delivery import Deliverer
-    from logward.stream._metrics import Metrics
-    from logward.stream._record import CleanRecord
+    from logward.stream import CleanRecord, Deliverer, KafkaSink, Metrics
 
     class Producer:
         def __init__(self):
@@ -94,8 +93,9 @@ def test_scrubbed_record_too_large_for_the_producer_is_quarantined():
     big = CleanRecord(src, None, b"<EMAIL_ADDRESS>" * 20_000, (), {})
     small = CleanRecord(InRecord("raw", 0, 2, None, b"y"), None, b"ok", (), {})
     producer = Producer()
+    sinks = [KafkaSink(producer, "clean", max_message_bytes=100_000)]
     deliverer = Deliverer(
-        producer, "clean", "quar", SEALER, None, exactly_once=False, metrics=Metrics(),
+        producer, "quar", SEALER, sinks, exactly_once=False, metrics=Metrics(),
         scrubber=make_scrubber(), max_message_bytes=100_000,
     )  # fmt: skip
     result = deliverer.deliver([big, small])

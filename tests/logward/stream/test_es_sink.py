@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from logward.stream import Processor
-from logward.stream._es import ElasticsearchSink
-from logward.stream._record import InRecord
+from logward.stream import ElasticsearchSink, InRecord, Processor
 from logward_base.errors import SinkError
-from tests.stream._helpers import make_scrubber
+from tests.logward.stream._helpers import make_scrubber
 
 
 class FakeBulkClient:

@@ -6,10 +6,17 @@ import json
 
 import pytest
 
-from logward.stream import CleanRecord, InRecord, Processor, QuarantinedRecord
-from logward.stream._quarantine import open_entry, read_entry, seal_record
-from scrubber._seal import Sealer
-from tests.stream._helpers import assert_no_pii, make_scrubber
+from logward.stream import (
+    CleanRecord,
+    InRecord,
+    Processor,
+    QuarantinedRecord,
+    open_entry,
+    read_entry,
+    seal_record,
+)
+from scrubber import Sealer
+from tests.logward.stream._helpers import assert_no_pii, make_scrubber
 
 
 def rec(value, key=None, headers=()):

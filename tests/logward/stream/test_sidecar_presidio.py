@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.stream._helpers import create_topics, read_all
-from tests.stream._sidecar import RULES, start_sidecar, unique
+from tests.logward.stream._helpers import create_topics, read_all
+from tests.logward.stream._sidecar import RULES, start_sidecar, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
-RECOGNIZERS = Path(__file__).parents[1] / "detectors" / "presidio" / "recognizers" / "employee.yaml"
+RECOGNIZERS = Path(__file__).parents[2] / "detectors" / "presidio" / "recognizers" / "employee.yaml"
 
 
 def test_presidio_recognizer_scrubs_records_in_the_sidecar(kafka_broker, tmp_path):

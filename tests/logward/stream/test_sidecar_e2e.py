@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.stream._helpers import PII_VALUES, assert_no_pii, create_topics, read_all
-from tests.stream._sidecar import source_ids, start_sidecar, unique, wait_until
+from tests.logward.stream._helpers import PII_VALUES, assert_no_pii, create_topics, read_all
+from tests.logward.stream._sidecar import source_ids, start_sidecar, unique, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -127,7 +127,7 @@ def test_refuses_to_start_without_seal_key(kafka_broker, tmp_path):
     import os
     import subprocess
 
-    from tests.stream._sidecar import LOGWARD, RULES
+    from tests.logward.stream._sidecar import LOGWARD, RULES
 
     env = {k: v for k, v in os.environ.items() if k != "LOGWARD_SEAL_KEY"}
     done = subprocess.run(
@@ -159,7 +159,7 @@ def test_invalid_rule_refused_at_start(tmp_path):
     import os
     import subprocess
 
-    from tests.stream._sidecar import LOGWARD, SEAL_KEY
+    from tests.logward.stream._sidecar import LOGWARD, SEAL_KEY
 
     pii = tmp_path / "rules" / "pii"
     pii.mkdir(parents=True)

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 import pytest
 from kafka import TopicPartition
 
-from logward.stream import Processor
-from logward.stream._delivery import Deliverer
-from logward.stream._metrics import Metrics
-from logward.stream._runner import StreamRunner, _Listener
-from scrubber._seal import Sealer
-from tests.stream._helpers import make_scrubber
+from logward.stream import Deliverer, KafkaSink, Metrics, Processor, StreamRunner, make_listener
+from scrubber import Sealer
+from tests.logward.stream._helpers import make_scrubber
 
 TP = TopicPartition("raw", 0)
 
@@ -90,10 +87,9 @@ class FakeProducer:
 def runner_for(consumer, producer):
     deliverer = Deliverer(
         producer,
-        "clean",
         "quarantine",
         Sealer(bytes(32)),
-        None,
+        [KafkaSink(producer, "clean")],
         exactly_once=False,
         metrics=Metrics(),
         scrubber=make_scrubber(),
@@ -141,7 +137,7 @@ def test_failed_send_is_retried_before_commit(fail_first, sends, pauses):
     assert pauses == consumer.paused_calls
     assert sorted(set(producer.delivered)) == sorted(producer.delivered)
     assert 2 == len(producer.delivered)
-    assert set() == runner.deliverer._sent  # settled once committed
+    assert frozenset() == runner.deliverer.unsettled  # settled once committed
 
 
 def test_revocation_completes_and_commits_in_flight_batch():
@@ -149,7 +145,7 @@ def test_revocation_completes_and_commits_in_flight_batch():
     consumer, producer = FakeConsumer([chunk(0, 4)]), FakeProducer()
     runner = runner_for(consumer, producer)
     runner.run_once()
-    _Listener(runner).on_partitions_revoked({TP})
+    make_listener(runner).on_partitions_revoked({TP})
     assert [4] == consumer.commits
 
 

@@ -8,14 +8,11 @@ import signal
 
 import pytest
 
-from logward.stream._config import load_config
-from logward.stream._processor import Processor
-from logward.stream._record import CleanRecord, InRecord
-from logward.stream._workers import ScrubPool, WorkerSettings
+from logward.stream import CleanRecord, InRecord, Processor, ScrubPool, WorkerSettings, load_config
 from logward_base.errors import ConfigError
 from scrubber import load_scrubber
-from tests.stream._helpers import PII_VALUES, assert_no_pii, create_topics, read_all
-from tests.stream._sidecar import RULES, source_ids, start_sidecar, unique
+from tests.logward.stream._helpers import PII_VALUES, assert_no_pii, create_topics, read_all
+from tests.logward.stream._sidecar import RULES, source_ids, start_sidecar, unique
 
 EMAIL, OTHER, PHONE = PII_VALUES
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detectors import Finding
-from scrubber._engine import Scrubber
+from scrubber import Scrubber
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"\+?\d[\d -]{8,}\d")

@@ -6,10 +6,9 @@ import dataclasses
 
 import pytest
 
-from logward.stream import InRecord, QuarantinedRecord
-from logward.stream._quarantine import open_entry, read_entry, seal_record
+from logward.stream import InRecord, QuarantinedRecord, open_entry, read_entry, seal_record
 from logward_base.errors import KeyMaterialError, ParseError
-from scrubber._seal import Sealer
+from scrubber import Sealer
 
 SEALER = Sealer(bytes(32))
 RAW = InRecord("raw", 3, 42, b"alice@example.com", b"\xff secret", (("h", b"v"),), 1234)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from logward.cli import main
-from tests.stream._sidecar import unique
+from tests.logward.stream._sidecar import unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.elasticsearch]
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from tests._services import start_elastic
-from tests.stream._helpers import assert_no_pii, create_topics
-from tests.stream._sidecar import start_sidecar, unique, wait_until
-from tests.stream.test_sidecar_e2e import es_docs, produce
+from tests.logward.stream._helpers import assert_no_pii, create_topics
+from tests.logward.stream._sidecar import start_sidecar, unique, wait_until
+from tests.logward.stream.test_sidecar_e2e import es_docs, produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka, pytest.mark.elasticsearch]
 

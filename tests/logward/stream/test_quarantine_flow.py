@@ -9,13 +9,11 @@ import threading
 import pytest
 
 from logward.cli import main
-from logward.stream._app import run_stream
-from logward.stream._config import load_config
-from logward.stream._runner import StreamRunner
+from logward.stream import StreamRunner, load_config, run_stream
 from monitor import AuditLog, open_store
-from tests.stream._helpers import assert_no_pii, create_topics, make_scrubber, read_all
-from tests.stream._sidecar import RULES, SEAL_KEY, source_ids, unique, wait_until
-from tests.stream.test_sidecar_e2e import produce
+from tests.logward.stream._helpers import assert_no_pii, create_topics, make_scrubber, read_all
+from tests.logward.stream._sidecar import RULES, SEAL_KEY, source_ids, unique, wait_until
+from tests.logward.stream.test_sidecar_e2e import produce
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from logward_base.errors import KeyMaterialError
-from scrubber._seal import SEAL_KEY_ENV, Sealer
+from scrubber import SEAL_KEY_ENV, Sealer
 
 KEY = bytes(range(32))
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from logward.stream import REDACTIONS_HEADER, CleanRecord, InRecord, Processor, QuarantinedRecord
-from tests.stream._helpers import assert_no_pii, make_scrubber
+from tests.logward.stream._helpers import assert_no_pii, make_scrubber
 
 
 def rec(value, key=None, headers=(), offset=0, ts=1_700_000_000_123):

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from logward.stream._config import add_arguments, load_config
+from logward.stream import add_arguments, load_config
 from logward_base.errors import ConfigError
 
 BASE = {

@@ -11,13 +11,18 @@ import threading
 
 import pytest
 
-from logward.stream._app import run_stream
-from logward.stream._config import load_config
-from logward.stream._quarantine import HEAD_BYTES, TRUNCATED_CLASS, open_entry, read_entry
-from logward.stream._runner import StreamRunner
-from scrubber._seal import Sealer
-from tests.stream._helpers import create_topics, make_scrubber, read_all
-from tests.stream._sidecar import SEAL_KEY, source_ids, unique, wait_until
+from logward.stream import (
+    HEAD_BYTES,
+    TRUNCATED_CLASS,
+    StreamRunner,
+    load_config,
+    open_entry,
+    read_entry,
+    run_stream,
+)
+from scrubber import Sealer
+from tests.logward.stream._helpers import create_topics, make_scrubber, read_all
+from tests.logward.stream._sidecar import SEAL_KEY, source_ids, unique, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 

@@ -8,8 +8,13 @@ from collections import Counter
 
 import pytest
 
-from tests.stream._helpers import assert_no_pii, broker_hides_aborted, create_topics, read_all
-from tests.stream._sidecar import source_ids, start_sidecar, unique, wait_until
+from tests.logward.stream._helpers import (
+    assert_no_pii,
+    broker_hides_aborted,
+    create_topics,
+    read_all,
+)
+from tests.logward.stream._sidecar import source_ids, start_sidecar, unique, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
