@@ -6,7 +6,7 @@ from monitor._denylist import DenyList, denylist_text, serve_denylist
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._partition_store import PartitionStore
 from monitor._partitioned import GroupWindows, PartitionedWindows
-from monitor._pipeline import Pipeline
+from monitor._pipeline import Pipeline, record_alert
 from monitor._pseudonym import (
     lookup_pseudonym,
     pseudonym,
@@ -15,7 +15,7 @@ from monitor._pseudonym import (
 )
 from monitor._respond import Responder
 from monitor._respond_config import ResponsesConfig, load_responses
-from monitor._respond_record import ActionResult, reinstate
+from monitor._respond_record import ActionResult, default_scrub, load_revokers, reinstate
 from monitor._rules import Rule, load_rules
 from monitor._sources import FollowSource, KafkaSource
 from monitor._state import StateStore
@@ -61,14 +61,17 @@ __all__ = [
     "StateStore",
     "StoreKey",
     "ThresholdEvaluator",
+    "default_scrub",
     "denylist_text",
     "iso_time",
     "load_responses",
+    "load_revokers",
     "load_rules",
     "lookup_pseudonym",
     "open_store",
     "pseudonym",
     "pseudonymise_fields",
+    "record_alert",
     "reinstate",
     "resolve_pseudonyms",
     "resolve_store_key",

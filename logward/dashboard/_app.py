@@ -17,11 +17,11 @@ from starlette.responses import Response
 from logward.dashboard._auth import AuthLog, SessionCodec
 from logward.dashboard._authstore import SqliteAuthStore
 from logward.dashboard._config import DashboardConfig, load_secret
-from logward.dashboard._pages import register_pages
 from logward.dashboard._signin import register_signin, safe_next
 from logward.dashboard._throttle import DeviceCookies, Throttle
 from logward.dashboard._totp import TotpBox
 from logward.dashboard._web import Context, Forbidden, NotAuthenticated
+from logward.dashboard.routes import ROUTERS
 from logward_base.errors import ConfigError
 from logward_base.paths import data_dir as resolve_data_dir
 
@@ -221,5 +221,6 @@ def create_app(
     _install_handlers(app, ctx)
     register_signin(app, ctx)
     _install_static(app, ctx)
-    register_pages(app, ctx)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -27,8 +27,7 @@ from logward.dashboard._auth import AuthLog, Session, SessionCodec
 from logward.dashboard._authstore import AuthStore
 from logward.dashboard._config import DashboardConfig, Role, User
 from logward.dashboard._throttle import DeviceCookies, Throttle
-from monitor import AuditLog, ChainStatus, iso_time, open_store, pseudonym
-from monitor._respond_record import default_scrub
+from monitor import AuditLog, ChainStatus, default_scrub, iso_time, open_store, pseudonym
 
 __all__ = ["Context", "Forbidden", "NotAuthenticated", "actor_of", "audited_query", "client_ip"]
 

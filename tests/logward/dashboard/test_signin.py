@@ -6,10 +6,9 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from logward.dashboard import create_app
-from logward.dashboard._totp import make_recovery_codes
+from logward.dashboard import create_app, make_recovery_codes
 from monitor import open_store
-from tests.dashboard.conftest import (
+from tests.logward.dashboard.conftest import (
     TOTP_SECRETS,
     code_step,
     csrf_of,
@@ -17,7 +16,7 @@ from tests.dashboard.conftest import (
     login,
     password_step,
 )
-from tests.dashboard.test_access import PUBLIC, _concrete, _routes
+from tests.logward.dashboard.test_access import PUBLIC, _concrete, _routes
 
 
 def _audit_actions(tmp_path, action: str) -> list[str]:

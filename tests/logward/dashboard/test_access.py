@@ -8,12 +8,13 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
-from tests.dashboard.conftest import (
+from tests.logward.dashboard.conftest import (
     code_step,
     csrf_of,
     fresh_code,
     login,
     password_step,
+    routes_of,
 )
 
 # The sign-in forms (the second step redirects to /login without a half-finished sign-in).
@@ -27,7 +28,7 @@ PUBLIC = {
 
 
 def _routes(app):
-    for route in app.routes:
+    for route in routes_of(app):
         if isinstance(route, APIRoute | Route):
             for method in sorted(route.methods or ()):
                 if method != "HEAD":
