@@ -33,7 +33,7 @@ from logward.demo._data import ACCOUNTS
 from logward.demo._traffic import Access, access_line, attack_traffic, normal_traffic
 from logward_base.paths import data_dir as resolve_data_dir
 
-__all__ = ["DemoOptions", "DemoSummary", "run_demo"]
+__all__ = ["DemoOptions", "DemoSummary", "run_demo", "write_dashboard_config"]
 
 _SIM_SPAN = 50 * 60.0  # simulated seconds of scripted traffic
 
@@ -88,7 +88,7 @@ def _count_lines(folder: Path) -> int:
     return sum(sum(1 for _ in p.open("rb")) for p in sorted(folder.glob("*.jsonl")))
 
 
-def _dashboard_config(root: Path) -> tuple[Path, str, str]:
+def write_dashboard_config(root: Path) -> tuple[Path, str, str]:
     """Write a one-admin dashboard config; returns (path, password, TOTP URI)."""
     from argon2 import PasswordHasher
 
@@ -257,7 +257,7 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
         print_summary(summary, out)
 
         if options.dashboard:
-            config, password, totp_uri = _dashboard_config(root)
+            config, password, totp_uri = write_dashboard_config(root)
             dashboard = _spawn(
                 [
                     "dashboard",

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from logward.demo._traffic import ATTACKS
+from logward.demo import ATTACKS
 
 
 def _drain(

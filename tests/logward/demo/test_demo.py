@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from logward._scan import file_items, scan_items
-from logward.demo._traffic import ATTACKS
+from logward.demo import ATTACKS
 from monitor import open_store
 from scrubber import load_scrubber
 
@@ -105,9 +105,9 @@ def test_demo_dashboard_user_signs_in_with_the_printed_totp_uri(tmp_path):
     from fastapi.testclient import TestClient
 
     from logward.dashboard import create_app, load_config
-    from logward.demo._run import _dashboard_config
+    from logward.demo import write_dashboard_config
 
-    path, password, uri = _dashboard_config(tmp_path)
+    path, password, uri = write_dashboard_config(tmp_path)
     assert uri.startswith("otpauth://totp/logward:demo?secret=")
     app = create_app(tmp_path, load_config(path))
     token = re.compile(r'name="csrf_token" value="([^"]+)"')
