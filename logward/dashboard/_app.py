@@ -17,7 +17,8 @@ from starlette.responses import Response
 from logward.dashboard._auth import AuthLog, SessionCodec
 from logward.dashboard._authstore import SqliteAuthStore
 from logward.dashboard._config import DashboardConfig, load_secret
-from logward.dashboard._signin import register_signin, safe_next
+from logward.dashboard._signin import router as signin_router
+from logward.dashboard._signin import safe_next
 from logward.dashboard._throttle import DeviceCookies, Throttle
 from logward.dashboard._totp import TotpBox
 from logward.dashboard._web import Context, Forbidden, NotAuthenticated
@@ -219,7 +220,7 @@ def create_app(
     app.state.ctx = ctx
     _install_middleware(app, ctx)
     _install_handlers(app, ctx)
-    register_signin(app, ctx)
+    app.include_router(signin_router)
     _install_static(app, ctx)
     for router in ROUTERS:
         app.include_router(router)
