@@ -45,7 +45,7 @@ def _hash_password(args: argparse.Namespace) -> int:
 
 def _enrol(name: str, key_file: Path, qr_png: str | None) -> dict[str, Any]:
     """Make a TOTP secret and recovery codes for ``name``; show them once; return config fields."""
-    from logward.dashboard._totp import (
+    from logward.dashboard import (
         TotpBox,
         create_key_file,
         make_recovery_codes,
@@ -53,7 +53,7 @@ def _enrol(name: str, key_file: Path, qr_png: str | None) -> dict[str, Any]:
         provisioning_uri,
         qr_text,
     )
-    from logward.dashboard._totp import qr_png as qr_png_bytes
+    from logward.dashboard import qr_png as qr_png_bytes
 
     create_key_file(key_file)
     secret = new_secret()
