@@ -15,9 +15,9 @@ from starlette.responses import Response
 
 from logward.dashboard._auth import Session, SessionCodec, verify_password
 from logward.dashboard._config import User
+from logward.dashboard._routing import Ctx, Viewer
 from logward.dashboard._totp import match_recovery_code, verify_code
 from logward.dashboard._web import Context, actor_of, client_ip
-from logward.dashboard.routes._shared import Ctx, Viewer
 from monitor import pseudonym
 
 __all__ = ["router", "safe_next", "set_session_cookie"]

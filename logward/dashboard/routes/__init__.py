@@ -2,8 +2,9 @@
 
 One module a page, each with its own :class:`fastapi.APIRouter`; the shared
 parts (the role checks that audit every page view, rendering, parameter types)
-live in ``_shared``. ``create_app`` includes :data:`ROUTERS` in this order, so a
-new page is one new module and one line here.
+live in ``logward.dashboard._routing``, which the sign-in routes use too.
+``create_app`` includes :data:`ROUTERS` in this order, so a new page is one new
+module and one line here.
 """
 
 from fastapi import APIRouter

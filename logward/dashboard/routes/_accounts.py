@@ -16,8 +16,7 @@ from starlette.responses import Response
 from logward.dashboard import _overview as ov
 from logward.dashboard._actions import ActionError, reinstate_account, set_account_alerts_status
 from logward.dashboard._config import User
-from logward.dashboard._web import Context, actor_of
-from logward.dashboard.routes._shared import (
+from logward.dashboard._routing import (
     Ctx,
     Name,
     QName,
@@ -29,6 +28,7 @@ from logward.dashboard.routes._shared import (
     action_error,
     render,
 )
+from logward.dashboard._web import Context, actor_of
 
 __all__ = ["router"]
 

@@ -11,8 +11,7 @@ from starlette.responses import Response
 from logward.dashboard import _overview as ov
 from logward.dashboard import _queries as q
 from logward.dashboard._actions import ActionError, set_alert_status
-from logward.dashboard._web import actor_of
-from logward.dashboard.routes._shared import (
+from logward.dashboard._routing import (
     AlertId,
     Ctx,
     Order,
@@ -25,6 +24,7 @@ from logward.dashboard.routes._shared import (
     action_error,
     render,
 )
+from logward.dashboard._web import actor_of
 
 __all__ = ["router"]
 

@@ -18,8 +18,7 @@ from starlette.responses import Response
 
 from logward._csv import SafeCsvWriter
 from logward.dashboard import _queries as q
-from logward.dashboard._web import Context, actor_of
-from logward.dashboard.routes._shared import (
+from logward.dashboard._routing import (
     Ctx,
     Order,
     Page,
@@ -29,6 +28,7 @@ from logward.dashboard.routes._shared import (
     parse_time,
     render,
 )
+from logward.dashboard._web import Context, actor_of
 from monitor import iso_time, open_store, resolve_pseudonyms
 
 __all__ = ["EXPORT_COLUMNS", "router"]

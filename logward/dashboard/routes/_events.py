@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.responses import Response
 
 from logward.dashboard import _queries as q
-from logward.dashboard.routes._shared import (
+from logward.dashboard._routing import (
     SQLITE_MAX_INT,
     Ctx,
     Order,

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from logward.dashboard import _overview as ov
-from logward.dashboard.routes._shared import Ctx, Viewer, render
+from logward.dashboard._routing import Ctx, Viewer, render
 from monitor.notify import notification_summary
 
 __all__ = ["router"]

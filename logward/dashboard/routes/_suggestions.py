@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from logward.dashboard import _overview as ov
-from logward.dashboard.routes._shared import Ctx, Viewer, render
+from logward.dashboard._routing import Ctx, Viewer, render
 
 __all__ = ["router"]
 

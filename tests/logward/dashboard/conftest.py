@@ -24,7 +24,7 @@ from logward.dashboard import (
 )
 from monitor import open_store
 from tests.conftest import FakeClock
-from tests.logward.dashboard._factory import Filled, fill_store
+from tests.logward.dashboard.factory import Filled, fill_store
 
 PASSWORDS = {"alice": "alice-admin-pw", "rob": "rob-responder-pw", "vera": "vera-viewer-pw"}
 ROLES = {"alice": Role.ADMIN, "rob": Role.RESPONDER, "vera": Role.VIEWER}

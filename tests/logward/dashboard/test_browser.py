@@ -12,8 +12,8 @@ import pyotp
 import pytest
 
 from logward.dashboard import create_app
-from tests.logward.dashboard._factory import ATTACKER_IP, VICTIM
 from tests.logward.dashboard.conftest import PASSWORDS, TOTP_SECRETS
+from tests.logward.dashboard.factory import ATTACKER_IP, VICTIM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
