@@ -2,7 +2,7 @@
 
 The role checks are FastAPI dependencies on the :class:`Context` the app keeps in
 ``app.state.ctx``: each turns away anonymous callers, checks the role and writes
-the page view into the audit chain (see :meth:`Context.require`). A route asks
+the page view into the audit chain (see :meth:`Context.authorize`). A route asks
 for ``user: Viewer`` or ``user: Responder``; FastAPI runs the check once a request.
 """
 
@@ -62,11 +62,11 @@ Ctx = Annotated[Context, Depends(context)]
 
 
 def _viewer(request: Request, ctx: Ctx) -> User:
-    return ctx.require(Role.VIEWER)(request)
+    return ctx.authorize(request, Role.VIEWER)
 
 
 def _responder(request: Request, ctx: Ctx) -> User:
-    return ctx.require(Role.RESPONDER)(request)
+    return ctx.authorize(request, Role.RESPONDER)
 
 
 Viewer = Annotated[User, Depends(_viewer)]
