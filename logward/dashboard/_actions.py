@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from logward_base.errors import ConfigError, RevokeError
-from monitor import AuditLog, pseudonym, reinstate
-from monitor._respond_record import default_scrub, load_revokers
+from monitor import AuditLog, default_scrub, load_revokers, pseudonym, reinstate
 
 __all__ = [
     "ALERT_STATUSES",

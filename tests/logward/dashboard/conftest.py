@@ -6,16 +6,25 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import fastapi.routing
 import pyotp
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
 
-from logward.dashboard import DashboardConfig, LoginLimits, Role, User, create_app
-from logward.dashboard._totp import TotpBox, create_key_file
+from logward.dashboard import (
+    DashboardConfig,
+    LoginLimits,
+    Role,
+    TotpBox,
+    User,
+    create_app,
+    create_key_file,
+)
 from monitor import open_store
 from tests.conftest import FakeClock
-from tests.dashboard._factory import Filled, fill_store
+from tests.logward.dashboard.factory import Filled, fill_store
 
 PASSWORDS = {"alice": "alice-admin-pw", "rob": "rob-responder-pw", "vera": "vera-viewer-pw"}
 ROLES = {"alice": Role.ADMIN, "rob": Role.RESPONDER, "vera": Role.VIEWER}
@@ -91,6 +100,21 @@ def anon(app) -> Iterator[TestClient]:
     """A client that has not signed in."""
     with TestClient(app, base_url="http://testserver") as client:
         yield client
+
+
+def routes_of(app) -> Iterator[BaseRoute]:
+    """Every route the app serves, those of the routers it includes too.
+
+    Newer FastAPI includes a router lazily (``app.routes`` holds the router, not
+    its routes); its ``iter_route_contexts`` walks into them. Older FastAPI
+    copies the routes onto the app.
+    """
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    if walk is None:
+        yield from app.routes
+        return
+    for context in walk(app.routes):
+        yield context.original_route
 
 
 def csrf_of(html: str) -> str:

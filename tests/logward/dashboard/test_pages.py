@@ -7,8 +7,8 @@ import io
 import json
 
 from monitor import AuditLog, open_store, pseudonym
-from tests.dashboard._factory import ATTACKER_IP, VICTIM
-from tests.dashboard.conftest import csrf_of
+from tests.logward.dashboard.conftest import csrf_of
+from tests.logward.dashboard.factory import ATTACKER_IP, VICTIM
 
 
 def _audit_actions(tmp_path):

@@ -12,13 +12,13 @@ import pyotp
 import pytest
 
 from logward.dashboard import create_app
-from tests.dashboard._factory import ATTACKER_IP, VICTIM
-from tests.dashboard.conftest import PASSWORDS, TOTP_SECRETS
+from tests.logward.dashboard.conftest import PASSWORDS, TOTP_SECRETS
+from tests.logward.dashboard.factory import ATTACKER_IP, VICTIM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from monitor import open_store
-from tests.dashboard.conftest import csrf_of
+from tests.logward.dashboard.conftest import csrf_of
 
 HOSTILE_NAMES = [
     "svc/backup",

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from logward.dashboard import DashboardConfig, Role, load_config, verify_password
-from logward.dashboard._config import load_secret
+from logward.dashboard import DashboardConfig, Role, load_config, load_secret, verify_password
 from logward_base.errors import ConfigError
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dashboard.yaml"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "dashboard.yaml"
 HASH = "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$0BxY2nc4QIZrPcPplVvS3A"
 
 

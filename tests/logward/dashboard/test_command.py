@@ -59,7 +59,7 @@ def test_adduser_totp_enrols_and_reset_2fa_replaces_it(monkeypatch, tmp_path, ca
 
     import pyotp
 
-    from logward.dashboard._totp import TotpBox
+    from logward.dashboard import TotpBox
     from monitor import open_store
 
     path = tmp_path / "dash.yaml"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.dashboard.conftest import csrf_of, login
+from tests.logward.dashboard.conftest import csrf_of, login
 
 
 def test_post_without_csrf_token_is_refused(responder):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from logward.dashboard._auth import SessionCodec
-from logward.dashboard._authstore import SqliteAuthStore
-from logward.dashboard._overview import rate_chart
-from logward.dashboard._queries import like_escape
-from logward.dashboard._throttle import Throttle
+from logward.dashboard import (
+    SessionCodec,
+    SqliteAuthStore,
+    Throttle,
+    like_escape,
+    rate_chart,
+)
 from monitor import open_store
 from tests.conftest import FakeClock
 
@@ -78,15 +80,14 @@ def test_like_escape():
 
 def test_unexpected_error_is_a_clean_500(app, monkeypatch, viewer):
     """A crash in a page gives a plain 500 without the exception text or a traceback."""
-    from logward.dashboard import _overview
 
     def boom(*args, **kwargs):
         raise RuntimeError("db path /secret/place and jane@example.com")
 
-    monkeypatch.setattr(_overview, "overview", boom)
+    monkeypatch.setattr(app.state.ctx, "chain_status", boom)
     with TestClient(app, raise_server_exceptions=False) as client:
         client.cookies = viewer.cookies
-        response = client.get("/")
+        response = client.get("/audit")
     assert 500 == response.status_code
     assert "jane@example.com" not in response.text
     assert "Traceback" not in response.text
@@ -140,13 +141,11 @@ def test_chain_status_reverifies_stale_results_in_the_background(app, tmp_path, 
 
 def test_throttle_prunes_old_failures(fake_clock, tmp_path):
     """Failure records older than the window are dropped, so a spray cannot grow the table."""
-    from logward.dashboard._throttle import PRUNE_EVERY
-
     store = SqliteAuthStore(tmp_path)
     throttle = Throttle(store, per_ip=10, per_user=4, window=60, clock=fake_clock)
     throttle.failed("10.0.0.1", "old", None)
     fake_clock.advance(120)
-    for i in range(PRUNE_EVERY - 1):
+    for i in range(Throttle.prune_every - 1):
         throttle.failed(f"10.1.{i // 250}.{i % 250}", f"u{i}", None)
     conn = open_store(tmp_path)
     left = conn.execute("SELECT COUNT(*) FROM dashboard_login_failures WHERE key = 'old'")

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.dashboard.conftest import csrf_of
+from tests.logward.dashboard.conftest import csrf_of, routes_of
 
 # POST /login and /logout belong to the auth flow (and would end the session under test)
 SKIP = {("POST", "/login"), ("POST", "/logout"), ("GET", "/login")}
@@ -78,7 +78,7 @@ def _params(route: APIRoute) -> tuple[list[str], list[str], list[str]]:
 
 def _fuzzable(app) -> list[tuple[str, APIRoute]]:
     out = []
-    for route in app.routes:
+    for route in routes_of(app):
         if isinstance(route, APIRoute):
             for method in sorted(route.methods or ()):
                 if method != "HEAD" and (method, route.path) not in SKIP:

@@ -8,12 +8,13 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
-from tests.dashboard.conftest import (
+from tests.logward.dashboard.conftest import (
     code_step,
     csrf_of,
     fresh_code,
     login,
     password_step,
+    routes_of,
 )
 
 # The sign-in forms (the second step redirects to /login without a half-finished sign-in).
@@ -26,15 +27,15 @@ PUBLIC = {
 }
 
 
-def _routes(app):
-    for route in app.routes:
+def route_methods(app):
+    for route in routes_of(app):
         if isinstance(route, APIRoute | Route):
             for method in sorted(route.methods or ()):
                 if method != "HEAD":
                     yield method, route.path
 
 
-def _concrete(path: str, alert_id: str) -> str:
+def concrete_url(path: str, alert_id: str) -> str:
     if path == "/static/{name}":
         return "/static/dashboard.js"
     concrete = path.replace("{alert_id}", alert_id).replace("{name:path}", "admin")
@@ -45,7 +46,7 @@ def _concrete(path: str, alert_id: str) -> str:
 
 def test_app_has_the_expected_routes(app):
     """The enumeration sees pages, API, actions and static files (guards the guard)."""
-    paths = {path for _, path in _routes(app)}
+    paths = {path for _, path in route_methods(app)}
     assert {"/", "/alerts", "/api/charts/overview", "/accounts/{name:path}/reinstate"} <= paths
     assert len(paths) >= 15
 
@@ -53,10 +54,10 @@ def test_app_has_the_expected_routes(app):
 def test_every_route_refuses_anonymous_callers(app, anon, filled):
     """Unauthenticated: API and unsafe methods get 401, pages redirect to /login."""
     checked = 0
-    for method, path in _routes(app):
+    for method, path in route_methods(app):
         if (method, path) in PUBLIC:
             continue
-        url = _concrete(path, filled.alert_ids[0])
+        url = concrete_url(path, filled.alert_ids[0])
         response = anon.request(method, url, follow_redirects=False)
         if path.startswith("/api/") or method != "GET":
             assert 401 == response.status_code, f"{method} {url}"

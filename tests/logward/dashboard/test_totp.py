@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from logward.dashboard._totp import (
+from logward.dashboard import (
     TotpBox,
     create_key_file,
     make_recovery_codes,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from monitor import AuditLog, open_store
-from tests.dashboard._factory import VICTIM
-from tests.dashboard.conftest import csrf_of
+from tests.logward.dashboard.conftest import csrf_of
+from tests.logward.dashboard.factory import VICTIM
 
 
 def test_viewer_cannot_reinstate(viewer, tmp_path):

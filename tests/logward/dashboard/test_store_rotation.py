@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from monitor import AuditLog, open_store, pseudonym, store_key_of
-from tests.dashboard._factory import VICTIM
+from tests.logward.dashboard.factory import VICTIM
 
 
 def _rotate(data) -> subprocess.CompletedProcess[str]:

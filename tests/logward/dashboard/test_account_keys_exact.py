@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from logward.dashboard._overview import account_view
-from monitor import Alert, open_store
-from monitor._pipeline import record_alert
+from logward.dashboard import account_view
+from monitor import Alert, open_store, record_alert
 
 
 def _alert(user: str) -> Alert:

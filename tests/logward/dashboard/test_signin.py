@@ -6,10 +6,9 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from logward.dashboard import create_app
-from logward.dashboard._totp import make_recovery_codes
+from logward.dashboard import create_app, make_recovery_codes
 from monitor import open_store
-from tests.dashboard.conftest import (
+from tests.logward.dashboard.conftest import (
     TOTP_SECRETS,
     code_step,
     csrf_of,
@@ -17,7 +16,7 @@ from tests.dashboard.conftest import (
     login,
     password_step,
 )
-from tests.dashboard.test_access import PUBLIC, _concrete, _routes
+from tests.logward.dashboard.test_access import PUBLIC, concrete_url, route_methods
 
 
 def _audit_actions(tmp_path, action: str) -> list[str]:
@@ -33,11 +32,11 @@ def test_password_alone_opens_no_route(app, anon, filled):
     """After the password but before the code, no page, API or action answers 200."""
     first = password_step(anon, "alice")
     assert first.headers["location"].startswith("/login/2fa")
-    for method, path in _routes(app):
+    for method, path in route_methods(app):
         if (method, path) in PUBLIC:
             continue
         response = anon.request(
-            method, _concrete(path, filled.alert_ids[0]), follow_redirects=False
+            method, concrete_url(path, filled.alert_ids[0]), follow_redirects=False
         )
         assert response.status_code in (303, 401, 403), f"{method} {path}"
     assert 200 == anon.get("/login/2fa").status_code
