@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
 
     from logward.dashboard import DashboardConfig, Role, User, create_app
     from monitor import open_store
-    from tests.dashboard._factory import ATTACKER_IP, VICTIM, fill_store
+    from tests.logward.dashboard.factory import ATTACKER_IP, VICTIM, fill_store
 
     now = 1_700_000_000.0
     with tempfile.TemporaryDirectory(prefix="logward-bench-dash-") as tmp:

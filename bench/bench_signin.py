@@ -41,8 +41,7 @@ def main(argv: list[str]) -> int:
     from argon2 import PasswordHasher
     from fastapi.testclient import TestClient
 
-    from logward.dashboard import DashboardConfig, Role, User, create_app
-    from logward.dashboard._totp import TotpBox, create_key_file
+    from logward.dashboard import DashboardConfig, Role, TotpBox, User, create_app, create_key_file
 
     hasher = PasswordHasher()
     password = "bench-password-123"

@@ -65,7 +65,7 @@ def _produce(bootstrap: str, topic: str, texts: list[str], partitions: int) -> N
 
 
 def _cfg(bootstrap: str, raw: str, out: str, **extra: Any) -> Any:
-    from logward.stream._config import load_config
+    from logward.stream import load_config
 
     flags = {
         "bootstrap_servers": bootstrap,
@@ -83,7 +83,7 @@ def passthrough(bootstrap: str, raw: str, out: str, n: int, batch: int) -> float
     """Consume n records and produce each unchanged; return records/s (first record to last ack)."""
     from kafka import OffsetAndMetadata, TopicPartition
 
-    from logward.stream._kafka import make_consumer, make_producer
+    from logward.stream import make_consumer, make_producer
 
     cfg = _cfg(bootstrap, raw, out, batch_size=batch)
     consumer, producer = make_consumer(cfg), make_producer(cfg)
@@ -119,7 +119,7 @@ def sidecar_inprocess(
     bootstrap: str, raw: str, out: str, n: int, batch: int, *, ner: bool = False, workers: int = 0
 ) -> float:
     """Run the sidecar in a thread over n records; return records/s (first in to last out)."""
-    from logward.stream._app import build_scrubber, run_stream
+    from logward.stream import build_scrubber, run_stream
 
     os.environ.setdefault("LOGWARD_SEAL_KEY", base64.b64encode(os.urandom(32)).decode())
     cfg = _cfg(bootstrap, raw, out, batch_size=batch, ner=ner, workers=workers)

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from logward.stream._app import run_stream
-from logward.stream._config import load_config
-from logward.stream._runner import StreamRunner
+from logward.stream import StreamRunner, load_config, run_stream
 from tests._services import start_kafka
-from tests.stream._helpers import create_topics, make_scrubber, read_all
-from tests.stream._sidecar import SEAL_KEY
+from tests.logward.stream._helpers import create_topics, make_scrubber, read_all
+from tests.logward.stream._sidecar import SEAL_KEY
 
 
 def main() -> None:

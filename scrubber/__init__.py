@@ -13,6 +13,7 @@ from scrubber._operators import (
     ReplaceOperator,
 )
 from scrubber._policy import ScrubPolicy
+from scrubber._seal import SEAL_KEY_ENV, Sealer
 from scrubber._secrets import decode_base64_key, read_key_file
 from scrubber._structlog import StructlogScrubber, scrub_processor
 
@@ -20,6 +21,7 @@ __all__ = [
     "DEPTH_PLACEHOLDER",
     "FAILED_PLACEHOLDER",
     "PSEUDONYM_KEY_ENV",
+    "SEAL_KEY_ENV",
     "DropOperator",
     "MaskOperator",
     "Operator",
@@ -30,6 +32,7 @@ __all__ = [
     "Scrubber",
     "ScrubbingFilter",
     "ScrubbingHandler",
+    "Sealer",
     "StructlogScrubber",
     "decode_base64_key",
     "get_default_scrubber",

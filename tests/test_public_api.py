@@ -11,6 +11,7 @@ PACKAGES = [
     "detectors",
     "logward",
     "logward.dashboard",
+    "logward.dashboard.routes",
     "logward.demo",
     "logward.errors",
     "logward.paths",

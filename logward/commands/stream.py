@@ -14,7 +14,7 @@ __all__ = ["register"]
 
 def register(subparsers: Any) -> None:
     """Add the ``stream``, ``quarantine`` and ``es`` subcommands."""
-    from logward.stream._config import add_arguments
+    from logward.stream import add_arguments
 
     stream = subparsers.add_parser(
         "stream",
@@ -52,9 +52,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run_stream(args: argparse.Namespace) -> int:
-    from logward.stream._app import build_scrubber, run_stream
-    from logward.stream._config import load_config
-    from logward.stream._logs import setup_logging
+    from logward.stream import build_scrubber, load_config, run_stream, setup_logging
 
     cfg = load_config(args)
     engine = build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
@@ -70,7 +68,7 @@ def _run_stream(args: argparse.Namespace) -> int:
 
 
 def _admin_config(args: argparse.Namespace) -> Any:
-    from logward.stream._config import load_config
+    from logward.stream import load_config
 
     values = dict(vars(args))
     # quarantine commands need no output: fill a placeholder so validation passes
@@ -84,9 +82,13 @@ def _admin_config(args: argparse.Namespace) -> Any:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from logward.stream._admin import current_actor, inspect_quarantine, iter_quarantine
-    from logward.stream._app import load_sealer
-    from logward.stream._kafka import client_settings
+    from logward.stream import (
+        client_settings,
+        current_actor,
+        inspect_quarantine,
+        iter_quarantine,
+        load_sealer,
+    )
     from logward_base.errors import ConfigError
 
     if args.reveal and not (args.reason and args.reason.strip()):
@@ -98,7 +100,7 @@ def _inspect(args: argparse.Namespace) -> int:
     if args.reveal:
 
         def audit(reason: str, detail: dict[str, Any]) -> None:
-            from logward.stream._app import build_scrubber
+            from logward.stream import build_scrubber
             from monitor import AuditLog, open_store
 
             engine = build_scrubber(cfg.rules)
@@ -120,26 +122,35 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from logward.stream._admin import iter_quarantine, replay_quarantine
-    from logward.stream._app import build_scrubber, load_sealer
-    from logward.stream._delivery import Deliverer
-    from logward.stream._es import ElasticsearchSink
-    from logward.stream._kafka import client_settings, make_producer, max_request_bytes
-    from logward.stream._metrics import Metrics
+    from dataclasses import replace
+
+    from logward.stream import (
+        Deliverer,
+        Metrics,
+        SinkContext,
+        build_scrubber,
+        build_sinks,
+        client_settings,
+        iter_quarantine,
+        load_sealer,
+        make_producer,
+        max_request_bytes,
+        replay_quarantine,
+    )
 
     cfg = _admin_config(args)
     sealer = load_sealer(cfg)
     engine = build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
     entries = list(iter_quarantine(client_settings(cfg), cfg.quarantine_topic, args.timeout))
     producer = make_producer(cfg)
-    es = ElasticsearchSink.from_config(cfg) if cfg.es_url else None
     output = None if cfg.output_topic == "-" else cfg.output_topic
+    # as before: replayed records are sent at-least-once (no consumer offsets to commit)
+    sink_cfg = replace(cfg, output_topic=output, exactly_once=False)
     deliverer = Deliverer(
         producer,
-        output,
         cfg.quarantine_topic,
         sealer,
-        es,
+        build_sinks(sink_cfg, SinkContext(producer, max_request_bytes(cfg))),
         exactly_once=False,
         metrics=Metrics(),
         scrubber=engine,
@@ -168,8 +179,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _es_setup(args: argparse.Namespace) -> int:
-    from logward.stream._es import make_client
-    from logward.stream._setup import setup_elasticsearch
+    from logward.stream import make_client, setup_elasticsearch
 
     client = make_client(
         args.es_url,

@@ -15,8 +15,16 @@ from logward.dashboard._config import (
     load_config,
     load_secret,
 )
-from logward.dashboard._overview import account_view, rate_chart
-from logward.dashboard._queries import like_escape
+from logward.dashboard._overview import (
+    account_view,
+    alert_detail,
+    alerts_over_time,
+    allowlist_suggestions,
+    incidents,
+    overview,
+    rate_chart,
+)
+from logward.dashboard._queries import alert_list, distinct_values, event_list, like_escape
 from logward.dashboard._throttle import Throttle
 from logward.dashboard._totp import (
     TotpBox,
@@ -41,15 +49,23 @@ __all__ = [
     "TotpBox",
     "User",
     "account_view",
+    "alert_detail",
+    "alert_list",
+    "alerts_over_time",
+    "allowlist_suggestions",
     "create_app",
     "create_key_file",
+    "distinct_values",
+    "event_list",
     "hash_password",
+    "incidents",
     "like_escape",
     "load_config",
     "load_secret",
     "make_recovery_codes",
     "match_recovery_code",
     "new_secret",
+    "overview",
     "provisioning_uri",
     "qr_png",
     "qr_text",

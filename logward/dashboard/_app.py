@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,11 +17,13 @@ from starlette.responses import Response
 from logward.dashboard._auth import AuthLog, SessionCodec
 from logward.dashboard._authstore import SqliteAuthStore
 from logward.dashboard._config import DashboardConfig, load_secret
-from logward.dashboard._pages import register_pages
-from logward.dashboard._signin import register_signin, safe_next
+from logward.dashboard._routing import Ctx
+from logward.dashboard._signin import router as signin_router
+from logward.dashboard._signin import safe_next
 from logward.dashboard._throttle import DeviceCookies, Throttle
 from logward.dashboard._totp import TotpBox
 from logward.dashboard._web import Context, Forbidden, NotAuthenticated
+from logward.dashboard.routes import ROUTERS
 from logward_base.errors import ConfigError
 from logward_base.paths import data_dir as resolve_data_dir
 
@@ -139,16 +141,19 @@ def _install_handlers(app: FastAPI, ctx: Context) -> None:
         return error(request, 500, "internal error; it has been logged")
 
 
-def _install_static(app: FastAPI, ctx: Context) -> None:
-    @app.get("/static/{name}", include_in_schema=False)
-    def static(request: Request, name: str) -> Response:
-        entry = STATIC_FILES.get(name)
-        if entry is None:
-            raise StarletteHTTPException(404, "not found")
-        if entry[1] and ctx.user(request) is None:
-            raise NotAuthenticated()
-        media = "text/css" if name.endswith(".css") else "text/javascript"
-        return FileResponse(STATIC_DIR / entry[0], media_type=media)
+static_router = APIRouter()
+
+
+@static_router.get("/static/{name}", include_in_schema=False)
+def static(request: Request, ctx: Ctx, name: str) -> Response:
+    """One of :data:`STATIC_FILES`; the scripts only for a signed-in user."""
+    entry = STATIC_FILES.get(name)
+    if entry is None:
+        raise StarletteHTTPException(404, "not found")
+    if entry[1] and ctx.user(request) is None:
+        raise NotAuthenticated()
+    media = "text/css" if name.endswith(".css") else "text/javascript"
+    return FileResponse(STATIC_DIR / entry[0], media_type=media)
 
 
 def _open_totp_secrets(config: DashboardConfig) -> dict[str, str]:
@@ -219,7 +224,8 @@ def create_app(
     app.state.ctx = ctx
     _install_middleware(app, ctx)
     _install_handlers(app, ctx)
-    register_signin(app, ctx)
-    _install_static(app, ctx)
-    register_pages(app, ctx)
+    app.include_router(signin_router)
+    app.include_router(static_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from logward.dashboard._auth import Session, SessionCodec, verify_password
-from logward.dashboard._config import Role, User
+from logward.dashboard._config import User
+from logward.dashboard._routing import Ctx, Viewer
 from logward.dashboard._totp import match_recovery_code, verify_code
 from logward.dashboard._web import Context, actor_of, client_ip
 from monitor import pseudonym
 
-__all__ = ["register_signin", "safe_next", "set_session_cookie"]
+__all__ = ["router", "safe_next", "set_session_cookie"]
 
 
 def _ip(ctx: Context, ip: str) -> str:
@@ -114,122 +115,130 @@ def _complete(ctx: Context, request: Request, user: User, old: Session, target: 
     return response
 
 
-def register_signin(app: FastAPI, ctx: Context) -> None:
-    """Add ``/login``, ``/login/2fa`` and ``/logout``."""
+router = APIRouter()
+"""``/login``, ``/login/2fa`` and ``/logout``."""
 
-    @app.get("/login", include_in_schema=False)
-    def login_form(request: Request, next: str | None = None) -> Response:
-        if ctx.user(request) is not None:
-            return RedirectResponse(safe_next(next), 303)
-        session = ctx.session(request)
-        if session is None or session.user is not None:
-            session = ctx.codec.new()
-        response = _page(ctx, request, "login.html", session.csrf, safe_next(next), "")
-        set_session_cookie(ctx, request, response, ctx.codec.dumps(session))
-        return response
 
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        name = str(form.get("username") or "")[:200]
-        password = str(form.get("password") or "")[:1000]
-        target = safe_next(str(form.get("next") or "/"))
-        ip = client_ip(request)
-        user = ctx.config.users.get(name)
-        known = user is not None
-        session = ctx.session(request)
-        assert session is not None  # csrf_guard guarantees it
-        device = ctx.devices.device_for(request.cookies.get(ctx.devices.cookie_name), name)
-        verdict = ctx.throttle.check(ip, name, device)
-        if verdict.wait > 0:
-            _blocked(ctx, request, name, known, verdict.wait)
-            return _page(ctx, request, "login.html", session.csrf, target,
-                         "Too many failed attempts; try again later.", 429,
-                         {"Retry-After": str(int(verdict.wait) + 1)})  # fmt: skip
-        if not verify_password(user, password):
-            ctx.throttle.failed(ip, name, device)
-            ctx.auth_log.login(name, known, ip, "failure")
-            ctx.audit().append(
-                "dashboard:anonymous",
-                "login_failure",
-                name if known else "",
-                {"source.ip": _ip(ctx, ip)},
-            )
-            return _page(ctx, request, "login.html", session.csrf, target,
-                         "Invalid user name or password.", 401)  # fmt: skip
-        assert user is not None
-        ctx.throttle.succeeded(ip, name, device)
-        if user.name not in ctx.totp_secrets:
-            if ctx.config.require_2fa:
-                ctx.auth_log.login(name, True, ip, "failure", "2fa_not_enrolled")
-                why = {"source.ip": _ip(ctx, ip), "reason": "two-factor not enrolled"}
-                ctx.audit().append(actor_of(user), "login_refused", user.name, why)
-                return _page(ctx, request, "login.html", session.csrf, target,
-                             "Two-factor sign-in is required but not set up for this user;"
-                             " ask an administrator.", 403)  # fmt: skip
-            ctx.auth_log.login(name, True, ip, "success")
-            ctx.audit().append(actor_of(user), "login", user.name, {"source.ip": _ip(ctx, ip)})
-            return _complete(ctx, request, user, session, target)
+@router.get("/login", include_in_schema=False)
+def login_form(request: Request, ctx: Ctx, next: str | None = None) -> Response:
+    """The sign-in form, with a fresh pre-login session (and its CSRF token)."""
+    if ctx.user(request) is not None:
+        return RedirectResponse(safe_next(next), 303)
+    session = ctx.session(request)
+    if session is None or session.user is not None:
+        session = ctx.codec.new()
+    response = _page(ctx, request, "login.html", session.csrf, safe_next(next), "")
+    set_session_cookie(ctx, request, response, ctx.codec.dumps(session))
+    return response
+
+
+@router.post("/login", include_in_schema=False)
+async def login(request: Request, ctx: Ctx) -> Response:
+    """The password step: throttled, audited; then the second factor or a session."""
+    form = await request.form()
+    name = str(form.get("username") or "")[:200]
+    password = str(form.get("password") or "")[:1000]
+    target = safe_next(str(form.get("next") or "/"))
+    ip = client_ip(request)
+    user = ctx.config.users.get(name)
+    known = user is not None
+    session = ctx.session(request)
+    assert session is not None  # csrf_guard guarantees it
+    device = ctx.devices.device_for(request.cookies.get(ctx.devices.cookie_name), name)
+    verdict = ctx.throttle.check(ip, name, device)
+    if verdict.wait > 0:
+        _blocked(ctx, request, name, known, verdict.wait)
+        return _page(ctx, request, "login.html", session.csrf, target,
+                     "Too many failed attempts; try again later.", 429,
+                     {"Retry-After": str(int(verdict.wait) + 1)})  # fmt: skip
+    if not verify_password(user, password):
+        ctx.throttle.failed(ip, name, device)
+        ctx.auth_log.login(name, known, ip, "failure")
         ctx.audit().append(
-            actor_of(user), "login_password_ok", user.name, {"source.ip": _ip(ctx, ip)}
+            "dashboard:anonymous",
+            "login_failure",
+            name if known else "",
+            {"source.ip": _ip(ctx, ip)},
         )
-        pending = ctx.codec.new(user.name, stage="password")
-        response = RedirectResponse(f"/login/2fa?next={quote(target, safe='')}", 303)
-        set_session_cookie(ctx, request, response, ctx.codec.dumps(pending))
-        return response
-
-    @app.get("/login/2fa", include_in_schema=False)
-    def second_form(request: Request, next: str | None = None) -> Response:
-        session = ctx.session(request)
-        if session is None or session.user is None or session.stage != "password":
-            return RedirectResponse("/login", 303)
-        return _page(ctx, request, "login_2fa.html", session.csrf, safe_next(next), "")
-
-    @app.post("/login/2fa", include_in_schema=False)
-    async def second(request: Request) -> Response:
-        form = await request.form()
-        code = str(form.get("code") or "")[:40]
-        target = safe_next(str(form.get("next") or "/"))
-        ip = client_ip(request)
-        session = ctx.session(request)
-        if session is None or session.user is None or session.stage != "password":
-            return RedirectResponse("/login", 303)
-        user = ctx.config.users.get(session.user)
-        secret = ctx.totp_secrets.get(session.user)
-        if user is None or secret is None:
-            return RedirectResponse("/login", 303)
-        device = ctx.devices.device_for(request.cookies.get(ctx.devices.cookie_name), user.name)
-        verdict = ctx.throttle.check(ip, user.name, device, factor="totp")
-        if verdict.wait > 0:
-            _blocked(ctx, request, user.name, True, verdict.wait)
-            return _page(ctx, request, "login_2fa.html", session.csrf, target,
-                         "Too many wrong codes; try again later.", 429,
-                         {"Retry-After": str(int(verdict.wait) + 1)})  # fmt: skip
-        method = _check_code(ctx, user, secret, code)
-        if method is None:
-            ctx.throttle.failed(ip, user.name, device, factor="totp")
-            ctx.auth_log.login(user.name, True, ip, "failure", "bad_code", action="login_2fa")
-            ctx.audit().append(
-                actor_of(user), "login_2fa_failure", user.name, {"source.ip": _ip(ctx, ip)}
-            )
-            return _page(ctx, request, "login_2fa.html", session.csrf, target,
-                         "That code is wrong or was already used.", 401)  # fmt: skip
-        ctx.throttle.succeeded(ip, user.name, device, factor="totp")
-        ctx.auth_log.login(user.name, True, ip, "success")
-        ctx.audit().append(actor_of(user), "login", user.name,
-                           {"source.ip": _ip(ctx, ip), "second_factor": method})  # fmt: skip
+        return _page(ctx, request, "login.html", session.csrf, target,
+                     "Invalid user name or password.", 401)  # fmt: skip
+    assert user is not None
+    ctx.throttle.succeeded(ip, name, device)
+    if user.name not in ctx.totp_secrets:
+        if ctx.config.require_2fa:
+            ctx.auth_log.login(name, True, ip, "failure", "2fa_not_enrolled")
+            why = {"source.ip": _ip(ctx, ip), "reason": "two-factor not enrolled"}
+            ctx.audit().append(actor_of(user), "login_refused", user.name, why)
+            return _page(ctx, request, "login.html", session.csrf, target,
+                         "Two-factor sign-in is required but not set up for this user;"
+                         " ask an administrator.", 403)  # fmt: skip
+        ctx.auth_log.login(name, True, ip, "success")
+        ctx.audit().append(actor_of(user), "login", user.name, {"source.ip": _ip(ctx, ip)})
         return _complete(ctx, request, user, session, target)
+    ctx.audit().append(actor_of(user), "login_password_ok", user.name, {"source.ip": _ip(ctx, ip)})
+    pending = ctx.codec.new(user.name, stage="password")
+    response = RedirectResponse(f"/login/2fa?next={quote(target, safe='')}", 303)
+    set_session_cookie(ctx, request, response, ctx.codec.dumps(pending))
+    return response
 
-    @app.post("/logout", include_in_schema=False)
-    def logout(request: Request, user: object = Depends(ctx.require(Role.VIEWER))) -> Response:
-        session = ctx.session(request)
-        if session is not None:
-            ctx.codec.end(session)
-        name = session.user if session and session.user else ""
-        ctx.audit().append(f"dashboard:{name}", "logout", name, {})
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(SessionCodec.cookie_name, path="/")
-        return response
+
+@router.get("/login/2fa", include_in_schema=False)
+def second_form(request: Request, ctx: Ctx, next: str | None = None) -> Response:
+    """The second-factor form, for a session past the password step only."""
+    session = ctx.session(request)
+    if session is None or session.user is None or session.stage != "password":
+        return RedirectResponse("/login", 303)
+    return _page(ctx, request, "login_2fa.html", session.csrf, safe_next(next), "")
+
+
+@router.post("/login/2fa", include_in_schema=False)
+async def second(request: Request, ctx: Ctx) -> Response:
+    """The TOTP or recovery-code step: throttled, audited, each code used once."""
+    form = await request.form()
+    code = str(form.get("code") or "")[:40]
+    target = safe_next(str(form.get("next") or "/"))
+    ip = client_ip(request)
+    session = ctx.session(request)
+    if session is None or session.user is None or session.stage != "password":
+        return RedirectResponse("/login", 303)
+    user = ctx.config.users.get(session.user)
+    secret = ctx.totp_secrets.get(session.user)
+    if user is None or secret is None:
+        return RedirectResponse("/login", 303)
+    device = ctx.devices.device_for(request.cookies.get(ctx.devices.cookie_name), user.name)
+    verdict = ctx.throttle.check(ip, user.name, device, factor="totp")
+    if verdict.wait > 0:
+        _blocked(ctx, request, user.name, True, verdict.wait)
+        return _page(ctx, request, "login_2fa.html", session.csrf, target,
+                     "Too many wrong codes; try again later.", 429,
+                     {"Retry-After": str(int(verdict.wait) + 1)})  # fmt: skip
+    method = _check_code(ctx, user, secret, code)
+    if method is None:
+        ctx.throttle.failed(ip, user.name, device, factor="totp")
+        ctx.auth_log.login(user.name, True, ip, "failure", "bad_code", action="login_2fa")
+        ctx.audit().append(
+            actor_of(user), "login_2fa_failure", user.name, {"source.ip": _ip(ctx, ip)}
+        )
+        return _page(ctx, request, "login_2fa.html", session.csrf, target,
+                     "That code is wrong or was already used.", 401)  # fmt: skip
+    ctx.throttle.succeeded(ip, user.name, device, factor="totp")
+    ctx.auth_log.login(user.name, True, ip, "success")
+    ctx.audit().append(actor_of(user), "login", user.name,
+                       {"source.ip": _ip(ctx, ip), "second_factor": method})  # fmt: skip
+    return _complete(ctx, request, user, session, target)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, ctx: Ctx, user: Viewer) -> Response:
+    """End the session (audited) and drop its cookie."""
+    session = ctx.session(request)
+    if session is not None:
+        ctx.codec.end(session)
+    name = session.user if session and session.user else ""
+    ctx.audit().append(f"dashboard:{name}", "logout", name, {})
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SessionCodec.cookie_name, path="/")
+    return response
 
 
 def _check_code(ctx: Context, user: User, secret: str, code: str) -> str | None:

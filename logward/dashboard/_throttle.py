@@ -22,6 +22,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -84,6 +85,8 @@ class Throttle:
         clock: current time.
     """
 
+    prune_every: ClassVar[int] = PRUNE_EVERY  # failures recorded between two prunes
+
     def __init__(
         self,
         store: AuthStore,
@@ -141,7 +144,7 @@ class Throttle:
         now = self._clock()
         self._store.failure_add(keys, now)
         self._recorded += 1
-        if self._recorded % PRUNE_EVERY == 0:  # bounded table under a spray
+        if self._recorded % self.prune_every == 0:  # bounded table under a spray
             self._store.prune(now - self._window)
 
     def succeeded(self, ip: str, user: str, device: str | None, factor: str = "password") -> None:

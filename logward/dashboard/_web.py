@@ -1,8 +1,9 @@
 """Request plumbing shared by the dashboard's routes: context, sessions, access checks.
 
-Every route that shows data depends on :func:`Context.require`, which turns
-away anonymous callers (401 for the API, a redirect to ``/login`` for pages),
-checks the role, and writes the page view into the audit chain. CSRF is checked
+Every route that shows data depends on :meth:`Context.authorize` (through the
+``Viewer`` and ``Responder`` dependencies in ``_routing``), which turns away
+anonymous callers (401 for the API, a redirect to ``/login`` for pages), checks
+the role, and writes the page view into the audit chain. CSRF is checked
 by an app-wide dependency on every unsafe method, so a new POST route cannot
 forget it.
 """
@@ -181,32 +182,33 @@ class Context:
             return None
         return self.config.users.get(session.user)
 
-    def require(self, role: Role) -> Callable[[Request], User]:
-        """A dependency: the signed-in user with at least ``role``; audits the request."""
+    def authorize(self, request: Request, role: Role) -> User:
+        """The signed-in user with at least ``role``; writes the page view or the denial.
 
-        def dependency(request: Request) -> User:
-            user = self.user(request)
-            if user is None:
-                raise NotAuthenticated()
-            if user.role < role:
-                self.audit().append(
-                    actor_of(user),
-                    "access_denied",
-                    audited_path(request.url.path, self.conn()),
-                    {"method": request.method, "needs": role.name.lower()},
-                )
-                raise Forbidden(f"this needs the {role.name.lower()} role")
-            if request.method == "GET":
-                query = audited_query(request.url.query, conn=self.conn())
-                self.audit().append(
-                    actor_of(user),
-                    "page_view",
-                    audited_path(request.url.path, self.conn()),
-                    {"query": query} if query else {},
-                )
-            return user
-
-        return dependency
+        Raises:
+            NotAuthenticated: no fully signed-in user.
+            Forbidden: the user's role is below ``role``.
+        """
+        user = self.user(request)
+        if user is None:
+            raise NotAuthenticated()
+        if user.role < role:
+            self.audit().append(
+                actor_of(user),
+                "access_denied",
+                audited_path(request.url.path, self.conn()),
+                {"method": request.method, "needs": role.name.lower()},
+            )
+            raise Forbidden(f"this needs the {role.name.lower()} role")
+        if request.method == "GET":
+            query = audited_query(request.url.query, conn=self.conn())
+            self.audit().append(
+                actor_of(user),
+                "page_view",
+                audited_path(request.url.path, self.conn()),
+                {"query": query} if query else {},
+            )
+        return user
 
     async def csrf_guard(self, request: Request) -> None:
         """App-wide dependency: every unsafe method needs the session's CSRF token."""

@@ -92,7 +92,7 @@ def write_dashboard_config(root: Path) -> tuple[Path, str, str]:
     """Write a one-admin dashboard config; returns (path, password, TOTP URI)."""
     from argon2 import PasswordHasher
 
-    from logward.dashboard._totp import TotpBox, create_key_file, new_secret, provisioning_uri
+    from logward.dashboard import TotpBox, create_key_file, new_secret, provisioning_uri
 
     password = secrets.token_urlsafe(12)
     key_file = root / "dashboard-totp.key"

@@ -24,8 +24,7 @@ from typing import Any
 from logward.stream._quarantine import TRUNCATED_CLASS, SealedEntry, open_entry, read_entry
 from logward.stream._record import CleanRecord, InRecord
 from logward_base.errors import ConfigError, KeyMaterialError, ParseError
-from scrubber._engine import Scrubber
-from scrubber._seal import Sealer
+from scrubber import Scrubber, Sealer
 
 __all__ = ["ReplayReport", "inspect_quarantine", "iter_quarantine", "replay_quarantine"]
 

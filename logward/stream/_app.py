@@ -11,13 +11,13 @@ from typing import Any
 
 from logward.stream._config import StreamConfig
 from logward.stream._delivery import Deliverer
-from logward.stream._es import ElasticsearchSink
 from logward.stream._metrics import Health, Metrics, MetricsServer
 from logward.stream._processor import Processor
 from logward.stream._runner import StreamRunner, make_listener
+from logward.stream._sink import Sink, SinkContext
+from logward.stream._sinks import build_sinks
 from logward_base.errors import ConfigError, SinkError
-from scrubber._engine import Scrubber
-from scrubber._seal import Sealer
+from scrubber import Scrubber, Sealer
 
 __all__ = ["build_scrubber", "load_sealer", "run_stream"]
 
@@ -112,7 +112,6 @@ def run_stream(
     if cfg.metrics_port:
         server = MetricsServer(metrics, health, cfg.metrics_host, cfg.metrics_port)
         server.start()
-    es = ElasticsearchSink.from_config(cfg) if cfg.es_url else None
     try:
         producer = make_producer(cfg)
     except Exception as exc:
@@ -121,12 +120,20 @@ def run_stream(
         raise SinkError(
             f"cannot start the Kafka producer for {cfg.bootstrap_servers}: {type(exc).__name__}"
         ) from None
+    sinks: list[Sink] = []
+    try:
+        sinks = build_sinks(cfg, SinkContext(producer, max_request_bytes(cfg)))
+    except BaseException:
+        producer.close()
+        if server is not None:
+            server.stop()
+        raise
+    documents = any(s.documents for s in sinks)
     deliverer = Deliverer(
         producer,
-        cfg.output_topic,
         cfg.quarantine_topic,
         sealer,
-        es,
+        sinks,
         exactly_once=cfg.exactly_once,
         metrics=metrics,
         scrubber=engine,
@@ -136,14 +143,14 @@ def run_stream(
         engine,
         max_record_bytes=cfg.max_record_bytes,
         batch_texts=cfg.ner,
-        documents=es is not None,
+        documents=documents,
     )
     pool = None
     if cfg.workers:
         from logward.stream._workers import ScrubPool, WorkerSettings
 
         settings = WorkerSettings(
-            cfg.rules, cfg.ner, cfg.ner_model, cfg.max_record_bytes, es is not None
+            cfg.rules, cfg.ner, cfg.ner_model, cfg.max_record_bytes, documents
         )
         pool = ScrubPool(cfg.workers, settings, processor)
     reporter = _StatsReporter(cfg.data_dir, f"stream:{cfg.group_id}") if cfg.data_dir else None
@@ -188,8 +195,8 @@ def run_stream(
         finally:
             if consumer is not None:
                 consumer.close(autocommit=False)
-            if es is not None:
-                es.client.close()
+            for sink in sinks:
+                sink.close()
             if server is not None:
                 server.stop()
             if pool is not None:

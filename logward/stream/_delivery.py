@@ -1,15 +1,18 @@
-"""Deliver one processed batch: Elasticsearch first, then the Kafka topics.
+"""Deliver one processed batch: the sinks first, then the quarantine topic.
 
-Order matters for conservation: a document Elasticsearch rejects (mapping
-error) is moved to the quarantine *before* anything is sent to Kafka, so each
-input offset ends in exactly one of clean output or quarantine.
+Every clean-record destination is a ``Sink`` (``logward.stream._sink``; the
+registry is ``SINKS``). Order matters for conservation: records a sink refuses
+in ``check`` (too large for the producer) or a synchronous sink rejects in
+``add`` (an Elasticsearch mapping error) are moved to the quarantine *before*
+anything is sent to Kafka, so each input offset ends in exactly one of clean
+output or quarantine.
 
-At-least-once: send, flush and check every future; the caller commits offsets
-afterwards. Exactly-once: everything (clean, quarantine and the consumer
-offsets) goes in one Kafka transaction; on any failure it is aborted and the
-caller retries the same batch.
+At-least-once: send, flush and check every acknowledgement; the caller commits
+offsets afterwards. Exactly-once: the Kafka sends (clean, quarantine and the
+consumer offsets) go in one Kafka transaction; on any failure it is aborted and
+the caller retries the same batch.
 
-Every quarantine record is sealed before anything is sent, within the
+Every quarantine record is sealed before anything is sent to Kafka, within the
 producer's size limit (a record too large to seal whole is sealed truncated,
 counted and logged as an alarm), so one poison record cannot fail a batch
 forever. Within one process a retry never writes a record twice: Kafka sends
@@ -22,15 +25,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from logward.stream._es import ElasticsearchSink
-from logward.stream._metrics import Metrics
+from logward.stream._kafka_sink import Acks, KafkaSink, payload_limit
 from logward.stream._quarantine import QuarantineMessage, seal_record
 from logward.stream._record import CleanRecord, Outcome, QuarantinedRecord
-from logward_base.errors import SinkError
-from scrubber._engine import Scrubber
-from scrubber._seal import Sealer
+from logward.stream._sink import Sink
+from logward_base.errors import ConfigError, SinkError
+from scrubber import Scrubber, Sealer
+
+if TYPE_CHECKING:
+    from logward.stream._metrics import Metrics
 
 __all__ = ["Deliverer", "DeliveryResult"]
 
@@ -44,32 +49,33 @@ class DeliveryResult:
     clean: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
-    futures: list[tuple[tuple[str, str], Any]] = field(default_factory=list)
 
 
 class Deliverer:
-    """Write a batch's outcomes to the sinks.
+    """Write a batch's outcomes to the sinks and the quarantine topic.
 
     Args:
-        producer: kafka-python producer (transactional with ``exactly_once``).
-        output_topic: topic for clean records, or ``None`` (Elasticsearch only).
+        producer: kafka-python producer (transactional with ``exactly_once``);
+            it carries the quarantine topic.
         quarantine_topic: topic for sealed records.
         sealer: the AES-256-GCM sealer.
-        es: the Elasticsearch sink, or ``None``.
+        sinks: where clean records go (``build_sinks``); may be empty.
         exactly_once: wrap each batch in a transaction with its offsets.
         metrics: counters to update.
         scrubber: scrubs error messages before they leave the process.
         max_message_bytes: the producer's request limit; quarantine records
             that do not fit sealed whole are sealed truncated.
+
+    Raises:
+        ConfigError: a Kafka sink's ``exactly_once`` differs from this one's.
     """
 
     def __init__(
         self,
         producer: Any,
-        output_topic: str | None,
         quarantine_topic: str,
         sealer: Sealer,
-        es: ElasticsearchSink | None,
+        sinks: Sequence[Sink],
         *,
         exactly_once: bool,
         metrics: Metrics,
@@ -77,22 +83,36 @@ class Deliverer:
         max_message_bytes: int | None = None,
     ) -> None:
         self.producer = producer
-        self.output_topic = output_topic
         self.quarantine_topic = quarantine_topic
         self.sealer = sealer
-        self.es = es
+        self.sinks = list(sinks)
         self.exactly_once = exactly_once
         self.metrics = metrics
         self.scrubber = scrubber
-        # leave room for the record batch framing around one message
-        self.max_message_bytes = None if max_message_bytes is None else max_message_bytes - 16_384
-        self._sent: set[tuple[str, str]] = set()  # (sink, source id) acknowledged, not settled
+        self.max_message_bytes = payload_limit(max_message_bytes)
+        for sink in self.sinks:
+            if isinstance(sink, KafkaSink) and sink.exactly_once != exactly_once:
+                # a mismatch would count unacknowledged sends as delivered (or the reverse)
+                raise ConfigError(f"sink {sink.name}: exactly_once must match the Deliverer's")
+        self._direct = [s for s in self.sinks if not s.transactional]
+        self._kafka = [s for s in self.sinks if s.transactional]
+        self._quarantine = Acks()  # quarantine sends acknowledged, not settled
+
+    @property
+    def unsettled(self) -> frozenset[str]:
+        """Source ids whose Kafka sends are remembered until :meth:`settle`."""
+        ids = set(self._quarantine.sent)
+        for sink in self.sinks:
+            if isinstance(sink, KafkaSink):
+                ids |= sink.acks.sent
+        return frozenset(ids)
 
     def settle(self, outcomes: Sequence[Outcome]) -> None:
         """Forget the sends of a batch whose offsets are committed (bounded memory)."""
-        for o in outcomes:
-            self._sent.discard(("clean", o.source.source_id))
-            self._sent.discard(("quarantine", o.source.source_id))
+        ids = {o.source.source_id for o in outcomes}
+        for sink in self.sinks:
+            sink.settle(ids)
+        self._quarantine.sent.difference_update(ids)
 
     def deliver(
         self,
@@ -114,16 +134,15 @@ class Deliverer:
         return result
 
     def finish(self, result: DeliveryResult) -> None:
-        """Wait until Kafka acknowledged every record sent by :meth:`start`.
+        """Wait until every sink made durable what :meth:`start` wrote.
 
         Raises:
             SinkError: a send failed; the batch must be retried, not committed.
         """
-        failed = self._harvest(result.futures)
+        failed = self._harvest()
         if failed is not None:
             self.metrics.sink_up.labels(sink="kafka").set(0)
-            raise SinkError(f"kafka produce failed: {type(failed).__name__}") from None
-        result.futures.clear()
+            raise failed
         self.metrics.sink_up.labels(sink="kafka").set(1)
 
     def start(
@@ -132,7 +151,7 @@ class Deliverer:
         offsets: Mapping[Any, Any] | None = None,
         group_metadata: Any = None,
     ) -> DeliveryResult:
-        """Write to Elasticsearch and hand the Kafka records to the producer.
+        """Write to the synchronous sinks and hand the Kafka records to the producer.
 
         At-least-once: returns before Kafka acknowledged (call :meth:`finish`
         before committing). Exactly-once: the transaction is committed here.
@@ -142,28 +161,32 @@ class Deliverer:
         """
         clean = [o for o in outcomes if isinstance(o, CleanRecord)]
         quarantined = [o for o in outcomes if isinstance(o, QuarantinedRecord)]
-        clean = self._fits(clean, quarantined)
-        if self.es is not None and clean:
-            rejected = self.es.write(clean)
+        clean = self._checked(clean, quarantined)
+        for sink in self._direct:
+            if not clean:
+                break
+            rejected = sink.add(clean)
+            sink.flush()  # durable before anything goes to Kafka
             if rejected:
-                bad = {id(r) for r, _, _ in rejected}
+                bad = {id(r.record) for r in rejected}
                 clean = [c for c in clean if id(c) not in bad]
                 quarantined.extend(
-                    QuarantinedRecord(r.source, cls, msg) for r, cls, msg in rejected
+                    QuarantinedRecord(r.record.source, r.error_class, r.message) for r in rejected
                 )
-            self.metrics.sink_up.labels(sink="elasticsearch").set(1)
+            self.metrics.sink_up.labels(sink=sink.name).set(1)
         result = DeliveryResult(clean=len(clean), quarantined=len(quarantined))
         sealed = self._seal_all(quarantined)
         if self.exactly_once:
             self._send_transaction(clean, sealed, offsets or {}, group_metadata)
         else:
-            futures: list[tuple[tuple[str, str], Any]] = []
             try:
-                self._sends(clean, sealed, futures)
+                self._sends(clean, sealed)
+            except SinkError:
+                self._harvest()
+                raise
             except Exception as exc:
-                self._harvest(futures)
+                self._harvest()
                 raise SinkError(f"kafka produce failed: {type(exc).__name__}") from None
-            result.futures = futures
         for q in quarantined:
             result.reasons[q.error_class] = result.reasons.get(q.error_class, 0) + 1
             log.warning(
@@ -175,44 +198,31 @@ class Deliverer:
             )
         return result
 
-    def _harvest(self, futures: list[tuple[tuple[str, str], Any]]) -> Exception | None:
-        """Wait for sends; remember the acknowledged ones; return the first failure."""
-        failed: Exception | None = None
-        try:
-            self.producer.flush()
-        except Exception as exc:
-            failed = exc
-        for sent, f in futures:
+    def _harvest(self) -> SinkError | None:
+        """Wait for every Kafka send; remember the acknowledged ones; the first failure."""
+        failed: SinkError | None = None
+        for sink in self._kafka:
             try:
-                f.get(timeout=0 if failed is not None else 30)
-            except Exception as exc:
+                sink.flush()
+            except SinkError as exc:
                 failed = failed or exc
-            else:
-                self._sent.add(sent)
+        error = self._quarantine.harvest(self.producer)
+        if failed is None and error is not None:
+            failed = SinkError(f"kafka produce failed: {type(error).__name__}")
         return failed
 
-    def _fits(
+    def _checked(
         self, clean: list[CleanRecord], quarantined: list[QuarantinedRecord]
     ) -> list[CleanRecord]:
-        """Quarantine clean records the producer would refuse (scrubbing can grow a value)."""
-        if self.max_message_bytes is None or not self.output_topic:
-            return clean
+        """Quarantine clean records a sink refuses up front (scrubbing can grow a value)."""
         kept = []
         for c in clean:
-            size = (
-                len(c.value or b"")
-                + len(c.key or b"")
-                + sum(len(n) + len(d) + 8 for n, d in c.headers)
-            )
-            if size <= self.max_message_bytes:
+            refused = next((r for s in self.sinks if (r := s.check(c)) is not None), None)
+            if refused is None:
                 kept.append(c)
             else:
                 quarantined.append(
-                    QuarantinedRecord(
-                        c.source,
-                        "OutputTooLarge",
-                        f"scrubbed record of {size} bytes exceeds the producer limit",
-                    )
+                    QuarantinedRecord(c.source, refused.error_class, refused.message)
                 )
         return kept
 
@@ -222,7 +232,7 @@ class Deliverer:
         """Seal every quarantine record before anything is sent (a poison record fails nothing)."""
         out: list[tuple[QuarantinedRecord, QuarantineMessage]] = []
         for q in quarantined:
-            if ("quarantine", q.source.source_id) in self._sent:
+            if q.source.source_id in self._quarantine.sent:
                 continue
             msg = seal_record(self.sealer, q, self.max_message_bytes)
             if msg.truncated:
@@ -241,22 +251,14 @@ class Deliverer:
         self,
         clean: Sequence[CleanRecord],
         sealed: Sequence[tuple[QuarantinedRecord, QuarantineMessage]],
-        futures: list[tuple[tuple[str, str], Any]],
     ) -> None:
-        """Hand records not yet acknowledged to the producer, appending their futures."""
-        if self.output_topic:
-            for c in clean:
-                sent = ("clean", c.source.source_id)
-                if sent in self._sent:
-                    continue
-                future = self.producer.send(
-                    self.output_topic,
-                    value=c.value,
-                    key=c.key,
-                    headers=list(c.headers),
-                    timestamp_ms=c.source.timestamp_ms,
+        """Hand records not yet acknowledged to the Kafka sinks and the quarantine topic."""
+        self._quarantine.pending.clear()
+        for sink in self._kafka:
+            if sink.add(clean):
+                raise SinkError(
+                    f"sink {sink.name} rejected records after the quarantine was sealed"
                 )
-                futures.append((sent, future))
         for q, msg in sealed:
             future = self.producer.send(
                 self.quarantine_topic,
@@ -265,7 +267,7 @@ class Deliverer:
                 headers=list(msg.headers),
                 timestamp_ms=msg.timestamp_ms,
             )
-            futures.append((("quarantine", q.source.source_id), future))
+            self._quarantine.pending.append((q.source.source_id, future))
 
     def _send_transaction(
         self,
@@ -277,14 +279,11 @@ class Deliverer:
         from kafka.errors import ProducerFencedError
 
         self.producer.begin_transaction()
-        futures: list[tuple[tuple[str, str], Any]] = []
         try:
-            self._sends(clean, sealed, futures)
+            self._sends(clean, sealed)
             if offsets:
                 self.producer.send_offsets_to_transaction(dict(offsets), group_metadata)
             self.producer.commit_transaction()
-            # committed: these records are delivered, whatever a future says afterwards
-            self._sent.update(sent for sent, _ in futures)
         except ProducerFencedError:
             raise
         except Exception as exc:
@@ -294,4 +293,8 @@ class Deliverer:
             except Exception as abort_exc:
                 log.error("transaction abort failed: %s", type(abort_exc).__name__)
             raise SinkError(f"kafka transaction failed: {type(exc).__name__}") from None
+        # committed: these records are delivered, whatever a future says afterwards
+        for sink in self._kafka:
+            sink.flush()
+        self._quarantine.committed()
         self.metrics.sink_up.labels(sink="kafka").set(1)

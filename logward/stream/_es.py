@@ -17,6 +17,7 @@ from typing import Any
 
 from logward.stream._config import StreamConfig
 from logward.stream._record import CleanRecord
+from logward.stream._sink import Rejection, Sink, SinkContext
 from logward_base.errors import SinkError
 
 __all__ = ["ElasticsearchSink", "make_client"]
@@ -48,8 +49,11 @@ def make_client(
     return Elasticsearch(url, **kwargs)
 
 
-class ElasticsearchSink:
+class ElasticsearchSink(Sink):
     """Write clean records; report which ones were rejected and why.
+
+    Synchronous: :meth:`add` writes (``create`` by source id, 409 is success)
+    and returns the per-item rejections; :meth:`flush` has nothing to wait for.
 
     Args:
         client: an ``Elasticsearch`` client.
@@ -57,6 +61,9 @@ class ElasticsearchSink:
         max_item_retries: attempts for items rejected with 429/5xx before giving up.
         sleep: injected for tests.
     """
+
+    name = "elasticsearch"
+    documents = True
 
     def __init__(
         self,
@@ -73,7 +80,11 @@ class ElasticsearchSink:
 
     @classmethod
     def from_config(cls, cfg: StreamConfig) -> ElasticsearchSink:
-        """Build from the sidecar settings (``--es-url`` must be set)."""
+        """Build from the sidecar settings (``--es-url`` must be set).
+
+        Raises:
+            SinkError: no ``--es-url``.
+        """
         if not cfg.es_url:
             raise SinkError("no --es-url configured")
         client = make_client(
@@ -127,3 +138,25 @@ class ElasticsearchSink:
         if pending:
             raise SinkError(f"elasticsearch kept refusing {len(pending)} documents (429/5xx)")
         return rejected
+
+    @classmethod
+    def from_settings(cls, cfg: StreamConfig, ctx: SinkContext) -> ElasticsearchSink | None:
+        """The registry's factory: the sink for ``--es-url``, or ``None`` when unset."""
+        return cls.from_config(cfg) if cfg.es_url else None
+
+    def add(self, records: Sequence[CleanRecord]) -> list[Rejection]:
+        """Index ``records`` now (see :meth:`write`); return the rejected ones.
+
+        Raises:
+            SinkError: the server cannot be reached or keeps answering 429/5xx.
+        """
+        if not records:
+            return []
+        return [Rejection(r, cls, msg) for r, cls, msg in self.write(records)]
+
+    def flush(self) -> None:
+        """Nothing to wait for: :meth:`add` returns once the bulk request answered."""
+
+    def close(self) -> None:
+        """Close the client."""
+        self.client.close()

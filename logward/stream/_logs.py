@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TextIO
 
-from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber import FAILED_PLACEHOLDER, Scrubber
 
 __all__ = ["ScrubbingJsonFormatter", "setup_logging"]
 

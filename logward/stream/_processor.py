@@ -30,7 +30,7 @@ from logward.stream._codec import (
 )
 from logward.stream._record import CleanRecord, InRecord, Outcome, QuarantinedRecord
 from logward_base.errors import ParseError
-from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber import FAILED_PLACEHOLDER, Scrubber
 
 __all__ = ["Processor", "safe_message"]
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from logward.stream._record import InRecord, QuarantinedRecord
 from logward_base.errors import KeyMaterialError, ParseError
-from scrubber._seal import Sealer
+from scrubber import Sealer
 
 __all__ = [
     "HEAD_BYTES",

@@ -30,8 +30,8 @@ def _replay(data: Path, store: str | None) -> None:
 
 
 def _views(conn: Any) -> dict[str, Any]:
-    from logward.dashboard import _overview as ov
-    from logward.dashboard import _queries as q
+    import logward.dashboard as ov
+    import logward.dashboard as q
 
     alerts = q.alert_list(conn, sort="created", order="asc")
     first = alerts.rows[0]["id"]
@@ -75,7 +75,7 @@ def test_sessions_totp_and_login_throttles_on_postgres(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dashboard's auth store (sessions, TOTP replay, recovery codes, throttles) on PG."""
-    from logward.dashboard._authstore import SqliteAuthStore
+    from logward.dashboard import SqliteAuthStore
 
     monkeypatch.setenv("LOGWARD_STORE", pg_url)
     auth = SqliteAuthStore(tmp_path)
