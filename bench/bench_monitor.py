@@ -94,11 +94,7 @@ def _combined_lines(n: int, rng: random.Random) -> list[str]:
 
 def _replay(fmt: str, lines: list[str]) -> dict[str, float]:
     from logward_base.paths import rules_dir
-    from monitor import Responder
-    from monitor._pipeline import Pipeline
-    from monitor._rules import load_rules
-    from monitor._schema import SCHEMA
-    from monitor.detect._engine import DetectionEngine
+    from monitor import SCHEMA, DetectionEngine, Pipeline, Responder, load_rules
     from monitor.parsers import get_parser
 
     rules = load_rules(rules_dir())
@@ -221,9 +217,7 @@ def latency(trials: int) -> dict[str, float]:
 def memory(keys: int) -> dict[str, float]:
     """Traced memory of the engine's open windows for ``keys`` distinct IPs and accounts."""
     from logward_base.paths import rules_dir
-    from monitor._event import AccessEvent
-    from monitor._rules import load_rules
-    from monitor.detect._engine import DetectionEngine
+    from monitor import AccessEvent, DetectionEngine, load_rules
 
     engine = DetectionEngine(load_rules(rules_dir()))
     t0 = 1_732_701_600.0

@@ -202,7 +202,7 @@ def _measure(fmt: str, lines: list[str], repeat: int) -> dict[str, float | int]:
 
 def _calibrate() -> float:
     """Return the cost (us) of building one bare AccessEvent: the floor of any parser here."""
-    from monitor._event import AccessEvent
+    from monitor import AccessEvent
 
     best = float("inf")
     for _ in range(5):

@@ -1,4 +1,4 @@
-"""The bottom layer of logward: the error tree and the shipped paths.
+"""The bottom layer of logward: the error tree, the shipped paths, the duration parser.
 
 Every other package (``detectors`` -> ``scrubber`` -> ``monitor`` -> ``logward``)
 may import this one; it imports none of them (a leaf, as structlog keeps
@@ -8,6 +8,7 @@ applications.
 
 from __future__ import annotations
 
+from logward_base.durations import parse_duration
 from logward_base.errors import (
     AuditChainError,
     ConfigError,
@@ -37,5 +38,6 @@ __all__ = [
     "SinkError",
     "StoreError",
     "data_dir",
+    "parse_duration",
     "rules_dir",
 ]

@@ -1,5 +1,6 @@
 """Access monitoring: parse access logs, detect attacks with rules/, respond."""
 
+from logward_base import parse_duration
 from monitor._alert import Alert
 from monitor._audit import GENESIS_HASH, AuditEntry, AuditLog, ChainStatus
 from monitor._baseline import fit_baselines
@@ -7,7 +8,7 @@ from monitor._denylist import DenyList, denylist_text, normalize_ip, serve_denyl
 from monitor._erase import erase_subject
 from monitor._event import ECS_FIELDS, AccessEvent, iso_time
 from monitor._partition_store import PartitionStore
-from monitor._partitioned import GroupWindows, PartitionedWindows
+from monitor._partitioned import GroupWindows, PartitionedWindows, kafka_origin
 from monitor._pipeline import Pipeline, merge_by_time, record_alert
 from monitor._pseudonym import (
     lookup_pseudonym,
@@ -17,7 +18,7 @@ from monitor._pseudonym import (
 )
 from monitor._retention import RetentionPolicy, RetentionScheduler, prune, store_stats
 from monitor._rotate import new_store_key, rotate_store_key
-from monitor._rules import Rule, load_rules, parse_duration
+from monitor._rules import Rule, load_rule_file, load_rules
 from monitor._schema import DB_FILENAME, SCHEMA
 from monitor._sources import FollowSource, KafkaSource, replay_file
 from monitor._state import StateStore
@@ -36,6 +37,7 @@ from monitor._storekey import (
     read_key_ring,
     resolve_store_key,
 )
+from monitor._subject import SubjectMatcher
 from monitor.detect import (
     RULE_TYPES,
     DetectionEngine,
@@ -89,6 +91,7 @@ __all__ = [
     "RuleType",
     "StateStore",
     "StoreKey",
+    "SubjectMatcher",
     "ThresholdEvaluator",
     "default_scrub",
     "denylist_text",
@@ -96,8 +99,10 @@ __all__ = [
     "erase_subject",
     "fit_baselines",
     "iso_time",
+    "kafka_origin",
     "load_responses",
     "load_revokers",
+    "load_rule_file",
     "load_rules",
     "lookup_pseudonym",
     "merge_by_time",

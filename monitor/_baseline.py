@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor._event import AccessEvent
-from monitor.detect._keys import key_getter, key_to_json
-from monitor.detect._rule import Rule
+from monitor.detect import Rule, key_getter, key_to_json
 
 __all__ = ["FittedBaseline", "fit_baselines"]
 

@@ -39,7 +39,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from logward_base.errors import StoreError
 from monitor._store import STORE_ERRORS
-from monitor.detect._engine import DetectionEngine
+from monitor.detect import DetectionEngine
 
 __all__ = ["PARTITION_SCHEMA", "PartitionStore"]
 

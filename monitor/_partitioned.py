@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from monitor._alert import Alert
 from monitor._event import AccessEvent
 from monitor._partition_store import PartitionStore
-from monitor.detect._engine import DetectionEngine
+from monitor.detect import DetectionEngine
 
 if TYPE_CHECKING:
     from monitor._pipeline import WindowState as WindowStateLike

@@ -33,8 +33,8 @@ from monitor._event import AccessEvent
 from monitor._progress import PROGRESS_PREFIX, SourceProgress
 from monitor._state import StateStore
 from monitor._store import STORE_ERRORS
-from monitor.detect._engine import DetectionEngine
-from monitor.respond._record import record_alert as store_alert
+from monitor.detect import DetectionEngine
+from monitor.respond import record_alert as store_alert
 
 __all__ = [
     "Engine",

@@ -60,8 +60,7 @@ from typing import Any
 import yaml
 
 from logward_base.errors import RuleError
-from monitor.detect._registry import RULE_TYPES
-from monitor.detect._rule import SEVERITIES, Baseline, Rule, RuleChecker, parse_duration
+from monitor.detect import RULE_TYPES, SEVERITIES, Baseline, Rule, RuleChecker
 
 __all__ = [
     "SEVERITIES",
@@ -69,7 +68,6 @@ __all__ = [
     "Rule",
     "load_rule_file",
     "load_rules",
-    "parse_duration",
 ]
 
 _COMMON_KEYS = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from logward_base.errors import StoreError
 from monitor._store import STORE_ERRORS
-from monitor.detect._engine import DetectionEngine
+from monitor.detect import DetectionEngine
 
 __all__ = ["BoundState", "StateStore"]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from logward_base.errors import KeyMaterialError
-from scrubber._secrets import decode_base64_key, read_key_file
+from scrubber import decode_base64_key, read_key_file
 
 __all__ = [
     "STORE_KEY_ENV",

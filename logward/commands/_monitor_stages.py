@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from logward_base import parse_duration
 from logward_base.errors import ConfigError, LogwardError
 
 __all__ = [
@@ -163,8 +164,6 @@ def lateness(text: str) -> float:
     Raises:
         ConfigError: the duration is malformed.
     """
-    from monitor import parse_duration
-
     try:
         return parse_duration(text)
     except ValueError as exc:

@@ -24,6 +24,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from logward_base import parse_duration
 from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ __all__ = ["add_retention_args", "register", "retention_scheduler"]
 
 
 def _days(value: str) -> float:
-    from monitor import parse_duration
-
     try:
         return parse_duration(value)
     except ValueError as exc:

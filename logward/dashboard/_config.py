@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from logward_base import parse_duration
 from logward_base.errors import ConfigError
 
 __all__ = [
@@ -33,11 +34,8 @@ __all__ = [
     "User",
     "load_config",
     "load_secret",
-    "parse_duration",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _USER_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
@@ -111,26 +109,6 @@ class DashboardConfig:
     auth_log: str = "dashboard-auth.log"
     require_2fa: bool = True
     totp_key_file: str | None = None
-
-
-def parse_duration(value: object) -> float:
-    """Parse ``90``, ``"90s"``, ``"15m"``, ``"8h"`` or ``"1d"`` into seconds.
-
-    Raises:
-        ValueError: not a positive duration.
-    """
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 15m")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(str(value))
-        if match is None:
-            raise ValueError("expected a duration such as 90s, 15m, 8h or 1d")
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds <= 0:
-        raise ValueError("duration must be positive")
-    return seconds
 
 
 def _fail(path: str, where: str, message: str) -> ConfigError:

@@ -7,41 +7,19 @@ Settings of types other than ``threshold`` and ``rate`` live in ``Rule.options``
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from logward_base import parse_duration
 from logward_base.errors import RuleError
 from monitor._event import ECS_FIELDS
 from monitor.detect._match import Condition, compile_match
 
-__all__ = ["SEVERITIES", "Baseline", "Rule", "RuleChecker", "parse_duration"]
+__all__ = ["SEVERITIES", "Baseline", "Rule", "RuleChecker"]
 
 SEVERITIES = ("low", "medium", "high", "critical")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-
-
-def parse_duration(value: Any) -> float:
-    """Parse ``"30s"``, ``"5m"``, ``"1h"``, ``"1d"``, ``"250ms"`` or a number of seconds.
-
-    Raises:
-        ValueError: the value is not a positive duration.
-    """
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as '5m'")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (m := _DURATION.match(value)):
-        seconds = float(m.group(1)) * _UNITS[m.group(2)]
-    else:
-        raise ValueError("expected a duration such as '30s', '5m', '1h' or '1d'")
-    if not 0 < seconds < math.inf:  # NaN fails too
-        raise ValueError("duration must be positive and finite")
-    return seconds
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 from logward_base.errors import RevokeError
 from monitor.notify._config import ChannelSpec
 from monitor.notify._message import NotifyMessage
-from monitor.revokers import SecretRef, resolve_secret, sign_webhook
-from monitor.revokers._http import HttpClient
+from monitor.revokers import HttpClient, SecretRef, resolve_secret, sign_webhook
 
 __all__ = [
     "CHANNELS",

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from logward_base.errors import RuleError
-from monitor._duration import parse_duration
+from monitor._duration import duration_field
 from monitor.revokers import SecretRef
 
 __all__ = ["ChannelSpec", "NotifyConfig", "parse_notify"]
@@ -140,7 +140,7 @@ def _channel(file: str, name: str, raw: Any) -> ChannelSpec:
                 raise RuleError(file, None, at, "must be true (default) or false")
             out[key] = value
         elif key == "timeout":
-            out[key] = parse_duration(value, file, None, at)
+            out[key] = duration_field(value, file, None, at)
         else:
             if not isinstance(value, str) or not value or "\n" in value:
                 raise RuleError(file, None, at, "must be a one-line string")
@@ -202,12 +202,12 @@ def parse_notify(data: Any, file: str) -> NotifyConfig:
     return NotifyConfig(
         channels=channels,
         critical=critical,
-        cooldown=parse_duration(data.get("cooldown", "15m"), file, None, "notify.cooldown"),
+        cooldown=duration_field(data.get("cooldown", "15m"), file, None, "notify.cooldown"),
         dashboard_url=_url(file, "notify.dashboard_url", data.get("dashboard_url", DASHBOARD_URL)),
         evidence_fields=tuple(fields),
         pseudonymise=pseudo,
         pseudonym_key=key,
         attempts=attempts,
-        backoff=parse_duration(retry.get("backoff", "500ms"), file, None, "notify.retry.backoff"),
-        deadline=parse_duration(data.get("deadline", "24h"), file, None, "notify.deadline"),
+        backoff=duration_field(retry.get("backoff", "500ms"), file, None, "notify.retry.backoff"),
+        deadline=duration_field(data.get("deadline", "24h"), file, None, "notify.deadline"),
     )

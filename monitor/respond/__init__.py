@@ -20,7 +20,7 @@ from monitor.respond._config import (
     load_responses,
     parse_responses,
 )
-from monitor.respond._record import OUTCOMES, ActionResult, default_scrub
+from monitor.respond._record import OUTCOMES, ActionResult, default_scrub, record_alert
 from monitor.respond._reinstate import load_revokers, reinstate
 from monitor.respond._responder import Responder
 
@@ -36,5 +36,6 @@ __all__ = [
     "load_responses",
     "load_revokers",
     "parse_responses",
+    "record_alert",
     "reinstate",
 ]

@@ -20,7 +20,7 @@ import yaml
 
 from logward_base.errors import RuleError
 from monitor._alert import Alert
-from monitor._duration import parse_duration
+from monitor._duration import duration_field
 from monitor.notify import NotifyConfig, parse_notify
 from monitor.revokers import check_revoker_spec
 
@@ -141,7 +141,7 @@ def _action(file: str, rule: str, where: str, data: Any, revokers: Mapping[str, 
     for key in sorted(extra - per_type):
         raise RuleError(file, rule, f"{where}.{key}", f"not valid for {kind}")
     if "duration" in data and data["duration"] is not None:
-        kw["duration"] = parse_duration(data["duration"], file, rule, f"{where}.duration")
+        kw["duration"] = duration_field(data["duration"], file, rule, f"{where}.duration")
     if "ip_field" in data:
         kw["ip_field"] = _strings(file, rule, f"{where}.ip_field", data["ip_field"])[0]
     if "channel" in data:
@@ -176,7 +176,7 @@ def _action(file: str, rule: str, where: str, data: Any, revokers: Mapping[str, 
             )
         kw["escalate_mode"] = emode
         if "duration" in escalate:
-            kw["escalate_duration"] = parse_duration(
+            kw["escalate_duration"] = duration_field(
                 escalate["duration"], file, rule, f"{where}.escalate.duration"
             )
         elif emode == "temporary":
@@ -238,8 +238,8 @@ def parse_responses(data: Any, file: str, version: str = "") -> ResponsesConfig:
     cap_max = cap.get("max", 5)
     if not isinstance(cap_max, int) or isinstance(cap_max, bool) or cap_max < 0:
         raise RuleError(file, None, "settings.cap.max", "must be an integer >= 0")
-    cap_window = parse_duration(cap.get("window", "1h"), file, None, "settings.cap.window")
-    backoff = parse_duration(
+    cap_window = duration_field(cap.get("window", "1h"), file, None, "settings.cap.window")
+    backoff = duration_field(
         settings.get("retry_backoff", "200ms"), file, None, "settings.retry_backoff"
     )
     denylist_file = settings.get("denylist_file", "denylist.txt")

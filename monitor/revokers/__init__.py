@@ -12,6 +12,7 @@ from the environment and no redirects.
 
 from monitor.revokers._base import Revoker, RevokerType, SecretRef, resolve_secret
 from monitor.revokers._command import CommandRevoker
+from monitor.revokers._http import HttpClient
 from monitor.revokers._keycloak import KeycloakRevoker
 from monitor.revokers._registry import REVOKERS, build_revoker, check_revoker_spec
 from monitor.revokers._scim import ScimRevoker
@@ -22,6 +23,7 @@ from monitor.revokers._webhook import WebhookRevoker, sign_webhook
 __all__ = [
     "REVOKERS",
     "CommandRevoker",
+    "HttpClient",
     "KeycloakRevoker",
     "Revoker",
     "RevokerType",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from logward_base.errors import RuleError
-from monitor._duration import parse_duration
+from monitor._duration import duration_field
 from monitor.revokers._base import Revoker, RevokerType
 from monitor.revokers._command import CommandRevoker
 from monitor.revokers._keycloak import KeycloakRevoker
@@ -56,7 +56,7 @@ def check_revoker_spec(file: str, name: str, spec: Any) -> dict[str, Any]:
     for key in sorted(cls.REQUIRED - set(spec)):
         raise RuleError(file, None, f"revokers.{name}.{key}", "is required")
     out: dict[str, Any] = {"type": kind}
-    out["timeout"] = parse_duration(
+    out["timeout"] = duration_field(
         spec.get("timeout", "5s"), file, None, f"revokers.{name}.timeout"
     )
     attempts = spec.get("retry_attempts", 2)

@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from logward_base.paths import rules_dir
-from monitor import DetectionEngine
-from monitor._event import AccessEvent
-from monitor._rules import load_rule_file, load_rules
+from monitor import AccessEvent, DetectionEngine, load_rule_file, load_rules
 
 T0 = 1_700_000_000.0
 

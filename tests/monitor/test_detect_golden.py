@@ -16,9 +16,7 @@ import pytest
 import yaml
 
 from logward_base.paths import rules_dir
-from monitor import DetectionEngine
-from monitor._rules import load_rules
-from monitor._sources import replay_file
+from monitor import DetectionEngine, load_rules, replay_file
 from monitor.parsers import get_parser
 
 GOLDEN = Path(__file__).parent / "golden"

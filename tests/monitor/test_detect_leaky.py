@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from logward_base.errors import RuleError
-from monitor import RULE_TYPES, DetectionEngine, LeakyEvaluator, StateStore, open_store
-from monitor._rules import load_rule_file
+from monitor import (
+    RULE_TYPES,
+    DetectionEngine,
+    LeakyEvaluator,
+    StateStore,
+    load_rule_file,
+    open_store,
+)
 from tests.monitor.test_detect import T0, engine_for, fail, feed, rule_file
 
 LEAKY = """\

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from monitor import AuditLog, open_store, pseudonym
-from monitor._subject import SubjectMatcher
+from monitor import AuditLog, SubjectMatcher, open_store, pseudonym
 from tests.monitor._bytescan import plaintext_hits
 from tests.monitor.test_erase import _dump
 from tests.monitor.test_store_crypto import logward as _cli

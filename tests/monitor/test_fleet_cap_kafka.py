@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from monitor._store import open_store
+from monitor import open_store
 from tests.monitor.test_handover import GROUP, Instance, _line, _until
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from monitor._store import STORE_ERRORS, open_store
+from monitor import STORE_ERRORS, open_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 

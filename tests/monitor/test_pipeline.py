@@ -10,11 +10,15 @@ from typing import Any
 import pytest
 
 from logward_base.paths import rules_dir
-from monitor import DetectionEngine
-from monitor._event import AccessEvent
-from monitor._pipeline import Pipeline, merge_by_time, record_alert
-from monitor._rules import load_rules
-from monitor._store import open_store
+from monitor import (
+    AccessEvent,
+    DetectionEngine,
+    Pipeline,
+    load_rules,
+    merge_by_time,
+    open_store,
+    record_alert,
+)
 
 T0 = 1_732_701_600.0
 

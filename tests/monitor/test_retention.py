@@ -12,8 +12,16 @@ import time
 import pytest
 
 from logward_base.errors import AuditChainError
-from monitor import Alert, AuditLog, Responder, open_store
-from monitor._retention import RetentionPolicy, RetentionScheduler, prune, store_stats
+from monitor import (
+    Alert,
+    AuditLog,
+    Responder,
+    RetentionPolicy,
+    RetentionScheduler,
+    open_store,
+    prune,
+    store_stats,
+)
 from tests.monitor.test_store_crypto import logward as _cli
 
 DAY = 86400.0

@@ -8,8 +8,7 @@ import pytest
 
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir
-from monitor._event import AccessEvent
-from monitor._rules import load_rule_file, load_rules, parse_duration
+from monitor import AccessEvent, load_rule_file, load_rules, parse_duration
 
 BASE = """\
 name: t

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from logward_base.errors import RuleError
-from monitor import load_responses, parse_responses
-from monitor._rules import load_rule_file, parse_duration
+from monitor import load_responses, load_rule_file, parse_duration, parse_responses
 
 BASE = """\
 name: t

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from monitor._sources import FollowSource, replay_file
+from monitor import FollowSource, replay_file
 
 
 def test_replay_file_numbers_lines_and_reads_gzip(tmp_path):

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from monitor._store import open_store
+from monitor import open_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 

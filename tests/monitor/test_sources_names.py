@@ -7,8 +7,7 @@ import threading
 from pathlib import Path
 
 from logward.cli import main
-from monitor import open_store
-from monitor._sources import FollowSource, replay_file
+from monitor import FollowSource, open_store, replay_file
 
 _LINE = (
     '{"@timestamp":"2026-01-01T00:00:00Z","event.category":"authentication",'

@@ -6,10 +6,7 @@ import pytest
 
 from logward_base.errors import StoreError
 from logward_base.paths import rules_dir
-from monitor import DetectionEngine
-from monitor._rules import load_rules
-from monitor._state import StateStore
-from monitor._store import open_store
+from monitor import DetectionEngine, StateStore, load_rules, open_store
 
 
 @pytest.mark.parametrize("value", ["abc", ""])

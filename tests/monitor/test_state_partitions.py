@@ -15,10 +15,10 @@ from monitor import (
     PartitionStore,
     Pipeline,
     StateStore,
+    kafka_origin,
     load_rules,
     open_store,
 )
-from monitor._partitioned import kafka_origin
 
 T0 = 1_732_701_600.0
 RULE = """name: fails

@@ -215,7 +215,7 @@ def test_keys_rotate_reencrypts_and_records_key_ids(replayed):
 
 def test_store_encrypt_converts_an_old_plaintext_store(tmp_path):
     """`store encrypt` turns a pre-encryption store into an encrypted one with the same rows."""
-    from monitor._schema import SCHEMA
+    from monitor import SCHEMA
 
     plain = sqlite3.connect(tmp_path / "monitor.db")
     plain.execute("PRAGMA journal_mode = WAL")
