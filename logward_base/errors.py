@@ -4,15 +4,21 @@ Every error logward raises on purpose derives from :class:`LogwardError`::
 
     LogwardError
     ├── ConfigError          a configuration file, flag or environment value is invalid
-    │   └── RuleError        a file under rules/ is invalid (names file, rule, field)
+    │   └── RuleError        a rules/ or responses file is invalid (names file, rule, field)
     ├── DetectorError        a detector could not be built or run (e.g. NER model missing)
-    ├── ScrubError           scrubbing failed; callers fail closed on it
+    ├── ScrubError           a rendered report still holds PII, so it is not written
     ├── KeyMaterialError     a secret key is missing, unreadable or malformed
-    ├── ParseError           an input line or record could not be parsed
-    ├── StoreError           the embedded SQLite store failed or is corrupt
-    ├── AuditChainError      the hash-chained audit log does not verify
-    ├── RevokeError          a revoker could not revoke or reinstate an account
-    └── SinkError            an output (Kafka, Elasticsearch, file) rejected data
+    ├── ParseError           a stream record or quarantine message could not be decoded
+    ├── StoreError           the store (SQLite or PostgreSQL) failed or is corrupt
+    ├── AuditChainError      the hash-chained audit log does not verify (so nothing is pruned)
+    ├── RevokeError          a revoker could not revoke or reinstate an account (``retryable``)
+    │   └── DeliveryError    a notify channel could not deliver (``monitor.notify``)
+    └── SinkError            an output (Kafka, Elasticsearch) rejected data
+
+Value parsers that do not know where their input came from
+(:func:`logward_base.parse_duration`, ``Role.parse``) raise a plain ``ValueError``,
+as ``float()`` does; their callers wrap it into a ``ConfigError``/``RuleError``
+naming the file, rule and field.
 
 Messages never contain the data being scrubbed: they name files, rules, fields,
 entity types and offsets, never values.
@@ -71,7 +77,13 @@ class DetectorError(LogwardError):
 
 
 class ScrubError(LogwardError):
-    """Scrubbing failed. Callers fail closed: the affected text is replaced, never kept."""
+    """A rendered output still contains PII after scrubbing, so it is not written.
+
+    Raised by ``logward report`` when its final check still finds detector hits.
+    The scrubbing engine itself never raises it: it fails closed in place (a
+    failed text becomes a placeholder), and the stream sidecar quarantines a
+    record whose scrubbing failed with the reason ``"ScrubError"``.
+    """
 
 
 class KeyMaterialError(LogwardError):

@@ -15,6 +15,8 @@ import json
 import re
 from urllib.parse import quote, quote_plus
 
+from logward_base.errors import ConfigError
+
 __all__ = ["SubjectMatcher"]
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -29,11 +31,14 @@ class SubjectMatcher:
 
     Args:
         value: the account name or address.
+
+    Raises:
+        ConfigError: ``value`` is empty.
     """
 
     def __init__(self, value: str) -> None:
         if not value:
-            raise ValueError("empty subject")
+            raise ConfigError("empty subject")
         self.value = value
         forms = {
             value,

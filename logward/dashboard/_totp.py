@@ -145,9 +145,9 @@ class TotpBox:
         Raises:
             ConfigError: not a sealed secret, or sealed under another key or user.
         """
+        if not sealed.startswith("v1:"):
+            raise ConfigError(f"users.{user}.totp_secret: cannot be opened with the TOTP key file")
         try:
-            if not sealed.startswith("v1:"):
-                raise ValueError
             blob = base64.b64decode(sealed[3:], validate=True)
             return self._aead.decrypt(blob[:12], blob[12:], user.encode()).decode("ascii")
         except (ValueError, binascii.Error, UnicodeDecodeError) as exc:

@@ -27,12 +27,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from logward_base.errors import RuleError
 from monitor._event import ECS_FIELDS, AccessEvent
 
 __all__ = ["Condition", "Predicate", "compile_match"]
 
 Predicate = Callable[[AccessEvent], bool]
 _Test = Callable[[Any], bool]
+
+
+class _BadCondition(Exception):
+    """A bad condition at ``field`` (a dotted path below the rule key); becomes a RuleError."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.problem = problem
+
+
 _OPS = {
     "cidr",
     "regex",
@@ -85,18 +97,18 @@ def _scalar_ok(value: Any) -> bool:
 def _value_test(field: str, spec: Any, base: Path | None = None) -> _Test:
     if isinstance(spec, list):
         if not spec or not all(_scalar_ok(v) for v in spec):
-            raise ValueError(f"{field}: a list must hold one or more plain values")
+            raise _BadCondition(field, "a list must hold one or more plain values")
         choices = frozenset(spec)
         return lambda v: v in choices
     if isinstance(spec, Mapping):
         if not spec:
-            raise ValueError(f"{field}: an empty operator mapping")
+            raise _BadCondition(field, "an empty operator mapping")
         tests = [_op_test(field, str(op), arg, base) for op, arg in spec.items()]
         if len(tests) == 1:
             return tests[0]
         return lambda v: all(t(v) for t in tests)
     if spec is None or not _scalar_ok(spec):
-        raise ValueError(f"{field}: expected a value, a list or an operator mapping")
+        raise _BadCondition(field, "expected a value, a list or an operator mapping")
     return lambda v: v == spec
 
 
@@ -105,9 +117,9 @@ def _cidr_test(field: str, arg: Any) -> _Test:
     try:
         nets = tuple(ipaddress.ip_network(str(n), strict=False) for n in items)
     except ValueError:
-        raise ValueError(f"{field}.cidr: not a list of CIDR ranges") from None
+        raise _BadCondition(f"{field}.cidr", "not a list of CIDR ranges") from None
     if not nets:
-        raise ValueError(f"{field}.cidr: empty list")
+        raise _BadCondition(f"{field}.cidr", "empty list")
     cache: dict[str, bool] = {}
 
     def test(v: Any) -> bool:
@@ -132,30 +144,30 @@ def _cidr_test(field: str, arg: Any) -> _Test:
 
 def _op_test(field: str, op: str, arg: Any, base: Path | None = None) -> _Test:
     if op not in _OPS:
-        raise ValueError(f"{field}.{op}: unknown operator")
+        raise _BadCondition(f"{field}.{op}", "unknown operator")
     if op == "cidr":
         return _cidr_test(field, arg)
     if op in ("contains", "endswith"):
         return _strings_test(field, op, _strings(field, op, arg, base))
     if op == "regex":
         if not isinstance(arg, str):
-            raise ValueError(f"{field}.regex: must be a string")
+            raise _BadCondition(f"{field}.regex", "must be a string")
         try:
             search = re.compile(arg).search
         except re.error:
-            raise ValueError(f"{field}.regex: invalid regular expression") from None
+            raise _BadCondition(f"{field}.regex", "invalid regular expression") from None
         return lambda v: v is not None and search(str(v)) is not None
     if op == "not":
         inner = _value_test(f"{field}.not", arg)
         return lambda v: not inner(v)
     if op in _CMP:
         if isinstance(arg, bool) or not isinstance(arg, int | float):
-            raise ValueError(f"{field}.{op}: must be a number")
+            raise _BadCondition(f"{field}.{op}", "must be a number")
         cmp = _CMP[op]
         return lambda v: isinstance(v, int | float) and cmp(v, arg)
     if op == "exists":
         if not isinstance(arg, bool):
-            raise ValueError(f"{field}.exists: must be true or false")
+            raise _BadCondition(f"{field}.exists", "must be true or false")
         return (lambda v: v is not None) if arg else (lambda v: v is None)
     if op == "in":
         return _value_test(f"{field}.in", list(arg) if isinstance(arg, list) else arg)
@@ -166,22 +178,22 @@ def _strings(field: str, op: str, arg: Any, base: Path | None) -> list[str]:
     """The entries of a ``contains``/``endswith`` list, inline or from a list file."""
     if isinstance(arg, str):
         if base is None:
-            raise ValueError(f"{field}.{op}: a list file needs a rule file to be relative to")
+            raise _BadCondition(f"{field}.{op}", "a list file needs a rule file to be relative to")
         path = (base / arg).resolve()
         if not path.is_relative_to(base.resolve()):
-            raise ValueError(f"{field}.{op}: the list file must be inside the rules folder")
+            raise _BadCondition(f"{field}.{op}", "the list file must be inside the rules folder")
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            raise ValueError(f"{field}.{op}: cannot read list file {arg}") from None
+            raise _BadCondition(f"{field}.{op}", f"cannot read list file {arg}") from None
         items = [ln.strip() for ln in text.splitlines()]
         items = [ln for ln in items if ln and not ln.startswith("#")]
     elif isinstance(arg, list) and all(isinstance(v, str) for v in arg):
         items = [v for v in arg if v]
     else:
-        raise ValueError(f"{field}.{op}: must be a list of strings or a list file name")
+        raise _BadCondition(f"{field}.{op}", "must be a list of strings or a list file name")
     if not items or len(items) > _LIST_ENTRIES:
-        raise ValueError(f"{field}.{op}: needs 1 to {_LIST_ENTRIES} non-empty entries")
+        raise _BadCondition(f"{field}.{op}", f"needs 1 to {_LIST_ENTRIES} non-empty entries")
     return items
 
 
@@ -204,22 +216,32 @@ def _allowed(spec: Any) -> frozenset[str] | None:
     return None
 
 
-def compile_match(spec: Any, base: Path | None = None) -> Condition:
+def compile_match(spec: Any, file: str, rule: str | None, key: str) -> Condition:
     """Compile a ``match`` mapping (``{ecs_field: condition}``) into a Condition.
 
     Args:
         spec: the mapping.
-        base: the folder list files are relative to (the rule file's).
+        file: the rule file; list files are relative to its folder.
+        rule, key: the rule's name and the key holding ``spec`` (``match``,
+            ``then.when``, ...), for the error.
 
     Raises:
-        ValueError: ``"<field>: <problem>"`` for an unknown field or bad condition.
+        RuleError: an unknown field or a bad condition, naming ``<key>.<field>.<operator>``.
     """
+    try:
+        return _compile(spec, Path(file).parent)
+    except _BadCondition as exc:
+        where = f"{key}.{exc.field}" if exc.field else key
+        raise RuleError(file, rule, where, exc.problem) from None
+
+
+def _compile(spec: Any, base: Path | None) -> Condition:
     if not isinstance(spec, Mapping) or not spec:
-        raise ValueError(": must be a non-empty mapping of ECS fields to conditions")
+        raise _BadCondition("", "must be a non-empty mapping of ECS fields to conditions")
     checks: list[tuple[str, _Test]] = []
     for field, cond in spec.items():
         if not isinstance(field, str) or field not in ECS_FIELDS or field == "@timestamp":
-            raise ValueError(f"{field}: not an ECS field of the event")
+            raise _BadCondition(str(field), "not an ECS field of the event")
         checks.append((ECS_FIELDS[field], _value_test(field, cond, base)))
     # Cheapest first: the category/outcome checks reject most events.
     checks.sort(key=lambda c: c[0] not in ("category", "outcome"))

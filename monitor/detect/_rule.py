@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from logward_base import parse_duration
@@ -105,9 +104,4 @@ class RuleChecker:
         return value
 
     def condition(self, key: str, value: Any) -> Condition:
-        try:
-            return compile_match(value, Path(self.file).parent)
-        except ValueError as exc:
-            # compile_match reports "<field>: <problem>"; prefix the rule key.
-            sub, _, problem = str(exc).partition(": ")
-            raise self.fail(f"{key}.{sub}" if problem else key, problem or str(exc)) from None
+        return compile_match(value, self.file, self.rule, key)

@@ -36,8 +36,7 @@ class DeliveryError(RevokeError):
     """A channel could not deliver a message (``retryable`` says whether to try again)."""
 
     def __init__(self, message: str, *, retryable: bool = True) -> None:
-        super().__init__(message)
-        self.retryable = retryable
+        super().__init__(message, retryable=retryable)
 
 
 class Channel(Protocol):
