@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import sqlite3
 import time
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from logward._csv import SafeCsvWriter
+from logward.scan import scan_items
 from logward_base.errors import ConfigError, ScrubError
 from monitor import AuditLog, iso_time, resolve_pseudonyms
 
@@ -73,7 +75,7 @@ class Report:
 
 
 def _frame(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
-    import pandas as pd
+    import pandas as pd  # optional dependency: the 'monitor' and 'dashboard' extras
 
     cur = conn.execute(sql, params)
     columns = [d[0] for d in cur.description]
@@ -166,7 +168,7 @@ def build_report(
 
 
 def _scrub_frames(report: Report, scrubber: Scrubber) -> None:
-    from pandas.api.types import is_object_dtype, is_string_dtype
+    from pandas.api.types import is_object_dtype, is_string_dtype  # optional: pandas
 
     for frame in report.sections.values():
         for col in frame.columns:
@@ -220,8 +222,6 @@ def render(report: Report, fmt: str) -> dict[str, str]:
     Raises:
         ScrubError: the rendered report still contains a detector finding.
     """
-    import json
-
     period = f"{iso_time(report.since)} to {iso_time(report.until)}"
     chain = report.chain
     chain_line = (
@@ -285,8 +285,6 @@ def self_scan(rendered: dict[str, str], scrubber: Scrubber) -> None:
     Raises:
         ScrubError: naming the part and entity types found (never the values).
     """
-    from logward.scan import scan_items
-
     for part, text in rendered.items():
         if part == "json":
             items = [(part, text)]

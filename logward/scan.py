@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ def es_items(
     query: dict[str, Any] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Yield ``("index/id", json)`` for every document matching ``index`` (a pattern)."""
+    # optional dependency: the 'elasticsearch'/'stream' extra
     from elasticsearch import Elasticsearch
     from elasticsearch.helpers import scan
 
@@ -180,8 +182,7 @@ def kafka_items(
     Reads from the beginning to the end offsets seen at start, without joining a
     consumer group or committing anything. Keys and headers are scanned too.
     """
-    import time
-
+    # optional dependency: the 'kafka'/'stream' extra
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **config)

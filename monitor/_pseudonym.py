@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from monitor._denylist import normalize_ip
+from monitor._subject import SubjectMatcher
 
 __all__ = [
     "PSEUDONYM_PREFIX",
@@ -156,8 +157,6 @@ def pseudonymise_value(
     Strings are searched token-wise (``monitor._subject``), so glued forms
     (``user=alice;``, the ``logward accounts reinstate alice`` command) go too.
     """
-    from monitor._subject import SubjectMatcher
-
     pairs = [(SubjectMatcher(v), pseudonym(conn, k, v)) for k, v in dict.fromkeys(subjects) if v]
 
     def walk(item: Any) -> Any:

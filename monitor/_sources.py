@@ -294,7 +294,7 @@ class KafkaSource:
         return {tp.partition: off for tp, off in self._done.items()}
 
     def _listener(self, consumer: Any) -> Any:
-        from kafka import ConsumerRebalanceListener
+        from kafka import ConsumerRebalanceListener  # optional dependency: the 'monitor' extra
 
         source = self
 
@@ -376,7 +376,7 @@ class KafkaSource:
         """
         if self._consumer is None or not self._done:
             return
-        from kafka.structs import OffsetAndMetadata
+        from kafka.structs import OffsetAndMetadata  # optional dependency: the 'monitor' extra
 
         offsets = {
             tp: OffsetAndMetadata(off, "", -1)

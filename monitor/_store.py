@@ -37,6 +37,7 @@ from logward_base.paths import data_dir as resolve_data_dir
 from monitor._schema import DB_FILENAME, SCHEMA, SCHEMA_VERSION
 from monitor._storeconn import KEYID_SUFFIX, open_with_ring
 from monitor._storekey import StoreKey, resolve_store_key, resolve_store_keyring
+from monitor.store import open_url, resolve_url
 
 __all__ = [
     "KEYID_SUFFIX",
@@ -104,8 +105,6 @@ def open_store(
         KeyMaterialError, StoreError, ConfigError: as :func:`open_sqlite`, or
             the PostgreSQL store cannot be reached (names host and database).
     """
-    from monitor.store import open_url, resolve_url
-
     url = resolve_url(store)
     return cast(sqlite3.Connection, open_url(url, data_dir, readonly=readonly, key_file=key_file))
 

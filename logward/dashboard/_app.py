@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -114,8 +115,6 @@ def _install_handlers(app: FastAPI, ctx: Context) -> None:
                 headers={"WWW-Authenticate": 'Cookie realm="logward-dashboard"'},
             )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
-
         return RedirectResponse(f"/login?next={quote(safe_next(target), safe='')}", 303)
 
     @app.exception_handler(Forbidden)

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import os
 import secrets
+import struct
+import zlib
 from pathlib import Path
 
 import pyotp
+import qrcode
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -162,10 +166,6 @@ class TotpBox:
 
 def qr_text(uri: str) -> str:
     """The URI as a QR code drawn with characters, for a terminal (made offline)."""
-    import io
-
-    import qrcode
-
     qr = qrcode.QRCode(border=2)
     qr.add_data(uri)
     qr.make(fit=True)
@@ -176,11 +176,6 @@ def qr_text(uri: str) -> str:
 
 def qr_png(uri: str, scale: int = 8) -> bytes:
     """The URI as a black-on-white QR code PNG (written with zlib; no imaging library)."""
-    import struct
-    import zlib
-
-    import qrcode
-
     qr = qrcode.QRCode(border=4)
     qr.add_data(uri)
     qr.make(fit=True)

@@ -59,7 +59,7 @@ def run_app(log_dir: Path, scrubber: Scrubber, orders: int, seed: int = 7) -> Co
         orders: how many fake orders to process.
         seed: for repeatable output.
     """
-    import structlog
+    import structlog  # optional dependency: the 'structlog' extra
 
     from scrubber import StructlogScrubber
 

@@ -76,7 +76,7 @@ def produce(
     Returns:
         How many records went to each topic.
     """
-    from kafka import KafkaProducer
+    from kafka import KafkaProducer  # optional dependency: the 'kafka'/'stream' extra
 
     producer = KafkaProducer(bootstrap_servers=options.bootstrap, linger_ms=20, acks="all")
     rng = random.Random(5)

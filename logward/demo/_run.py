@@ -32,6 +32,8 @@ from logward.demo._app import run_app
 from logward.demo._data import ACCOUNTS
 from logward.demo._traffic import Access, access_line, attack_traffic, normal_traffic
 from logward_base.paths import data_dir as resolve_data_dir
+from monitor import STORE_ERRORS, open_store
+from scrubber import load_scrubber
 
 __all__ = ["DemoOptions", "DemoSummary", "run_demo", "write_dashboard_config"]
 
@@ -90,6 +92,7 @@ def _count_lines(folder: Path) -> int:
 
 def write_dashboard_config(root: Path) -> tuple[Path, str, str]:
     """Write a one-admin dashboard config; returns (path, password, TOTP URI)."""
+    # optional dependency: the 'dashboard' extra (argon2, FastAPI)
     from argon2 import PasswordHasher
 
     from logward.dashboard import TotpBox, create_key_file, new_secret, provisioning_uri
@@ -193,9 +196,6 @@ def print_summary(summary: DemoSummary, out: TextIO) -> None:
 
 def run_demo(options: DemoOptions, out: TextIO = sys.stdout) -> DemoSummary:
     """Run the demo; return its summary. Stops at ``duration`` or on SIGINT/SIGTERM."""
-    from monitor import STORE_ERRORS, open_store
-    from scrubber import load_scrubber
-
     started = time.monotonic()
     root = resolve_data_dir(options.data_dir)
     logs, access_dir = root / "logs", root / "access"

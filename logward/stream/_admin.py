@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from logward.stream._processor import Processor
 from logward.stream._quarantine import TRUNCATED_CLASS, SealedEntry, open_entry, read_entry
 from logward.stream._record import CleanRecord, InRecord
 from logward_base.errors import ConfigError, KeyMaterialError, ParseError
@@ -33,6 +34,7 @@ def iter_quarantine(
     settings: dict[str, Any], topic: str, timeout: float = 10.0
 ) -> Iterator[SealedEntry]:
     """Read every message in ``topic`` until it is quiet (no consumer group, no commits)."""
+    # optional dependency: the 'kafka'/'stream' extra
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(enable_auto_commit=False, **settings)
@@ -136,8 +138,6 @@ def replay_quarantine(
     max_record_bytes: int = 1_048_576,
 ) -> ReplayReport:
     """Re-scrub quarantined records with the current rules; deliver the clean ones."""
-    from logward.stream._processor import Processor
-
     processor = Processor(scrubber, max_record_bytes=max_record_bytes)
     report = ReplayReport()
     records: list[InRecord] = []

@@ -11,13 +11,16 @@ from typing import Any
 
 from logward.stream._config import StreamConfig
 from logward.stream._delivery import Deliverer
+from logward.stream._kafka import make_consumer, make_producer, max_request_bytes
 from logward.stream._metrics import Health, Metrics, MetricsServer
 from logward.stream._processor import Processor
 from logward.stream._runner import StreamRunner, make_listener
 from logward.stream._sink import Sink, SinkContext
 from logward.stream._sinks import build_sinks
+from logward.stream._workers import ScrubPool, WorkerSettings
 from logward_base.errors import ConfigError, SinkError
-from scrubber import Scrubber, Sealer
+from monitor import open_store
+from scrubber import Scrubber, Sealer, load_scrubber
 
 __all__ = ["build_scrubber", "load_sealer", "run_stream"]
 
@@ -30,15 +33,9 @@ def build_scrubber(
     """The same engine and rules as the logging filter (``scrubber.load_scrubber``).
 
     Raises:
-        ConfigError: the engine's loader is unavailable.
         RuleError: a rule file is invalid.
     """
-    import scrubber
-
-    loader: Callable[..., Scrubber] | None = getattr(scrubber, "load_scrubber", None)
-    if loader is None:
-        raise ConfigError("scrubber.load_scrubber is not available in this build")
-    return loader(rules, ner=ner, ner_model=ner_model)
+    return load_scrubber(rules, ner=ner, ner_model=ner_model)
 
 
 def load_sealer(cfg: StreamConfig) -> Sealer:
@@ -62,8 +59,6 @@ class _StatsReporter:
     """Add scrub counts to the monitor store's ``scrub_stats`` every few seconds."""
 
     def __init__(self, data_dir: str, source: str, every: float = 10.0) -> None:
-        from monitor import open_store
-
         self._conn = open_store(data_dir)
         self._source = source
         self._every = every
@@ -103,8 +98,6 @@ def run_stream(
         on_start: called with the runner before the loop starts (to stop it
             from another thread: ``runner.request_stop()``).
     """
-    from logward.stream._kafka import make_consumer, make_producer, max_request_bytes
-
     sealer = load_sealer(cfg)
     engine = scrubber or build_scrubber(cfg.rules, ner=cfg.ner, ner_model=cfg.ner_model)
     metrics, health = Metrics(), Health()
@@ -147,8 +140,6 @@ def run_stream(
     )
     pool = None
     if cfg.workers:
-        from logward.stream._workers import ScrubPool, WorkerSettings
-
         settings = WorkerSettings(
             cfg.rules, cfg.ner, cfg.ner_model, cfg.max_record_bytes, documents
         )

@@ -276,6 +276,7 @@ class Deliverer:
         offsets: Mapping[Any, Any],
         group_metadata: Any,
     ) -> None:
+        # optional dependency: the 'kafka'/'stream' extra
         from kafka.errors import ProducerFencedError
 
         self.producer.begin_transaction()

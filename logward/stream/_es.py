@@ -37,6 +37,7 @@ def make_client(
     timeout: float = 10.0,
 ) -> Any:
     """An ``elasticsearch.Elasticsearch`` client without its own retries."""
+    # optional dependency: the 'elasticsearch'/'stream' extra
     from elasticsearch import Elasticsearch
 
     kwargs: dict[str, Any] = {"request_timeout": timeout, "max_retries": 0}
@@ -102,6 +103,7 @@ class ElasticsearchSink(Sink):
         Raises:
             SinkError: the server cannot be reached or keeps answering 429/5xx.
         """
+        # optional dependency: the 'elasticsearch'/'stream' extra
         from elasticsearch import ApiError, TransportError
 
         pending = list(records)

@@ -43,7 +43,7 @@ def transactional_id(cfg: StreamConfig) -> str:
 
 def make_consumer(cfg: StreamConfig, listener: Any = None) -> Any:
     """A group consumer on the input topics with manual commits."""
-    from kafka import KafkaConsumer
+    from kafka import KafkaConsumer  # optional dependency: the 'kafka'/'stream' extra
 
     consumer = KafkaConsumer(
         group_id=cfg.group_id,
@@ -68,7 +68,7 @@ def max_request_bytes(cfg: StreamConfig) -> int:
 
 def make_producer(cfg: StreamConfig) -> Any:
     """The output producer: idempotent, acks=all; transactional with --exactly-once."""
-    from kafka import KafkaProducer
+    from kafka import KafkaProducer  # optional dependency: the 'kafka'/'stream' extra
 
     extra: dict[str, Any] = {}
     if cfg.exactly_once:

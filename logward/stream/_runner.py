@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from logward.stream._delivery import Deliverer, DeliveryResult
+from logward.stream._kafka import to_in_record
 from logward.stream._metrics import Health, Metrics
 from logward.stream._processor import Processor
 from logward.stream._record import CleanRecord, InRecord, Outcome
@@ -69,14 +70,14 @@ class _Listener:
 
 
 def _tp(rec: InRecord) -> Any:
-    from kafka import TopicPartition
+    from kafka import TopicPartition  # optional dependency: the 'kafka'/'stream' extra
 
     return TopicPartition(rec.topic, rec.partition)
 
 
 def make_listener(runner: StreamRunner) -> Any:
     """A ``kafka.ConsumerRebalanceListener`` bound to ``runner``."""
-    from kafka import ConsumerRebalanceListener
+    from kafka import ConsumerRebalanceListener  # optional dependency: the 'kafka'/'stream' extra
 
     class Listener(_Listener, ConsumerRebalanceListener):  # type: ignore[misc]
         pass
@@ -156,7 +157,7 @@ class StreamRunner:
             if revoked:
                 self.forget(revoked)
             return
-        from kafka import OffsetAndMetadata
+        from kafka import OffsetAndMetadata  # optional dependency: the 'kafka'/'stream' extra
 
         chosen = {tp: off for tp, off in self._acked.items() if revoked is None or tp in revoked}
         if chosen:
@@ -174,8 +175,6 @@ class StreamRunner:
             self.forget(revoked)
 
     def _poll_batch(self) -> list[InRecord]:
-        from logward.stream._kafka import to_in_record
-
         batch: list[InRecord] = []
         deadline = time.monotonic() + self.linger_ms / 1000.0
         wait_ms = 200
@@ -193,7 +192,7 @@ class StreamRunner:
         return batch
 
     def _offsets(self, batch: list[InRecord]) -> dict[Any, int]:
-        from kafka import TopicPartition
+        from kafka import TopicPartition  # optional dependency: the 'kafka'/'stream' extra
 
         out: dict[Any, int] = {}
         for rec in batch:
@@ -213,7 +212,7 @@ class StreamRunner:
 
     def _deliver(self, outcomes: list[Any], next_offsets: dict[Any, int]) -> DeliveryResult | None:
         """Deliver and wait, retrying with backoff; ``None`` if we gave up on a stop request."""
-        from kafka import OffsetAndMetadata
+        from kafka import OffsetAndMetadata  # optional dependency: the 'kafka'/'stream' extra
 
         delay = 0.1
         paused = False

@@ -81,7 +81,7 @@ def setup_elasticsearch(
     Returns:
         Which features were set up: ``ilm``, ``data_stream``, ``plain_index``.
     """
-    from elasticsearch import ApiError
+    from elasticsearch import ApiError  # optional dependency: the 'elasticsearch'/'stream' extra
 
     done = {"ilm": False, "data_stream": False, "plain_index": False}
     policy = f"{index}-12m"

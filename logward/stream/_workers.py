@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from logward.stream._processor import Processor
 from logward.stream._record import InRecord, Outcome
+from scrubber import load_scrubber
 
 __all__ = ["ScrubPool", "WorkerSettings"]
 
@@ -38,9 +39,7 @@ class WorkerSettings:
 
 def _init(settings: WorkerSettings) -> None:
     global _processor
-    from logward.stream._app import build_scrubber
-
-    engine = build_scrubber(settings.rules, ner=settings.ner, ner_model=settings.ner_model)
+    engine = load_scrubber(settings.rules, ner=settings.ner, ner_model=settings.ner_model)
     _processor = Processor(
         engine,
         max_record_bytes=settings.max_record_bytes,

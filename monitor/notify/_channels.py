@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -130,8 +131,6 @@ class SignedWebhookChannel:
     def __init__(
         self, name: str, settings: Mapping[str, Any], clock: Callable[[], float] | None = None
     ) -> None:
-        import time
-
         self.name = name
         self._client, self._path = _http(
             name, str(settings["url"]), float(settings.get("timeout", 10.0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from logward_base.errors import ConfigError
 from monitor._event import ECS_FIELDS
@@ -136,8 +137,6 @@ class ParserOptions:
 
 
 def _check_tz(tz: object) -> None:
-    from zoneinfo import ZoneInfo
-
     if not isinstance(tz, str):
         raise ConfigError("parser option tz: expected an IANA zone name")
     try:

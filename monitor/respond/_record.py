@@ -23,6 +23,7 @@ from monitor._audit import AuditLog
 from monitor._event import iso_time
 from monitor._pseudonym import alert_audit, key_subjects, pseudonymise_value
 from monitor.revokers import Revoker
+from scrubber import get_default_scrubber
 
 __all__ = [
     "OUTCOMES",
@@ -49,8 +50,6 @@ def default_scrub(text: str) -> str:
         The scrubbed text, or ``<SCRUB_FAILED>`` if no scrubber could be built.
     """
     try:
-        from scrubber import get_default_scrubber
-
         return get_default_scrubber().scrub_text(text)
     except Exception as exc:
         logger.warning("scrubber unavailable (%s); free text withheld", exc.__class__.__name__)
