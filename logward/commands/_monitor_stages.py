@@ -18,6 +18,7 @@ from typing import Any
 
 from logward_base import parse_duration
 from logward_base.errors import ConfigError, LogwardError
+from logward_base.paths import rules_dir
 
 __all__ = [
     "emit",
@@ -36,6 +37,7 @@ __all__ = [
 def scrub() -> Callable[[str], str]:
     """The scrubbing core's ``scrub_text``; fail closed if it cannot be built."""
     try:
+        # start-up time: loaded only when this command runs
         from scrubber import get_default_scrubber
 
         return get_default_scrubber().scrub_text
@@ -50,6 +52,7 @@ def scrub() -> Callable[[str], str]:
 
 def parser(args: argparse.Namespace, scrub_text: Callable[[str], str] | None = None) -> Any:
     """The ``--format`` parser with the options the arguments give."""
+    # start-up time: loaded only when this command runs
     from monitor.parsers import get_parser  # type: ignore[attr-defined,unused-ignore]
 
     options: dict[str, Any] = {"scrub": scrub_text or scrub()}
@@ -88,6 +91,7 @@ def parsed(parser: Any, records: Iterable[tuple[str, int, str] | None]) -> Itera
 
 def file_events(parser: Any, files: list[str]) -> Iterator[Any]:
     """The events of ``files``, merged in event time."""
+    # start-up time: loaded only when this command runs
     from monitor import merge_by_time, replay_file
 
     for f in files:
@@ -98,7 +102,7 @@ def file_events(parser: Any, files: list[str]) -> Iterator[Any]:
 
 def engine(args: argparse.Namespace, *, track: bool) -> Any:
     """The detection engine over ``--rules`` (default: shipped) and that directory."""
-    from logward_base.paths import rules_dir
+    # start-up time: loaded only when this command runs
     from monitor import DetectionEngine, load_rules
 
     root = Path(args.rules) if args.rules else rules_dir()
@@ -107,6 +111,7 @@ def engine(args: argparse.Namespace, *, track: bool) -> Any:
 
 def memory_store() -> sqlite3.Connection:
     """A fresh in-memory store (repeatable replays)."""
+    # start-up time: loaded only when this command runs
     from monitor import SCHEMA
 
     conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -126,6 +131,7 @@ def responder(
 
     Without a ``responses.yaml``, alerts are recorded and audited only.
     """
+    # start-up time: loaded only when this command runs
     from monitor import Responder, record_alert
 
     responses = root / "responses.yaml"

@@ -16,6 +16,9 @@ import sys
 import time
 from typing import Any
 
+from logward_base.errors import ConfigError
+from logward_base.paths import data_dir, rules_dir
+
 __all__ = ["register"]
 
 
@@ -70,6 +73,7 @@ def _actor(args: argparse.Namespace) -> str:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import iso_time, open_store
 
     conn = open_store(args.data_dir)
@@ -117,7 +121,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from logward_base.errors import ConfigError
+    # start-up time: loaded only when this command runs
     from monitor import AuditLog, open_store, pseudonym
 
     roles = sorted({r.strip() for r in args.roles.split(",") if r.strip()})
@@ -143,6 +147,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
 
 
 def _cmd_reinstate(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import load_revokers, open_store, reinstate
 
     conn = open_store(args.data_dir)
@@ -156,8 +161,7 @@ def _cmd_reinstate(args: argparse.Namespace) -> int:
 
 
 def _cmd_unblock(args: argparse.Namespace) -> int:
-    from logward_base.errors import ConfigError
-    from logward_base.paths import data_dir, rules_dir
+    # start-up time: loaded only when this command runs
     from monitor import (
         AuditLog,
         DenyList,

@@ -15,9 +15,11 @@ import math
 import sqlite3
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from logward._csv import SafeCsvWriter
+from logward_base.errors import ConfigError
 
 __all__ = ["register"]
 
@@ -50,7 +52,6 @@ def parse_since(text: str) -> float:
     Raises:
         ConfigError: the value is neither.
     """
-    from logward_base.errors import ConfigError
 
     try:
         seconds = float(text)
@@ -71,7 +72,7 @@ def parse_since(text: str) -> float:
 
 def _existing_store(data_dir: str | None) -> sqlite3.Connection:
     """Open the store, refusing to create one: verifying nothing must not pass."""
-    from logward_base.errors import ConfigError
+    # start-up time: loaded only when this command runs
     from logward_base.paths import data_dir as resolve
     from monitor import DB_FILENAME, open_store
     from monitor.store import is_postgres, resolve_url
@@ -92,6 +93,7 @@ def _actor() -> str:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import AuditLog
 
     conn = _existing_store(args.data_dir)
@@ -116,6 +118,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The entries to export; the export itself is then audited (who took a copy)."""
+    # start-up time: loaded only when this command runs
     from monitor import AuditLog, iso_time
 
     since = parse_since(args.since) if args.since else None
@@ -162,9 +165,6 @@ def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from logward_base.errors import ConfigError
 
     rows = _rows(args)
     if args.output:

@@ -37,6 +37,7 @@ def _read_password(confirm: bool) -> str:
 
 
 def _hash_password(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from logward.dashboard import hash_password
 
     print(hash_password(_read_password(confirm=True)))
@@ -45,6 +46,7 @@ def _hash_password(args: argparse.Namespace) -> int:
 
 def _enrol(name: str, key_file: Path, qr_png: str | None) -> dict[str, Any]:
     """Make a TOTP secret and recovery codes for ``name``; show them once; return config fields."""
+    # start-up time: loaded only when this command runs
     from logward.dashboard import (
         TotpBox,
         create_key_file,
@@ -77,6 +79,7 @@ def _enrol(name: str, key_file: Path, qr_png: str | None) -> dict[str, Any]:
 
 
 def _key_file_for(config: str | None) -> Path:
+    # start-up time: loaded only when this command runs
     from logward.dashboard import load_config
 
     if config is None:
@@ -85,8 +88,10 @@ def _key_file_for(config: str | None) -> Path:
 
 
 def _write_users(config: str, data: dict[str, Any]) -> None:
+    # start-up time: loaded only when this command runs
     import yaml
 
+    # start-up time: loaded only when this command runs
     from logward.dashboard import load_config
 
     path = Path(config)
@@ -96,6 +101,7 @@ def _write_users(config: str, data: dict[str, Any]) -> None:
 
 
 def _audit(data_dir: str | None, actor: str, action: str, subject: str) -> None:
+    # start-up time: loaded only when this command runs
     from monitor import AuditLog, open_store
 
     conn = open_store(data_dir)
@@ -106,8 +112,10 @@ def _audit(data_dir: str | None, actor: str, action: str, subject: str) -> None:
 
 
 def _adduser(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     import yaml
 
+    # start-up time: loaded only when this command runs
     from logward.dashboard import hash_password, load_config
 
     fields: dict[str, Any] = {
@@ -138,8 +146,10 @@ def _adduser(args: argparse.Namespace) -> int:
 
 
 def _reset_2fa(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     import yaml
 
+    # start-up time: loaded only when this command runs
     from logward.dashboard import load_config
 
     load_config(args.config)
@@ -157,8 +167,10 @@ def _reset_2fa(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     import uvicorn
 
+    # start-up time: loaded only when this command runs
     from logward.dashboard import create_app, load_config
 
     config = load_config(args.config)

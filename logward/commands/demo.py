@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from typing import Any
 
 __all__ = ["register"]
@@ -49,6 +51,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its summary (or publish to Kafka in producer mode)."""
+    # start-up time: loaded only when this command runs
     from logward.demo import DemoOptions, run_demo
 
     if args.kafka_bootstrap:
@@ -69,9 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _produce(args: argparse.Namespace) -> int:
-    import signal
-    import sys
-
+    # start-up time: loaded only when this command runs
     from logward.demo import ProduceOptions, produce
 
     stopped = []

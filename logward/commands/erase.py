@@ -20,6 +20,7 @@ import sys
 import time
 
 from logward_base.errors import ConfigError
+from logward_base.paths import data_dir, rules_dir
 
 __all__ = ["register"]
 
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_erase(args: argparse.Namespace) -> int:
-    from logward_base.paths import data_dir, rules_dir
+    # start-up time: loaded only when this command runs
     from monitor import (
         DenyList,
         erase_subject,

@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import (
         AuditLog,
         new_store_key,

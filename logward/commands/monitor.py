@@ -121,6 +121,7 @@ _EXPIRY_EVERY_S = 30.0
 
 def _cmd_parse(args: argparse.Namespace) -> int:
     parser = stages.parser(args)
+    # start-up time: loaded only when this command runs
     from monitor import replay_file
 
     for f in args.files:
@@ -135,10 +136,12 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import Pipeline, open_store
 
     scrub = stages.scrub()
     parser = stages.parser(args, scrub)
+    # start-up time: loaded only when this command runs
     from monitor.store import resolve_url
 
     persistent = args.data_dir is not None or resolve_url(getattr(args, "store", None)) is not None
@@ -169,6 +172,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import FollowSource, KafkaSource, Pipeline, StateStore, open_store
 
     kafka = (args.kafka_bootstrap, args.topic, args.group_id)
@@ -265,6 +269,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import StateStore, fit_baselines, open_store
 
     parser = stages.parser(args)

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from logward_base.errors import ConfigError
+
 __all__ = ["register"]
 
 
@@ -31,8 +33,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build, scrub, self-scan and write the report."""
+    # start-up time: loaded only when this command runs
     from logward.report import build_report, parse_since, render, self_scan
-    from logward_base.errors import ConfigError
     from monitor import open_store
     from scrubber import get_default_scrubber
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from logward_base.errors import ConfigError
+
 __all__ = ["register"]
 
 
@@ -39,8 +41,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Scan the chosen source; print the report; 1 if PII was found."""
+    # start-up time: loaded only when this command runs
     from logward.scan import es_items, file_items, kafka_items, scan_items
-    from logward_base.errors import ConfigError
     from scrubber import load_scrubber
 
     chosen = [bool(args.files), bool(args.es), bool(args.kafka)]

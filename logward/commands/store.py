@@ -59,6 +59,7 @@ def add_retention_args(p: argparse.ArgumentParser) -> None:
 
 
 def _policy(events: float, records: float) -> RetentionPolicy:
+    # start-up time: loaded only when this command runs
     from monitor import RetentionPolicy
 
     return RetentionPolicy(events=events, records=records)
@@ -66,6 +67,7 @@ def _policy(events: float, records: float) -> RetentionPolicy:
 
 def retention_scheduler(args: argparse.Namespace, conn: sqlite3.Connection) -> RetentionScheduler:
     """The daily pruning ``monitor run`` does, from its ``--retention`` options."""
+    # start-up time: loaded only when this command runs
     from monitor import RetentionScheduler
 
     return RetentionScheduler(conn, _policy(args.retention, args.records_retention))
@@ -94,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _cmd_encrypt(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import encrypt_plaintext_store
 
     key = encrypt_plaintext_store(args.data_dir)
@@ -102,6 +105,7 @@ def _cmd_encrypt(args: argparse.Namespace) -> int:
 
 
 def _existing(data_dir: str | None) -> sqlite3.Connection:
+    # start-up time: loaded only when this command runs
     from monitor import open_store, store_path
     from monitor.store import is_postgres, resolve_url
 
@@ -111,6 +115,7 @@ def _existing(data_dir: str | None) -> sqlite3.Connection:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import store_stats
 
     conn = _existing(args.data_dir)
@@ -132,6 +137,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_prune(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from monitor import prune
 
     conn = _existing(args.data_dir)

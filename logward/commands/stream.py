@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from dataclasses import replace
 from typing import Any
 
-from logward_base.errors import LogwardError
+from logward.stream import add_arguments
+from logward_base.errors import ConfigError, LogwardError
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Add the ``stream``, ``quarantine`` and ``es`` subcommands."""
-    from logward.stream import add_arguments
-
     stream = subparsers.add_parser(
         "stream",
         help="Kafka sidecar: consume raw logs, write scrubbed ones to Kafka/Elasticsearch",
@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run_stream(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from logward.stream import build_scrubber, load_config, run_stream, setup_logging
 
     cfg = load_config(args)
@@ -68,6 +69,7 @@ def _run_stream(args: argparse.Namespace) -> int:
 
 
 def _admin_config(args: argparse.Namespace) -> Any:
+    # start-up time: loaded only when this command runs
     from logward.stream import load_config
 
     values = dict(vars(args))
@@ -82,6 +84,7 @@ def _admin_config(args: argparse.Namespace) -> Any:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from logward.stream import (
         client_settings,
         current_actor,
@@ -89,7 +92,6 @@ def _inspect(args: argparse.Namespace) -> int:
         iter_quarantine,
         load_sealer,
     )
-    from logward_base.errors import ConfigError
 
     if args.reveal and not (args.reason and args.reason.strip()):
         raise ConfigError("--reveal needs --reason TEXT (it is written to the audit log)")
@@ -100,6 +102,7 @@ def _inspect(args: argparse.Namespace) -> int:
     if args.reveal:
 
         def audit(reason: str, detail: dict[str, Any]) -> None:
+            # start-up time: loaded only when this command runs
             from logward.stream import build_scrubber
             from monitor import AuditLog, open_store
 
@@ -122,8 +125,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
+    # start-up time: loaded only when this command runs
     from logward.stream import (
         Deliverer,
         Metrics,
@@ -179,6 +181,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _es_setup(args: argparse.Namespace) -> int:
+    # start-up time: loaded only when this command runs
     from logward.stream import make_client, setup_elasticsearch
 
     client = make_client(
