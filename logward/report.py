@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from logward._csv import SafeCsvWriter
 from logward.scan import scan_items
+from logward_base import parse_duration
 from logward_base.errors import ConfigError, ScrubError
 from monitor import AuditLog, iso_time, resolve_pseudonyms
 
@@ -34,30 +35,33 @@ if TYPE_CHECKING:
 
 __all__ = ["Report", "build_report", "parse_since", "render", "self_scan"]
 
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _EARLIEST = -62135596800  # 0001-01-01T00:00:00Z, the first time iso_time formats
 
 
 def parse_since(text: str, now: float) -> float:
-    """Turn ``30d``/``12h``/``90m`` or an ISO date into an epoch start time.
+    """Turn an ISO date or a duration (``30d``/``12h``/``90m``) into an epoch start time.
+
+    The date is tried first, so ``20240101`` stays a date; a duration is anything
+    :func:`logward_base.parse_duration` accepts, counted back from ``now``.
 
     Raises:
-        ConfigError: the value is neither a duration nor an ISO 8601 date.
+        ConfigError: the value is neither an ISO 8601 date nor a duration.
     """
-    match = _DURATION.match(text.strip())
-    if match:
-        since = now - int(match.group(1)) * _UNITS[match.group(2)]
-    else:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
         try:
-            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            return _not_before_year_1(now - parse_duration(text))
         except ValueError:
             raise ConfigError(
                 f"--since {text!r}: expected a duration like 30d, 12h, 90m or an ISO date"
             ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        since = moment.timestamp()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return _not_before_year_1(moment.timestamp())
+
+
+def _not_before_year_1(since: float) -> float:
     if since < _EARLIEST:
         raise ConfigError("--since: the period would start before year 1")
     return since

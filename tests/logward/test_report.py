@@ -81,6 +81,14 @@ def test_parse_since_accepts_durations_and_dates():
         parse_since("last tuesday", now)
 
 
+def test_parse_since_takes_the_shared_duration_forms_and_basic_iso_dates():
+    """--since reads durations with logward_base.parse_duration; 20240101 stays a date."""
+    now = 1_700_000_000.0
+    assert now - 2 * 604800 == parse_since("2w", now)
+    assert now - 5400 == parse_since("1.5h", now)
+    assert 1_704_067_200.0 == parse_since("20240101", now)
+
+
 def test_report_sections_and_derived_times(tmp_path, engine):
     """Every section is filled from the store and times to revoke/review are derived."""
     now = time.time()
