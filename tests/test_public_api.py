@@ -18,6 +18,7 @@ PACKAGES = [
     "logward_base",
     "logward.stream",
     "monitor",
+    "monitor.detect",
     "monitor.notify",
     "monitor.parsers",
     "monitor.respond",

@@ -53,7 +53,7 @@ def scrub() -> Callable[[str], str]:
 def parser(args: argparse.Namespace, scrub_text: Callable[[str], str] | None = None) -> Any:
     """The ``--format`` parser with the options the arguments give."""
     # start-up time: loaded only when this command runs
-    from monitor.parsers import get_parser  # type: ignore[attr-defined,unused-ignore]
+    from monitor.parsers import get_parser
 
     options: dict[str, Any] = {"scrub": scrub_text or scrub()}
     if args.login_path:
