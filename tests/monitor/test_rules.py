@@ -88,6 +88,7 @@ def test_errors_name_file_rule_and_field(tmp_path, extra, field):
         ("{url.path: {like: x}}", "match.url.path.like"),
         ("{http.response.status_code: {gte: high}}", "match.http.response.status_code.gte"),
         ("{nope: 1}", "match.nope"),
+        ("5", "match"),
     ],
 )
 def test_bad_match_conditions(tmp_path, match, field):
