@@ -191,6 +191,7 @@ class PatternDetector:
         self._prefilter_ascii = (
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
+        self._gated = self._literal_gate is not None or self._prefilter is not None
         self._positive = _context_test(rule.context.words)
         self._negative = _context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
@@ -243,7 +244,7 @@ class PatternDetector:
         can match (a :class:`ScanGroupDetector` guarantees it); the result is
         then the same as :meth:`detect`'s.
         """
-        if not self._gates_pass(text):
+        if self._gated and not self._gates_pass(text):
             return []
         found: list[Finding] = []
         match_at = (self._pattern_ascii if text.isascii() else self._pattern).match
