@@ -196,12 +196,16 @@ class KeyValueDetector:
         """
         if "=" not in text and ":" not in text:
             return []
-        entity_for = self._matcher.entity_for
+        matcher = self._matcher
+        cached = matcher._cache.get  # entity_for's own cache, read without a call
         size = len(text)
-        starts = [
-            size - found.end(1)
-            for found in _REVERSED_KEY.finditer(text[::-1])
-            if entity_for(found.group(1)[::-1]) is not None
-        ]
+        starts: list[int] = []
+        for found in _REVERSED_KEY.finditer(text[::-1]):
+            key = found.group(1)[::-1]
+            entity = cached(key, matcher)
+            if entity is matcher:
+                entity = matcher.entity_for(key)
+            if entity is not None:
+                starts.append(size - found.end(1))
         starts.reverse()  # found right to left
         return starts
