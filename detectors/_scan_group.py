@@ -142,8 +142,11 @@ class ScanGroupDetector:
                 if spans[group][0] >= 0:
                     found.extend(member.detect_at(text, at))
             return found
+        # (start, spans of every group) per hit: one C-level read each, then the
+        # members' positions come from tuple lookups instead of method calls.
+        regs = [(hit.start(), hit.regs) for hit in hits]
         for member, group in self._member_groups:
-            positions = [hit.start() for hit in hits if hit.start(group) >= 0]
+            positions = [start for start, spans in regs if spans[group][0] >= 0]
             if positions:
                 found.extend(member.detect_at(text, positions))
         return found
