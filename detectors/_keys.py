@@ -156,6 +156,7 @@ class KeyValueDetector:
 
     def _pairs(self, text: str, key_starts: list[int]) -> Iterator[Finding]:
         entity_for = self._matcher.entity_for
+        cache = self._matcher._cache
         covered = 0  # end of the last value redacted: pairs inside it are part of it
         # The pair regex is tried only where a PII key starts (or at its opening
         # quote), in order: a scan of the whole text finds no other PII pair, and
@@ -168,7 +169,11 @@ class KeyValueDetector:
                 match = _PAIR.match(text, key_start)
             if match is None or match.start() < covered:
                 continue
-            entity = entity_for(match.group("key"))
+            key = match.group("key")
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
+                entity = entity_for(key)
             if entity is None:
                 continue
             for group in ("dq", "sq", "bare"):
@@ -197,13 +202,14 @@ class KeyValueDetector:
         if "=" not in text and ":" not in text:
             return []
         matcher = self._matcher
-        cached = matcher._cache.get  # entity_for's own cache, read without a call
+        cache = matcher._cache
         size = len(text)
         starts: list[int] = []
         for found in _REVERSED_KEY.finditer(text[::-1]):
             key = found.group(1)[::-1]
-            entity = cached(key, matcher)
-            if entity is matcher:
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
                 entity = matcher.entity_for(key)
             if entity is not None:
                 starts.append(size - found.end(1))

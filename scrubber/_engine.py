@@ -270,10 +270,10 @@ class Scrubber:
             out_plain: list[str] = []
             total: Counter[str] = Counter()
             for text in texts:
-                result, local = scrub(text)
+                result, text_counts = scrub(text)
                 out_plain.append(result)
-                if local is not None:
-                    for entity, count in local.items():
+                if text_counts is not None:
+                    for entity, count in text_counts.items():
                         total[entity] += count
             self._count(total, counts)
             return out_plain
