@@ -124,9 +124,7 @@ class ScanGroupDetector:
         if union is None:
             if first.lastindex is not None:
                 hits.append(first)
-            hits.extend(
-                hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None
-            )
+            hits += [hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None]
         else:
             for start in (first, *starts.finditer(text, first.end())):
                 tried = union.match(text, start.start())
@@ -142,11 +140,8 @@ class ScanGroupDetector:
                 if spans[group][0] >= 0:
                     found.extend(member.detect_at(text, at))
             return found
-        # (start, spans of every group) per hit: one C-level read each, then the
-        # members' positions come from tuple lookups instead of method calls.
-        regs = [(hit.start(), hit.regs) for hit in hits]
         for member, group in self._member_groups:
-            positions = [start for start, spans in regs if spans[group][0] >= 0]
+            positions = [hit.start() for hit in hits if hit.start(group) >= 0]
             if positions:
                 found.extend(member.detect_at(text, positions))
         return found
