@@ -128,6 +128,14 @@ _REVERSED_KEY = re.compile(
 )
 
 
+def _verdicts(matcher: KeyNameMatcher) -> dict[str, str | None]:
+    """``entity_for``'s cache, to read without a call; empty for a subclass that
+    overrides ``entity_for`` (every key then goes through its override)."""
+    if type(matcher).entity_for is KeyNameMatcher.entity_for:
+        return matcher._cache
+    return {}
+
+
 class KeyValueDetector:
     """Finds values of ``key=value`` / ``key: value`` pairs whose key names PII.
 
@@ -156,7 +164,7 @@ class KeyValueDetector:
 
     def _pairs(self, text: str, key_starts: list[int]) -> Iterator[Finding]:
         entity_for = self._matcher.entity_for
-        cache = self._matcher._cache
+        cache = _verdicts(self._matcher)
         covered = 0  # end of the last value redacted: pairs inside it are part of it
         # The pair regex is tried only where a PII key starts (or at its opening
         # quote), in order: a scan of the whole text finds no other PII pair, and
@@ -202,7 +210,7 @@ class KeyValueDetector:
         if "=" not in text and ":" not in text:
             return []
         matcher = self._matcher
-        cache = matcher._cache
+        cache = _verdicts(matcher)
         size = len(text)
         starts: list[int] = []
         for found in _REVERSED_KEY.finditer(text[::-1]):
