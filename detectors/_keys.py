@@ -128,6 +128,14 @@ _REVERSED_KEY = re.compile(
 )
 
 
+def _verdicts(matcher: KeyNameMatcher) -> dict[str, str | None]:
+    """``entity_for``'s cache, to read without a call; empty for a subclass that
+    overrides ``entity_for`` (every key then goes through its override)."""
+    if type(matcher).entity_for is KeyNameMatcher.entity_for:
+        return matcher._cache
+    return {}
+
+
 class KeyValueDetector:
     """Finds values of ``key=value`` / ``key: value`` pairs whose key names PII.
 
@@ -156,6 +164,7 @@ class KeyValueDetector:
 
     def _pairs(self, text: str, key_starts: list[int]) -> Iterator[Finding]:
         entity_for = self._matcher.entity_for
+        cache = _verdicts(self._matcher)
         covered = 0  # end of the last value redacted: pairs inside it are part of it
         # The pair regex is tried only where a PII key starts (or at its opening
         # quote), in order: a scan of the whole text finds no other PII pair, and
@@ -168,7 +177,11 @@ class KeyValueDetector:
                 match = _PAIR.match(text, key_start)
             if match is None or match.start() < covered:
                 continue
-            entity = entity_for(match.group("key"))
+            key = match.group("key")
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
+                entity = entity_for(key)
             if entity is None:
                 continue
             for group in ("dq", "sq", "bare"):
@@ -196,12 +209,17 @@ class KeyValueDetector:
         """
         if "=" not in text and ":" not in text:
             return []
-        entity_for = self._matcher.entity_for
+        matcher = self._matcher
+        cache = _verdicts(matcher)
         size = len(text)
-        starts = [
-            size - found.end(1)
-            for found in _REVERSED_KEY.finditer(text[::-1])
-            if entity_for(found.group(1)[::-1]) is not None
-        ]
+        starts: list[int] = []
+        for found in _REVERSED_KEY.finditer(text[::-1]):
+            key = found.group(1)[::-1]
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
+                entity = matcher.entity_for(key)
+            if entity is not None:
+                starts.append(size - found.end(1))
         starts.reverse()  # found right to left
         return starts

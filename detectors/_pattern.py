@@ -191,6 +191,7 @@ class PatternDetector:
         self._prefilter_ascii = (
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
+        self._gated = self._literal_gate is not None or self._prefilter is not None
         self._positive = _context_test(rule.context.words)
         self._negative = _context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
@@ -243,7 +244,7 @@ class PatternDetector:
         can match (a :class:`ScanGroupDetector` guarantees it); the result is
         then the same as :meth:`detect`'s.
         """
-        if not self._gates_pass(text):
+        if self._gated and not self._gates_pass(text):
             return []
         found: list[Finding] = []
         match_at = (self._pattern_ascii if text.isascii() else self._pattern).match
@@ -254,7 +255,8 @@ class PatternDetector:
             m = match_at(text, pos)
             if m is None:
                 continue
-            next_pos = max(m.end(), pos + 1)
+            end = m.end()
+            next_pos = end if end > pos else pos + 1
             finding = self._finding(text, m)
             if finding is not None:
                 found.append(finding)
@@ -300,7 +302,9 @@ class PatternDetector:
         ctx = self._rule.context
         # Windows are searched in place (pos/endpos), so a word cut by a window's
         # start is still seen whole: "payments" never yields a negative "ts".
-        lo = max(0, start - ctx.window)
+        lo = start - ctx.window
+        if lo < 0:
+            lo = 0
         hi = end + ctx.window
         score = base
         if positive is not None and (
@@ -310,12 +314,13 @@ class PatternDetector:
             score += ctx.boost
         if negative is not None:
             if ctx.negative_before:
-                hit = negative.search(text, max(0, start - ctx.negative_before), start)
+                before = start - ctx.negative_before
+                hit = negative.search(text, before if before > 0 else 0, start)
             else:
                 hit = negative.search(text, lo, start) or negative.search(text, end, hi)
             if hit is not None:
                 score -= ctx.penalty
-        return min(1.0, max(0.0, score))
+        return 1.0 if score > 1.0 else 0.0 if score < 0.0 else score  # clamped to [0, 1]
 
 
 _last_lowered: tuple[str, str] = ("", "")

@@ -119,12 +119,14 @@ class ScanGroupDetector:
         first = starts.search(text)
         if first is None:
             return []  # most texts: one C-level search, no iterator
+        # A stage-1 match is one character long: the scan goes on past ``first``
+        # (not from it, which would evaluate its lookaheads a second time).
         if union is None:
-            hits = [
-                hit for hit in starts.finditer(text, first.start()) if hit.lastindex is not None
-            ]
+            if first.lastindex is not None:
+                hits.append(first)
+            hits += [hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None]
         else:
-            for start in starts.finditer(text, first.start()):
+            for start in (first, *starts.finditer(text, first.end())):
                 tried = union.match(text, start.start())
                 if tried is not None and tried.lastindex is not None:
                     hits.append(tried)

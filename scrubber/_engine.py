@@ -265,7 +265,18 @@ class Scrubber:
     def scrub_texts(self, texts: Sequence[str], counts: Counter[str] | None = None) -> list[str]:
         """Scrub a batch; batch detectors (NER) see the whole batch at once."""
         if not self._batch:
-            return [self.scrub_text(t, counts) for t in texts]
+            # One stats update per batch (one lock), not per text: same totals.
+            scrub = self.scrub_text_counted
+            out_plain: list[str] = []
+            total: Counter[str] = Counter()
+            for text in texts:
+                result, text_counts = scrub(text)
+                out_plain.append(result)
+                if text_counts is not None:
+                    for entity, count in text_counts.items():
+                        total[entity] += count
+            self._count(total, counts)
+            return out_plain
         prepared: list[str | None] = []
         for text in texts:
             try:
@@ -362,7 +373,7 @@ class Scrubber:
     def _active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
         searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
-        active = [d for d, search in searches if search is None or search(text)]
+        active = [d for d, search in searches if search is None or search(text) is not None]
         if self._any_literal is None:
             return active
         lowered = lower(text)  # shared with the detectors' own literal gates
@@ -415,13 +426,14 @@ class Scrubber:
     def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
         if not kept:
             return text
-        policy = self.policy
+        operator_for = self.policy.operator_for
         pieces: list[str] = []
         end = len(text)
         for f in reversed(kept):
+            entity = f.entity
             pieces.append(text[f.end : end])
-            pieces.append(policy.operator_for(f.entity)(f.entity, text[f.start : f.end]))
-            local[f.entity] += 1
+            pieces.append(operator_for(entity)(entity, text[f.start : f.end]))
+            local[entity] += 1
             end = f.start
         pieces.append(text[:end])
         return "".join(reversed(pieces))

@@ -120,6 +120,23 @@ def safe_key(key: Any) -> bool:
     )
 
 
+# Extra attribute names repeat on every record: safe ones are remembered (a
+# bounded set; only names safe_key keeps as they are, so no PII is held).
+_SAFE_KEYS: set[str] = set()
+_SAFE_KEYS_LIMIT = 1024
+
+
+def _is_safe_key(key: Any) -> bool:
+    if key in _SAFE_KEYS:
+        return True
+    if not safe_key(key):
+        return False
+    if len(_SAFE_KEYS) >= _SAFE_KEYS_LIMIT:
+        _SAFE_KEYS.clear()  # a set's add and clear are atomic: threads need no lock
+    _SAFE_KEYS.add(key)
+    return True
+
+
 def _put(attrs: dict[Any, Any], key: Any, value: Any) -> None:
     """Set ``attrs[key]``, or ``key#2``, ``key#3``... when ``key`` is taken."""
     new_key, n = key, 2
@@ -258,7 +275,7 @@ class ScrubbingFilter(logging.Filter):
                 value = self._scrub_extra(engine, key, attrs[key])
                 new_key = (
                     key
-                    if safe_key(key) or key in self._clean_keys
+                    if (key in _SAFE_KEYS or _is_safe_key(key)) or key in self._clean_keys
                     else self._scrub_key(engine, key)
                 )
                 if new_key == key:

@@ -80,8 +80,14 @@ class StructuredScrubber:
         matcher = self._engine.key_matcher
         out: dict[Any, Any] = {}
         for key, item in data.items():
-            item_entity = (entity or matcher.entity_for(key)) if isinstance(key, str) else entity
-            new_key = self.key(key, counts)
+            if type(key) is str:
+                item_entity = entity or matcher.entity_for(key)
+                new_key = key if key in self._clean_keys else self._key(key, counts)
+            else:
+                item_entity = (
+                    (entity or matcher.entity_for(key)) if isinstance(key, str) else entity
+                )
+                new_key = self.key(key, counts)
             scrubbed = self._value(item, item_entity, depth + 1, counts)
             if scrubbed is _DROP:
                 continue
@@ -129,6 +135,13 @@ class StructuredScrubber:
             if counts is not None:
                 counts["DEPTH_LIMIT"] += 1
             return DEPTH_PLACEHOLDER
+        kind = type(value)  # exact JSON types first: no ABC checks on the common path
+        if kind is str and entity is None:
+            return engine.scrub_text(value, counts)
+        if kind is dict:
+            return self._mapping(value, entity, depth, counts)
+        if kind is int and entity is None and -_BIG_INT < value < _BIG_INT:
+            return value
         if isinstance(value, Mapping):
             return self._mapping(value, entity, depth, counts)
         if isinstance(value, list | tuple | Set):

@@ -167,3 +167,17 @@ def test_shipped_rules_leave_no_tail_of_a_password() -> None:
 
     engine = scrubber.load_scrubber()
     assert "login password=<PASSWORD> ok" == engine.scrub_text("login password=p,ss;w0rd ok")
+
+
+def test_a_matcher_subclass_overriding_entity_for_is_honoured() -> None:
+    """KeyValueDetector asks an overriding entity_for, not the base class's cache."""
+
+    class Stricter(KeyNameMatcher):
+        def entity_for(self, key: str) -> str | None:
+            return None if key == "email" else super().entity_for(key)
+
+    matcher = Stricter({"email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER"})
+    matcher.entity_for("phone")
+    KeyNameMatcher.entity_for(matcher, "email")  # the base cache now knows "email"
+    found = KeyValueDetector(matcher).detect("email=a@b.example phone=123")
+    assert ["PHONE_NUMBER"] == [f.entity for f in found]
