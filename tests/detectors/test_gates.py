@@ -5,11 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import Finding, KeyNameMatcher, KeyValueDetector, ScanGroupDetector
+from detectors import Finding, KeyNameMatcher, KeyValueDetector, ScanGroupDetector, load_rules
 from detectors._keys import _BARE_CAP, _BARE_END, _PAIR, _SECRET_END, _SECRET_ENTITIES
 from detectors._pattern import PatternDetector, _context_test, context_regex
 from logward_base.paths import rules_dir
-from scrubber._loader import load_rules
 
 _LOADED = load_rules(rules_dir())
 _MATCHER = KeyNameMatcher(_LOADED.key_names)

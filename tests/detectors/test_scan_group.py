@@ -7,9 +7,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import PatternDetector, ScanGroupDetector
+from detectors import PatternDetector, ScanGroupDetector, load_rules
 from logward_base.paths import rules_dir
-from scrubber._loader import load_rules
 
 _RULES = load_rules(rules_dir()).patterns
 _GROUPS: dict[str, list[PatternDetector]] = {}
