@@ -34,9 +34,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from detectors import BatchDetector, Detector, Finding
-from detectors._keys import KeyNameMatcher
-from detectors._pattern import lower
+from detectors import BatchDetector, Detector, Finding, KeyNameMatcher, cached_lower
 from scrubber._decode import MAYBE_ENCODED, encoded_findings
 from scrubber._fold import fold_for_detection
 from scrubber._overlap import resolve_overlaps
@@ -376,7 +374,7 @@ class Scrubber:
         active = [d for d, search in searches if search is None or search(text) is not None]
         if self._any_literal is None:
             return active
-        lowered = lower(text)  # shared with the detectors' own literal gates
+        lowered = cached_lower(text)  # shared with the detectors' own literal gates
         first = self._any_literal.search(lowered)
         if first is None:
             return active

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from detectors import PersonNameDetector
-from detectors._person import TRIGGER
+from detectors import PERSON_TRIGGER, PersonNameDetector
 from scrubber import Scrubber
 
 
@@ -130,7 +129,7 @@ def test_lines_differing_only_in_digits_share_offsets(names: PersonNameDetector)
 def test_trigger_matches_where_names_are_found(names: PersonNameDetector, text: str) -> None:
     """The engine's C-level gate matches every text the detector finds a name in."""
     assert names.detect(text)
-    assert re.search(TRIGGER, text) is not None
+    assert re.search(PERSON_TRIGGER, text) is not None
 
 
 @pytest.mark.parametrize(

@@ -222,11 +222,8 @@ def test_scrubbing_handler_in_dictconfig_by_target_name(engine):
     assert "INFO to <EMAIL_ADDRESS>\n" == out.getvalue()
 
 
-def test_get_logger_scrubs_whatever_the_handlers(monkeypatch, engine, root_output):
+def test_get_logger_scrubs_whatever_the_handlers(root_output):
     """logward's internal loggers scrub before any (unfiltered) handler sees the record."""
-    import scrubber._install as install_module
-
-    monkeypatch.setattr(install_module, "_default_filter", ScrubbingFilter(engine))
     logger = scrubber.get_logger("logward.test_internal")
     assert logger is scrubber.get_logger("logward.test_internal")
     assert 1 == len(scrubbing_filters(logger))
