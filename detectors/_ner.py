@@ -157,7 +157,7 @@ class SpacyNerDetector:
             if self._nlp is None or self._rules is None:
                 chosen = resolve_ner_model(self._model)
                 try:
-                    import spacy
+                    import spacy  # optional: logward[ner]
                     from spacy.lang.en.stop_words import STOP_WORDS
 
                     if Path(chosen).exists():

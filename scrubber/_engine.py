@@ -34,10 +34,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from detectors import BatchDetector, Detector, Finding, KeyNameMatcher
+from logward_base.errors import ConfigError
 from scrubber._decode import MAYBE_ENCODED, encoded_findings
 from scrubber._fold import fold_for_detection
 from scrubber._gate import DetectorGate
 from scrubber._overlap import resolve_overlaps
+from scrubber._placeholders import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER
 from scrubber._policy import ScrubPolicy
 from scrubber._stats import RedactionStats
 from scrubber._structured import StructuredScrubber
@@ -51,9 +53,7 @@ __all__ = [
     "Scrubber",
 ]
 
-FAILED_PLACEHOLDER = "<SCRUB_FAILED>"
 _SPACE = re.compile(r"\s")
-DEPTH_PLACEHOLDER = "<SCRUB_DEPTH_LIMIT>"
 # Texts longer than this are scanned in chunks overlapping by CHUNK_OVERLAP, so a
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
 CHUNK_CHARS = 64 * 1024
@@ -87,7 +87,7 @@ class Scrubber:
         chunk_overlap: int = CHUNK_OVERLAP,
     ) -> None:
         if not 0 <= chunk_overlap < chunk_chars:
-            raise ValueError("chunk_overlap must be smaller than chunk_chars")
+            raise ConfigError("chunk_overlap must be smaller than chunk_chars")
         self._detectors = tuple(detectors)
         self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
         self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))

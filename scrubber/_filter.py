@@ -32,6 +32,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
 from scrubber._adapt import put_unique, safe_key
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 from scrubber._structured import _BIG_INT
@@ -186,8 +187,6 @@ class ScrubbingFilter(logging.Filter):
         return self._scrubber
 
     def _load(self) -> Scrubber:
-        import scrubber as package
-
         if self._rules_dir is None and not self._ner and self._ner_model is None:
             return package.get_default_scrubber()
         return package.load_scrubber(self._rules_dir, ner=self._ner, ner_model=self._ner_model)

@@ -26,6 +26,7 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any
 
+import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
 from scrubber._adapt import put_unique, safe_key
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 from scrubber._surrogate import surrogate_exc_info
@@ -82,8 +83,6 @@ class StructlogScrubber:
         if self._scrubber is None:
             with self._lock:
                 if self._scrubber is None:
-                    import scrubber as package
-
                     if self._rules_dir is None and not self._ner and self._ner_model is None:
                         self._scrubber = package.get_default_scrubber()
                     else:

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 import scrubber
+from logward_base.errors import ConfigError
 from scrubber import Scrubber, ScrubbingFilter, ScrubbingHandler
 from tests.scrubber.test_logging_filter import EMAIL, EmailDetector, make_logger, stream_handler
 
@@ -294,3 +295,9 @@ def test_handler_error_report_is_scrubbed(engine, root_output, capsys, monkeypat
     assert "--- Logging error ---" in err
     assert "LookupError: no account for <EMAIL_ADDRESS>" in err
     assert EMAIL not in err
+
+
+def test_unknown_scrubbing_handler_options_are_a_config_error(engine):
+    """An option ScrubbingHandler does not know (a dictConfig typo) is a ConfigError naming it."""
+    with pytest.raises(ConfigError, match=r"unknown ScrubbingHandler options: \['rule_dir'\]"):
+        ScrubbingHandler(logging.NullHandler(), rule_dir="x")
