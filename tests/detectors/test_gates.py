@@ -34,6 +34,25 @@ _PAIR = re.compile(
 _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
 _SECRET_ENTITIES = frozenset({"PASSWORD", "SECRET"})
 _SECRET_END = re.compile(r"""[\s"'&]""")
+_SCHEMES = frozenset({"basic", "bearer", "apikey", "dpop", "gnap", "negotiate", "ntlm", "token"})
+_PARAM_SCHEMES = frozenset(
+    {
+        "aws4-hmac-sha256", "concealed", "digest", "hmac", "hoba", "mutual", "oauth",
+        "privatetoken", "scram-sha-1", "scram-sha-256", "vapid",
+    }
+)  # fmt: skip
+_TOKEN68 = re.compile(r"""[ \t]+[A-Za-z0-9\-._~+/]+=*(?![^\s"'&,;])""")
+_PARAM = r"""[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"?|[^\s",]*)"""
+_PARAMS = re.compile(rf"""[ \t]+{_PARAM}(?:[ \t]*,[ \t]*{_PARAM})*""")
+
+
+def _credential_end(text: str, start: int, end: int) -> int:
+    """Past the credential after an auth scheme word (``secret=Basic YWxh...``)."""
+    scheme = text[start:end].lower()
+    found = _PARAMS.match(text, end) if scheme in _PARAM_SCHEMES else None
+    if found is None and scheme in _SCHEMES | _PARAM_SCHEMES:
+        found = _TOKEN68.match(text, end)
+    return end if found is None else found.end()
 
 
 def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
@@ -55,6 +74,8 @@ def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
                 elif group == "bare" and end - start == _BARE_CAP:
                     stop = _BARE_END.search(text, end)
                     end = len(text) if stop is None else stop.start()
+                if group == "bare" and entity in _SECRET_ENTITIES | {"AUTH_TOKEN"}:
+                    end = _credential_end(text, start, end)
                 covered = end
                 found.append(Finding(entity, start, end, 0.9, "key_value"))
                 break
@@ -83,6 +104,12 @@ _KV_PIECES = st.sampled_from(
         "'",
         "secret",
         "hunter2",
+        "Basic",
+        "bearer",
+        "Digest",
+        "YWxh==",
+        'u="x"',
+        ", ",
         "a.b",
         "[0]",
         "_",
