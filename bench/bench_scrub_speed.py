@@ -80,9 +80,9 @@ def _ablation(texts: list[str]) -> dict[str, float]:
     model = str(cached.model) if cached.model else None
     import importlib
 
-    from detectors._ner import _resolve
+    from detectors import resolve_ner_model
 
-    full = importlib.import_module(_resolve(model)).load()
+    full = importlib.import_module(resolve_ner_model(model)).load()
     slice_ = texts[: max(1, len(texts) // 6)]
     out: dict[str, float] = {}
     out["spaCy full pipeline, whole lines"] = _rate(

@@ -24,8 +24,9 @@ __all__ = [
     "PatternRule",
     "PatternSpec",
     "ascii_twin",
+    "cached_lower",
     "context_regex",
-    "lower",
+    "context_test",
 ]
 
 # Named groups whose names start with this prefix mark the span to redact.
@@ -56,7 +57,7 @@ def ascii_twin(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
     return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
 
 
-def _context_test(words: Sequence[str]) -> re.Pattern[str] | None:
+def context_test(words: Sequence[str]) -> re.Pattern[str] | None:
     """Like :func:`context_regex`, for truth tests only, and faster.
 
     It matches where the other one does, but only the word's first character:
@@ -192,8 +193,8 @@ class PatternDetector:
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
         self._gated = self._literal_gate is not None or self._prefilter is not None
-        self._positive = _context_test(rule.context.words)
-        self._negative = _context_test(rule.context.negative)
+        self._positive = context_test(rule.context.words)
+        self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
         self._negative_ascii = ascii_twin(self._negative)
 
@@ -263,7 +264,7 @@ class PatternDetector:
         return found
 
     def _gates_pass(self, text: str) -> bool:
-        if self._literal_gate is not None and self._literal_gate.search(lower(text)) is None:
+        if self._literal_gate is not None and self._literal_gate.search(cached_lower(text)) is None:
             return False
         prefilter = self._prefilter_ascii if text.isascii() else self._prefilter
         return prefilter is None or prefilter.search(text) is not None
@@ -326,7 +327,7 @@ class PatternDetector:
 _last_lowered: tuple[str, str] = ("", "")
 
 
-def lower(text: str) -> str:
+def cached_lower(text: str) -> str:
     """Return ``text.lower()``, computed once per text for all detectors.
 
     Detectors run one after another on the same text, so a one-entry cache keyed

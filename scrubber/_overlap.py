@@ -25,7 +25,7 @@ from operator import attrgetter
 
 from detectors import Finding
 
-__all__ = ["REMAINDER_ENTITIES", "resolve_overlaps"]
+__all__ = ["REMAINDER_ENTITIES", "merge_same_entity", "resolve_overlaps"]
 
 REMAINDER_ENTITIES = frozenset(
     {
@@ -54,7 +54,7 @@ def resolve_overlaps(found: list[Finding], text: str, threshold: float) -> list[
     candidates.sort(key=_START)
     if all(a.end <= b.start for a, b in pairwise(candidates)):
         return candidates  # nothing overlaps: all are kept (the usual case)
-    candidates = _merge_same_entity(candidates)
+    candidates = merge_same_entity(candidates)
     candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
     starts: list[int] = []
     kept: list[Finding] = []
@@ -108,7 +108,7 @@ def _trimmed(f: Finding, start: int, end: int, text: str) -> list[Finding]:
 _START = attrgetter("start")  # the sort key, read in C
 
 
-def _merge_same_entity(found: list[Finding]) -> list[Finding]:
+def merge_same_entity(found: list[Finding]) -> list[Finding]:
     """Join overlapping findings of one entity into their union (best score).
 
     ``+1 (212) 555-0199`` found whole by one rule and as ``(212) 555-0199`` by a

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING, Any
 
+from scrubber._placeholders import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER
+
 if TYPE_CHECKING:
     from scrubber._engine import Scrubber
 
@@ -50,8 +52,6 @@ class StructuredScrubber:
 
     def mapping(self, data: Mapping[str, Any], counts: Counter[str] | None) -> dict[str, Any]:
         """Scrub a mapping; a non-mapping is returned as ``{"value": scrubbed}``."""
-        from scrubber._engine import FAILED_PLACEHOLDER
-
         try:
             if not isinstance(data, Mapping):
                 return {"value": self.value(data, None, counts)}
@@ -62,8 +62,6 @@ class StructuredScrubber:
 
     def value(self, value: Any, key: str | None, counts: Counter[str] | None) -> Any:
         """Scrub one value as if stored under ``key``."""
-        from scrubber._engine import FAILED_PLACEHOLDER
-
         try:
             entity = self._engine.key_matcher.entity_for(key) if isinstance(key, str) else None
             result = self._value(value, entity, 0, counts)
@@ -125,8 +123,6 @@ class StructuredScrubber:
     def _value(
         self, value: Any, entity: str | None, depth: int, counts: Counter[str] | None
     ) -> Any:
-        from scrubber._engine import DEPTH_PLACEHOLDER
-
         engine = self._engine
         if value is None or isinstance(value, bool):
             return value
