@@ -220,7 +220,9 @@ class _PostgresLazy:
             ) from exc
         from logward_base.paths import data_dir as resolve_data_dir
 
-        return open_postgres(url, Path(resolve_data_dir(data_dir)), readonly=readonly)
+        return open_postgres(
+            url, Path(resolve_data_dir(data_dir)), readonly=readonly, key_file=key_file
+        )
 
     def describe(self, url: str) -> str:
         parts = urlsplit(url)
