@@ -128,8 +128,9 @@ def encrypt_plaintext(conn: Any, cipher: FieldCipher) -> int:
         cols = list(columns)
         if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
             continue
-        wanted = " OR ".join(f"({c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE 'enc1:%%')"
-                             for c in cols)
+        wanted = " OR ".join(
+            f"({c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE 'enc1:%%')" for c in cols
+        )
         rows = conn.execute(
             f"SELECT ctid, {', '.join(cols)} FROM {table} WHERE {wanted}"  # noqa: S608 - our names
         ).fetchall()

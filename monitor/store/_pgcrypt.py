@@ -99,7 +99,7 @@ class FieldCipher:
         return done
 
     def encrypt_json(self, value: Any) -> Any:
-        """Encrypt the string values (not the keys) of a JSON text; other input as :meth:`encrypt`."""
+        """Encrypt the string values (not the keys) of JSON text; else as :meth:`encrypt`."""
         if not isinstance(value, str) or not value:
             return value
         try:

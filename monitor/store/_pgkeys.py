@@ -37,7 +37,7 @@ def cipher_for(
     """
     try:
         ring = resolve_store_keyring(
-            data_dir or Path("."), key_file=key_file, new_store=new_store and recorded is None
+            data_dir or Path(), key_file=key_file, new_store=new_store and recorded is None
         )
     except KeyMaterialError as exc:
         if recorded is None:

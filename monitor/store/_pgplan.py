@@ -25,10 +25,11 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from monitor.store._pgcrypt import PERSONAL
+from monitor.store._pgcrypt import PERSONAL, FieldCipher
 
-__all__ = ["Plan", "plan"]
+__all__ = ["Plan", "bind", "plan"]
 
 _TABLES = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+(\w+)", re.I)
 _PH = re.compile(r"%s|%\((\w+)\)s")
@@ -38,9 +39,7 @@ _BEFORE = re.compile(
     re.I,
 )
 _JSON_EQ = re.compile(r"json_extract\((\w+),\s*'[^']*'\)\s*=\s*$", re.I)
-_LIKE = re.compile(
-    r"(?:(\w+)\.)?(\w+)\s+LIKE\s+(%s|%\(\w+\)s)\s+ESCAPE\s+'\\+'", re.I
-)
+_LIKE = re.compile(r"(?:(\w+)\.)?(\w+)\s+LIKE\s+(%s|%\(\w+\)s)\s+ESCAPE\s+'\\+'", re.I)
 _INSTR = re.compile(r"instr\(lower\((\w+)\),\s*(%s|%\(\w+\)s)\)\s*>\s*0", re.I)
 _ORDER = re.compile(r"\s+ORDER\s+BY\s+(?:\w+\.)?(\w+)(\s+ASC|\s+DESC)?\s*$", re.I)
 
@@ -111,10 +110,9 @@ def plan(query: str) -> Plan:
         again = m.group(3) + ("/*again*/" if m.group(3) == "%s" else "/*like*/")
         if col == "key_text" and "alerts" in tables:
             keys = f"{m.group(1)}.keys" if m.group(1) else "keys"
-            return (
-                f"({ref} = {first} OR EXISTS (SELECT 1 FROM jsonb_each_text({keys}::jsonb)"
-                f" AS _kv WHERE _kv.value = {again}))"
-            )
+            values = f"jsonb_each_text({keys}::jsonb) AS _kv"
+            exists = f"EXISTS (SELECT 1 FROM {values} WHERE _kv.value = {again})"  # noqa: S608
+            return f"({ref} = {first} OR {exists})"
         return f"{ref} = {first}"
 
     def instr(m: re.Match[str]) -> str:
@@ -177,3 +175,42 @@ def plan(query: str) -> Plan:
     text = "".join(clean)
     moved = text != query or any(k for _, k in positional)
     return Plan(text, tuple(positional) if moved else None, tuple(named), order, descending)
+
+
+def bind(cipher: FieldCipher, how: Plan, args: Any) -> Any:
+    """The parameters to send for ``how.query``: those bound for personal columns encrypted."""
+    if isinstance(args, dict):
+        if not how.named:
+            return args
+        out = dict(args)
+        for name, kind in how.named:
+            if name in out:
+                out[name] = _seal(cipher, kind, out[name])
+        return out
+    if how.positional is None:
+        return args
+    return tuple(_seal(cipher, kind, args[i]) if kind else args[i] for i, kind in how.positional)
+
+
+def _seal(cipher: FieldCipher, kind: str, value: Any) -> Any:
+    if kind == "json":
+        return cipher.encrypt_json(value)
+    if kind == "like" and isinstance(value, str):
+        return cipher.encrypt(_unlike(value))
+    return cipher.encrypt(value)
+
+
+def _unlike(pattern: str) -> str:
+    """The text of a ``LIKE ... ESCAPE '\\'`` substring pattern: no outer ``%``, unescaped."""
+    body = pattern
+    if body.startswith("%"):
+        body = body[1:]
+    if body.endswith("%") and not body.endswith("\\%"):
+        body = body[:-1]
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            i += 1
+        out.append(body[i])
+        i += 1
+    return "".join(out)

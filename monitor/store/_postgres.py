@@ -58,7 +58,7 @@ from monitor.store._migrations import KEY_ID_META, WRITE_LOCK, migrate
 from monitor.store._pgbulk import bulk_delete, bulk_insert
 from monitor.store._pgcrypt import FieldCipher
 from monitor.store._pgkeys import cipher_for
-from monitor.store._pgplan import Plan, plan
+from monitor.store._pgplan import Plan, bind, plan
 from monitor.store._pgrows import (
     PgCursor,
     PgDatabaseError,
@@ -369,23 +369,7 @@ class PgConnection:
         )
 
     def _bind(self, how: Plan, args: Any) -> Any:
-        """Encrypt the parameters bound for personal columns (see ``_pgplan``)."""
-        cipher = self.cipher
-        if cipher is None:
-            return args
-        if isinstance(args, dict):
-            if not how.named:
-                return args
-            out = dict(args)
-            for name, kind in how.named:
-                if name in out:
-                    out[name] = _seal(cipher, kind, out[name])
-            return out
-        if how.positional is None:
-            return args
-        return tuple(
-            _seal(cipher, kind, args[i]) if kind else args[i] for i, kind in how.positional
-        )
+        return args if self.cipher is None else bind(self.cipher, how, args)
 
     @staticmethod
     def _sorted(how: Plan, cur: psycopg.Cursor[Any]) -> list[Any]:
@@ -395,9 +379,7 @@ class PgConnection:
         if how.order not in names:
             return rows
         at = names.index(how.order)
-        return sorted(
-            rows, key=lambda r: (r[at] is None, str(r[at] or "")), reverse=how.descending
-        )
+        return sorted(rows, key=lambda r: (r[at] is None, str(r[at] or "")), reverse=how.descending)
 
     def _in_tx(self, entry: tuple[str, str, Any], action: Any, idempotent: bool) -> PgCursor:
         """Run ``action`` inside the open transaction; replay it if the server was lost.
@@ -466,30 +448,6 @@ class PgConnection:
         return PgCursor(None, [])
 
 
-def _seal(cipher: FieldCipher, kind: str, value: Any) -> Any:
-    if kind == "json":
-        return cipher.encrypt_json(value)
-    if kind == "like" and isinstance(value, str):
-        return cipher.encrypt(_unlike(value))
-    return cipher.encrypt(value)
-
-
-def _unlike(pattern: str) -> str:
-    """The text of a ``LIKE ... ESCAPE '\\'`` substring pattern: no outer ``%``, unescaped."""
-    body = pattern
-    if body.startswith("%"):
-        body = body[1:]
-    if body.endswith("%") and not body.endswith("\\%"):
-        body = body[:-1]
-    out, i = [], 0
-    while i < len(body):
-        if body[i] == "\\" and i + 1 < len(body):
-            i += 1
-        out.append(body[i])
-        i += 1
-    return "".join(out)
-
-
 def open_postgres(
     url: str,
     data_dir: Path | None,
@@ -529,7 +487,8 @@ def open_postgres(
                 if applied:
                     log.info("store %s: applied migrations %s", where, applied)
             recorded = None
-            if probe.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
+            exists = probe.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+            if exists is not None and exists[0]:
                 got = probe.execute("SELECT v FROM meta WHERE k = %s", (KEY_ID_META,)).fetchone()
                 recorded = got[0] if got is not None else None
             if recorded is not None and (cipher is None or cipher.key_id != recorded):
