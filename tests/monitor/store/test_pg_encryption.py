@@ -89,6 +89,7 @@ def test_pg_dump_holds_no_identifier_and_every_reader_still_works(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After replays, `accounts add` and sign-in throttling, pg_dump shows no identifier."""
+    monkeypatch.delenv("LOGWARD_STORE_KEY_FILE")  # a new store's key is made beside it
     data = tmp_path / "data"
     data.mkdir()
     _replay(pg_url, data, tmp_path)
@@ -131,9 +132,10 @@ def test_pg_dump_holds_no_identifier_and_every_reader_still_works(
 
 
 def test_a_wrong_or_missing_key_is_a_clear_error_naming_file_and_key_ids(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another key file, or none, is refused with the file and key ids named, never a key."""
+    monkeypatch.delenv("LOGWARD_STORE_KEY_FILE")  # a new store's key is made beside it
     data = tmp_path / "data"
     data.mkdir()
     log = GOLDEN / "brute-force-ip" / "input.log"
