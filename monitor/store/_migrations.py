@@ -131,6 +131,8 @@ def encrypt_plaintext(conn: Any, cipher: FieldCipher) -> int:
         wanted = " OR ".join(
             f"({c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE 'enc1:%%')" for c in cols
         )
+        if table == "meta":  # the key id stays readable: it says which key to use
+            wanted = f"({wanted}) AND k <> '{KEY_ID_META}'"
         rows = conn.execute(
             f"SELECT ctid, {', '.join(cols)} FROM {table} WHERE {wanted}"  # noqa: S608 - our names
         ).fetchall()

@@ -64,6 +64,8 @@ PERSONAL: dict[str, dict[str, str]] = {
     "dashboard_login_failures": {"key": "text"},
     "dashboard_sessions": {"user_name": "text"},
     "dashboard_totp_state": {"user_name": "text"},
+    # Offsets, watermarks, and the erasure-pseudonym and audit-checkpoint keys.
+    "meta": {"v": "text"},
 }
 
 
