@@ -60,14 +60,19 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from logward_base.errors import ConfigError
+from monitor.store._pgcrypt import PERSONAL, FieldCipher
+from monitor.store._pgplan import plan as encryption_plan
 
 __all__ = [
+    "PERSONAL",
     "STORE_ENV",
+    "FieldCipher",
     "Store",
     "StoreConnection",
     "StoreCursor",
     "backend_for",
     "describe",
+    "encryption_plan",
     "is_postgres",
     "open_url",
     "register",

@@ -47,6 +47,7 @@ __all__ = ["PERSONAL", "PREFIX", "FieldCipher"]
 PREFIX = "enc1:"
 _INFO = b"logward postgresql personal fields, AES-256-SIV, v1"
 _TOKEN = re.compile(r'"(enc1:[0-9a-f]{8}:[A-Za-z0-9+/=]+)"')
+_WHOLE = re.compile(r"enc1:[0-9a-f]{8}:[A-Za-z0-9+/]+={0,2}")
 _CACHE_MAX = 65536
 
 #: Personal columns per table: ``text`` is encrypted whole, ``json`` value by value.
@@ -157,10 +158,20 @@ class FieldCipher:
         if type(value) is not str or PREFIX not in value:
             return value
         if value.startswith(PREFIX):
-            return self.decrypt(value)
+            return self.decrypt(value) if _WHOLE.fullmatch(value) else value
         if value.startswith(("{", "[")):
-            return _TOKEN.sub(lambda m: json.dumps(self.decrypt(m.group(1))), value)
+            return _TOKEN.sub(self._token, value)
         return value
+
+    def _token(self, m: re.Match[str]) -> str:
+        """One encrypted JSON string value, decrypted; text that only looks like one is kept.
+
+        (A wrong key is caught when the store opens: its key id is in ``meta``.)
+        """
+        try:
+            return json.dumps(self.decrypt(m.group(1)))
+        except KeyMaterialError:
+            return m.group(0)
 
 
 def _derive(key: bytes) -> bytes:

@@ -91,6 +91,23 @@ def _split_values(text: str) -> list[str]:
     return items
 
 
+def _close(text: str) -> int:
+    """Index of the parenthesis closing a ``VALUES (`` body (``text`` starts after it)."""
+    depth, quote = 0, ""
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+    return len(text)
+
+
 @functools.lru_cache(maxsize=2048)
 def plan(query: str) -> Plan:
     """The :class:`Plan` of one translated statement (see the module docstring)."""
@@ -135,8 +152,7 @@ def plan(query: str) -> Plan:
     if insert is not None:
         insert_cols = [c.strip().lower() for c in insert.group(2).split(",")]
         values_at = insert.end()
-        items = _split_values(body[values_at:])
-        values_end = values_at + sum(len(i) + 1 for i in items)
+        values_end = values_at + _close(body[values_at:])
     positional: list[tuple[int, str]] = []
     named: list[tuple[str, str]] = []
     index = -1
