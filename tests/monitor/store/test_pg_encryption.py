@@ -9,6 +9,7 @@ audit verify, dashboard, retention) still see them.
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
 import subprocess
@@ -18,6 +19,7 @@ import psycopg
 import pytest
 
 from monitor import open_store
+from monitor.store import PERSONAL
 from tests.monitor.store.test_pg_store import GOLDEN, _logward
 
 PG_DUMP = Path("/usr/lib/postgresql/15/bin/pg_dump")
@@ -79,6 +81,24 @@ def _readable(url: str, data: Path) -> str:
         conn.close()
 
 
+def _plaintext_personal_values(url: str) -> list[tuple[str, str, str]]:
+    """(table, column, value) of every stored personal value that is not ``enc1:`` text."""
+    bad = []
+    with psycopg.connect(url) as raw:
+        for table, columns in PERSONAL.items():
+            for column, kind in columns.items():
+                rows = raw.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} <> ''"  # noqa: S608 - our names
+                    + (" AND k <> 'field_key_id'" if table == "meta" else "")
+                ).fetchall()
+                for (value,) in rows:
+                    values = [value]
+                    if kind == "json":
+                        values = [v for v in json.loads(value).values() if isinstance(v, str)]
+                    bad += [(table, column, v) for v in values if v and not v.startswith("enc1:")]
+    return bad
+
+
 def _found(text: str) -> list[str]:
     low = text.lower()
     return [m for m in MARKERS if m in low]
@@ -115,6 +135,8 @@ def test_pg_dump_holds_no_identifier_and_every_reader_still_works(
             count = raw.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
             assert count is not None
             assert 0 < count[0], table
+
+    assert [] == _plaintext_personal_values(pg_url)
 
     listed = _logward("accounts", "list", "--store", pg_url, "--data-dir", str(data))
     assert 0 == listed.returncode, listed.stderr
