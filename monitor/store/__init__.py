@@ -21,6 +21,14 @@ The protocol callers see
     DO UPDATE``, ``instr``, one-level ``json_extract``); rows are addressable by
     index and by column name; catch ``monitor.STORE_ERRORS``.
 
+Encryption at rest
+    SQLite: the whole file (SQLCipher). PostgreSQL: every personal column's
+    values, on the client, with deterministic AES-256-SIV under the same store
+    key (``_pgcrypt``; :data:`PERSONAL` lists the columns). Callers keep their
+    SQL: equality, ``IN``, ``GROUP BY`` and joins work on ciphertext; a
+    substring ``LIKE`` on a personal column becomes an exact match, and a new
+    personal column must be added to :data:`PERSONAL`.
+
 Transactions (both backends)
     A transaction begins at ``BEGIN [IMMEDIATE]`` or before the first write and
     ends at ``commit()``/``rollback()``. Write transactions are serialised

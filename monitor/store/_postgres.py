@@ -18,6 +18,11 @@ head, one-revocation-per-account) is serialised across every instance sharing
 the database, never a read followed by an unguarded write. Reads run outside
 transactions (autocommit, read committed) and never block.
 
+Personal fields are encrypted on the client (issue 14): each statement's
+parameters bound for a personal column are encrypted with deterministic
+AES-256-SIV under the store key before they are sent, and every value read
+back is decrypted by the row factory (``_pgcrypt``, ``_pgplan``, ``_pgkeys``).
+
 psycopg errors are re-raised as subclasses of the ``sqlite3`` exceptions the
 callers catch (``IntegrityError``, ``OperationalError``, ``DatabaseError``),
 with messages that never include the password.
