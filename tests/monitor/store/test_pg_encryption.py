@@ -215,3 +215,19 @@ def test_migration_encrypts_a_plaintext_store_written_by_an_older_logward(
     finally:
         conn.close()
     assert [] == _found(_pg_dump(pg_url))
+
+
+def test_key_rotation_on_postgres_is_a_clear_error_naming_the_key_id(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """`keys rotate` needs the store's key: on PostgreSQL it refuses, naming the key id."""
+    from logward_base.errors import StoreError
+    from monitor import store_key_of
+
+    conn = open_store(tmp_path, store=pg_url)
+    try:
+        with pytest.raises(StoreError, match="not built for PostgreSQL") as err:
+            store_key_of(conn)
+        assert getattr(conn, "cipher").key_id in str(err.value)  # noqa: B009 - PgConnection only
+    finally:
+        conn.close()
