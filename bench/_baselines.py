@@ -117,9 +117,9 @@ def _presidio_engine() -> Any:
 
     # Offline: use the suffix snapshot bundled with tldextract, never fetch it.
     tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=())
-    from detectors._ner import _resolve
+    from detectors import resolve_ner_model
 
-    name = _resolve(None)
+    name = resolve_ner_model(None)
     module = __import__(name)
     engine: Any = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": name}])
     engine.nlp = {"en": module.load()}

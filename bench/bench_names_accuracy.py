@@ -48,10 +48,9 @@ def _scrubbers(only: Sequence[str] | None) -> dict[str, Any]:
 def prefilter_check(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Run the spaCy model on whole lines with no prefilter; count names it finds that
     logward's NER tier (prefilter and rules included) leaves in the text."""
-    from detectors import load_ner_detector
-    from detectors._ner import _resolve
+    from detectors import load_ner_detector, resolve_ner_model
 
-    module = __import__(_resolve(None))
+    module = __import__(resolve_ner_model(None))
     nlp = module.load(exclude=["tagger", "parser", "attribute_ruler", "lemmatizer"])
     texts = [r["text"] for r in rows]
     model_only = [

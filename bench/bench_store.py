@@ -11,7 +11,8 @@ of this process (``time.process_time``; SQLite runs in it) and wall time; the
 runs alternate and the best of ``--repeat`` is kept. Target: encrypted <= 1.5x.
 
 PostgreSQL (issue 14): the same replay on ``--store postgresql://...`` (a
-throw-away PostgreSQL 15 cluster started here, ``fsync`` on, loopback TCP),
+throw-away PostgreSQL 15 cluster started here, ``fsync`` on, loopback TCP;
+personal fields encrypted client-side with AES-256-SIV under a store key file),
 against the encrypted SQLite store in the same run. Its server runs in other
 processes, so next to this process's CPU we add the server's CPU (the
 cluster's processes, from ``/proc``) and compare wall time too. Target: the
@@ -24,6 +25,7 @@ Run: ``python -m bench bench_store`` (``--lines N``, ``--repeat R``, ``--no-post
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import gc
 import json
@@ -42,6 +44,7 @@ from bench.bench_monitor import _combined_lines, _sshd_lines
 TARGET_RATIO = 1.5
 PG_TARGET_RATIO = 2.0
 RESULTS = Path(__file__).parent / "results" / "store.json"
+_PG_KEY = Path(tempfile.gettempdir()) / f"logward-bench-store-{os.getpid()}.key"
 
 
 def _plain_store(data: Path) -> sqlite3.Connection:
@@ -97,7 +100,9 @@ def _open(kind: str, data: Path, pg: tuple[str, Path | None] | None) -> Any:
 
     if kind == "postgresql":
         assert pg is not None
-        return open_store(data, store=pg[0])
+        # One store key for every run on the same database (its personal fields are
+        # encrypted under it), as a fleet shares one key file.
+        return open_store(data, store=pg[0], key_file=_PG_KEY)
     return open_store(data) if kind == "encrypted" else _plain_store(data)
 
 
@@ -154,6 +159,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         pg = None if args.no_postgres else stack.enter_context(_postgres())
+        fd = os.open(_PG_KEY, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(os.urandom(32)).decode("ascii") + "\n")
+        stack.callback(_PG_KEY.unlink)
         return _measure(args, pg)
 
 

@@ -62,7 +62,7 @@ def make_lists(out_dir: Path) -> tuple[int, int]:
     """Write half 0 of Faker's given names and surnames as the detector's lists."""
     from faker.providers.lorem.en_US import Provider as Lorem
 
-    from detectors._name_words import LOG_WORDS
+    from detectors import LOG_WORDS
 
     # Common English words are no evidence of a name: leave them out of the lists.
     common = {w.lower() for w in Lorem.word_list} | {w.lower() for w in LOG_WORDS}

@@ -3,16 +3,47 @@
 Importing this package loads no model and reads no file.
 """
 
+from detectors._address import StreetAddressDetector, street_suffixes
 from detectors._base import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
-from detectors._ner import SpacyNerDetector, load_ner_detector
-from detectors._pattern import ContextRule, PatternDetector, PatternRule, PatternSpec
-from detectors._person import PersonNameDetector
+from detectors._name_words import LOG_WORDS
+from detectors._names import NameRules, first_names, surnames
+from detectors._names_config import load_name_detectors
+from detectors._ner import (
+    NER_MODEL_ENV,
+    SpacyNerDetector,
+    load_ner_detector,
+    resolve_ner_model,
+    title_case_caps,
+)
+from detectors._pattern import (
+    ContextRule,
+    PatternDetector,
+    PatternRule,
+    PatternSpec,
+    cached_lower,
+    context_regex,
+    context_test,
+)
+from detectors._person import PERSON_TRIGGER, PersonNameDetector
 from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
+from detectors._rule_fields import (
+    RuleParts,
+    check_fields,
+    compile_regex,
+    enabled_field,
+    score_field,
+    strings_field,
+)
+from detectors._rules import RULE_TYPES, LoadedRules, RuleBuilder, load_rules
 from detectors._scan_group import ScanGroupDetector
 from detectors._validators import VALIDATORS
 
 __all__ = [
+    "LOG_WORDS",
+    "NER_MODEL_ENV",
+    "PERSON_TRIGGER",
+    "RULE_TYPES",
     "VALIDATORS",
     "BatchDetector",
     "ContextRule",
@@ -20,15 +51,35 @@ __all__ = [
     "Finding",
     "KeyNameMatcher",
     "KeyValueDetector",
+    "LoadedRules",
+    "NameRules",
     "PatternDetector",
     "PatternRule",
     "PatternSpec",
     "PersonNameDetector",
     "PresidioDetector",
     "PresidioSpec",
+    "RuleBuilder",
+    "RuleParts",
     "ScanGroupDetector",
     "SpacyNerDetector",
+    "StreetAddressDetector",
+    "cached_lower",
+    "check_fields",
+    "compile_regex",
+    "context_regex",
+    "context_test",
+    "enabled_field",
+    "first_names",
+    "load_name_detectors",
     "load_ner_detector",
     "load_presidio_detector",
+    "load_rules",
+    "resolve_ner_model",
+    "score_field",
     "split_key",
+    "street_suffixes",
+    "strings_field",
+    "surnames",
+    "title_case_caps",
 ]

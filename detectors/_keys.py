@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 
 from detectors._base import Finding
 
-__all__ = ["KeyNameMatcher", "KeyValueDetector", "split_key"]
+__all__ = ["AUTH_SCHEMES", "KeyNameMatcher", "KeyValueDetector", "split_key"]
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # An opaque id such as ``req-cc2fbe5ad9`` or ``4cc650e90e``: hex letters mixed with
@@ -118,6 +118,23 @@ _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
 # over-redaction (``password=x;user=bob`` takes ``user=bob`` too).
 _SECRET_ENTITIES = frozenset({"PASSWORD", "SECRET"})
 _SECRET_END = re.compile(r"""[\s"'&]""")
+# A bare credential value that is an HTTP authentication scheme word
+# (``secret=Basic YWxh...``) would stop at the blank before the credential: the
+# value runs on over it, a token68 (RFC 9110) or, for schemes that take them,
+# ``k=v, k="v"`` parameters (``Digest username="svc", response="..."``).
+_CREDENTIAL_ENTITIES = _SECRET_ENTITIES | {"AUTH_TOKEN"}
+_PARAM_SCHEMES = frozenset(
+    {
+        "aws4-hmac-sha256", "concealed", "digest", "hmac", "hoba", "mutual", "oauth",
+        "privatetoken", "scram-sha-1", "scram-sha-256", "vapid",
+    }
+)  # fmt: skip
+AUTH_SCHEMES = _PARAM_SCHEMES | {  # the IANA registry's schemes, and common unregistered ones
+    "apikey", "basic", "bearer", "dpop", "gnap", "negotiate", "ntlm", "token",
+}  # fmt: skip
+_TOKEN68 = re.compile(r"""[ \t]+[A-Za-z0-9\-._~+/]+=*(?![^\s"'&,;])""")
+_PARAM = r"""[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"?|[^\s",]*)"""
+_PARAMS = re.compile(rf"""[ \t]+{_PARAM}(?:[ \t]*,[ \t]*{_PARAM})*""")
 # The rest of a quoted value longer than the cap (empty when it was read whole).
 _QUOTED_REST = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n]*")}
 # The cheap first pass, on the reversed text: a separator, blanks, a quote, then a
@@ -126,6 +143,14 @@ _QUOTED_REST = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n
 _REVERSED_KEY = re.compile(
     r"""(?:=|:)[ \t]{0,3}["']?([A-Za-z0-9_.\-\[\]]{0,63}[A-Za-z_])(?![A-Za-z0-9_.\-\[\]])"""
 )
+
+
+def _verdicts(matcher: KeyNameMatcher) -> dict[str, str | None]:
+    """``entity_for``'s cache, to read without a call; empty for a subclass that
+    overrides ``entity_for`` (every key then goes through its override)."""
+    if type(matcher).entity_for is KeyNameMatcher.entity_for:
+        return matcher._cache
+    return {}
 
 
 class KeyValueDetector:
@@ -156,6 +181,7 @@ class KeyValueDetector:
 
     def _pairs(self, text: str, key_starts: list[int]) -> Iterator[Finding]:
         entity_for = self._matcher.entity_for
+        cache = _verdicts(self._matcher)
         covered = 0  # end of the last value redacted: pairs inside it are part of it
         # The pair regex is tried only where a PII key starts (or at its opening
         # quote), in order: a scan of the whole text finds no other PII pair, and
@@ -168,21 +194,27 @@ class KeyValueDetector:
                 match = _PAIR.match(text, key_start)
             if match is None or match.start() < covered:
                 continue
-            entity = entity_for(match.group("key"))
+            key = match.group("key")
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
+                entity = entity_for(key)
             if entity is None:
                 continue
             for group in ("dq", "sq", "bare"):
                 start, end = match.span(group)
                 if end > start:
-                    if group == "bare" and entity in _SECRET_ENTITIES:
-                        stop = _SECRET_END.search(text, end)
-                        end = len(text) if stop is None else stop.start()
-                    elif group == "bare" and end - start == _BARE_CAP:
-                        stop = _BARE_END.search(text, end)
-                        end = len(text) if stop is None else stop.start()
-                    elif group != "bare":
+                    if group != "bare":
                         rest = _QUOTED_REST[group].match(text, end)
                         end = end if rest is None else rest.end()
+                    elif entity in _SECRET_ENTITIES:
+                        stop = _SECRET_END.search(text, end)
+                        end = len(text) if stop is None else stop.start()
+                    elif end - start == _BARE_CAP:
+                        stop = _BARE_END.search(text, end)
+                        end = len(text) if stop is None else stop.start()
+                    if group == "bare" and entity in _CREDENTIAL_ENTITIES:
+                        end = _past_credential(text, start, end)
                     covered = end
                     yield Finding(entity, start, end, self._score, self._name)
                     break
@@ -196,12 +228,28 @@ class KeyValueDetector:
         """
         if "=" not in text and ":" not in text:
             return []
-        entity_for = self._matcher.entity_for
+        matcher = self._matcher
+        cache = _verdicts(matcher)
         size = len(text)
-        starts = [
-            size - found.end(1)
-            for found in _REVERSED_KEY.finditer(text[::-1])
-            if entity_for(found.group(1)[::-1]) is not None
-        ]
+        starts: list[int] = []
+        for found in _REVERSED_KEY.finditer(text[::-1]):
+            key = found.group(1)[::-1]
+            try:
+                entity = cache[key]  # entity_for's own cache, read without a call
+            except KeyError:
+                entity = matcher.entity_for(key)
+            if entity is not None:
+                starts.append(size - found.end(1))
         starts.reverse()  # found right to left
         return starts
+
+
+def _past_credential(text: str, start: int, end: int) -> int:
+    """Where a bare credential value ends: past the credential after a scheme word."""
+    scheme = text[start:end].lower()
+    if scheme not in AUTH_SCHEMES:
+        return end
+    credential = _PARAMS.match(text, end) if scheme in _PARAM_SCHEMES else None
+    if credential is None:
+        credential = _TOKEN68.match(text, end)
+    return end if credential is None else credential.end()

@@ -32,7 +32,10 @@ _LOG_WORDS_TEXT = """
     Reminder Subject Profile Settings Dashboard Home Page Signup Register Registered Verify
     Verified Confirmation Confirmed Password Reset Changed Changing Assigned Ticket Issue
     Customer Mr Mrs Ms Dr Street Road Avenue Lane Drive
+    Basic Bearer Digest Negotiate Ntlm NTLM Kerberos OAuth Oauth DPoP Dpop ApiKey Apikey
+    Hmac HMAC
 """
+# (the last two lines: HTTP authentication scheme words, "Bearer 4f9a..." is no name)
 LOG_WORDS = frozenset(_LOG_WORDS_TEXT.split())
 
 # Given names that are also common English words: a list hit alone is not enough.

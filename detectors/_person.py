@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from detectors._base import Finding
 from detectors._names import SAID, NameRules
 
-__all__ = ["PersonNameDetector"]
+__all__ = ["PERSON_TRIGGER", "PersonNameDetector"]
 
 _UP = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
 _LOW = "a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u017f"
@@ -39,7 +39,7 @@ PAIR = (
 # The engine's gate: any word in Title case, or a pair in capitals (C-level). On
 # texts with no pair, ``detect`` goes on only if a lone Title-case word is a known
 # name or follows a context word ("Amanda is ...", "user: Zindra").
-TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]++[ \t]+[{_UP}]{{2}})"
+PERSON_TRIGGER = rf"[{_UP}](?:[{_LOW}]|[{_UP}]++[ \t]+[{_UP}]{{2}})"
 _PAIR = re.compile(PAIR)
 _SURNAME_MIN = 3
 _FOLD_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # bytes: 10x faster than str
@@ -75,7 +75,7 @@ class PersonNameDetector:
     @property
     def trigger(self) -> str:
         """A regex found in every text this detector finds anything in (engine gate)."""
-        return TRIGGER
+        return PERSON_TRIGGER
 
     def clear_cache(self) -> None:
         """Forget every remembered verdict (texts and runs); for benchmarks and tests."""

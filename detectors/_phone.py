@@ -48,7 +48,7 @@ BARE = 0.3
 
 @lru_cache(maxsize=1)
 def _pn() -> Any:
-    import phonenumbers
+    import phonenumbers  # start-up time: its metadata loads only when a phone rule runs
 
     return phonenumbers
 

@@ -179,8 +179,8 @@ def load_presidio_detector(specs: Sequence[PresidioSpec]) -> PresidioDetector:
 
 
 def _from_yaml(path: Path, language: str) -> list[Any]:
-    import yaml
-    from presidio_analyzer import PatternRecognizer
+    import yaml  # beside presidio-analyzer (optional): only when recognizers are loaded
+    from presidio_analyzer import PatternRecognizer  # optional: logward[presidio]
 
     source = str(path)
     try:
@@ -212,7 +212,7 @@ def _from_yaml(path: Path, language: str) -> list[Any]:
 
 
 def _from_class(path: str, language: str) -> Any:
-    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer import EntityRecognizer  # optional: logward[presidio]
 
     if not _IMPORT_PATH.fullmatch(path):
         raise RuleError(path, None, None, "must be an import path such as pkg.module:Class")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from detectors._base import Finding
 from detectors._pattern import PatternDetector, ascii_twin
+from logward_base.errors import ConfigError
 
 __all__ = ["ScanGroupDetector"]
 
@@ -52,7 +53,7 @@ class ScanGroupDetector:
         members: pattern detectors whose rules set ``first_chars``.
 
     Raises:
-        ValueError: a member is case-insensitive or lacks ``first_chars``.
+        ConfigError: a member is case-insensitive or lacks ``first_chars``.
     """
 
     def __init__(self, name: str, members: Sequence[PatternDetector]) -> None:
@@ -61,7 +62,7 @@ class ScanGroupDetector:
         for i, member in enumerate(members):
             rule = member.rule
             if rule.ignore_case or not rule.first_chars:
-                raise ValueError(f"rule {rule.name!r} cannot join a scan group")
+                raise ConfigError(f"rule {rule.name!r} cannot join a scan group")
             lead.append(rule.first_chars)
             source = _GROUP_DEF.sub(rf"(?P<g{i}_\1>", member.source)
             bodies.append(_GROUP_REF.sub(rf"(?P=g{i}_\1)", source))
@@ -119,12 +120,14 @@ class ScanGroupDetector:
         first = starts.search(text)
         if first is None:
             return []  # most texts: one C-level search, no iterator
+        # A stage-1 match is one character long: the scan goes on past ``first``
+        # (not from it, which would evaluate its lookaheads a second time).
         if union is None:
-            hits = [
-                hit for hit in starts.finditer(text, first.start()) if hit.lastindex is not None
-            ]
+            if first.lastindex is not None:
+                hits.append(first)
+            hits += [hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None]
         else:
-            for start in starts.finditer(text, first.start()):
+            for start in (first, *starts.finditer(text, first.end())):
                 tried = union.match(text, start.start())
                 if tried is not None and tried.lastindex is not None:
                     hits.append(tried)

@@ -168,7 +168,13 @@ def ipv6(text: str) -> bool:
 
     ``::`` alone and similar punctuation-only strings are not taken as addresses.
     """
-    if sum(c.isalnum() for c in text) < 2:
+    seen = 0
+    for c in text:  # stops at the second letter or digit (most texts: at once)
+        if c.isalnum():
+            seen += 1
+            if seen == 2:
+                break
+    else:
         return False
     try:
         ipaddress.IPv6Address(text)

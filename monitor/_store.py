@@ -12,8 +12,8 @@ person's data (addresses and account names in events, alert keys, action
 targets, window keys, rate keys, audit subjects, the scrubbed ``doc`` JSON) is
 then covered at once, the dashboard's substring searches and GROUP BYs keep
 working, and every reader keeps its SQL. PostgreSQL (issue 14) cannot use this:
-there the plan is field-level AES-256-GCM with an HMAC-SHA256 blind index for
-equality lookups, keyed from the same store key (see README "Encryption at rest").
+there personal fields are encrypted one by one on the client with deterministic
+AES-256-SIV, keyed from the same store key (``monitor.store._pgcrypt``).
 
 Keys come from ``monitor._storekey``; a raw 32-byte key is used (no PBKDF2 on
 each open). A wrong or missing key is a :class:`StoreError` /
@@ -75,6 +75,13 @@ def store_key_of(conn: sqlite3.Connection) -> StoreKey:
         StoreError: the connection is not an encrypted store connection.
     """
     key = getattr(conn, "store_key", None)
+    cipher = getattr(conn, "cipher", None)
+    if cipher is not None:  # PostgreSQL: fields encrypted one by one (monitor.store._pgcrypt)
+        raise StoreError(
+            f"{cipher.where}: personal fields are encrypted field by field under store key id "
+            f"{cipher.key_id}; re-encrypting them under a new key (`logward keys rotate`) is "
+            "not built for PostgreSQL yet: keep the current key file"
+        )
     if not isinstance(key, StoreKey):
         raise StoreError("this connection is not an encrypted logward store")
     return key

@@ -1,8 +1,9 @@
 """The store key: where it comes from, how it is made, and its key id.
 
-The store (``monitor.db``) is encrypted as a whole with AES-256 by SQLCipher
-(see ``monitor._store``). Its key is 32 random bytes, base64 text, found in this
-order:
+The SQLite store (``monitor.db``) is encrypted as a whole with AES-256 by
+SQLCipher (see ``monitor._store``); on PostgreSQL the same key encrypts the
+personal fields one by one (``monitor.store._pgcrypt``, ``_pgkeys``). Its key
+is 32 random bytes, base64 text, found in this order:
 
 1. ``--store-key-file FILE`` (the CLI puts it in ``$LOGWARD_STORE_KEY_FILE``, so
    the subprocesses a command starts, such as the demo's monitor, use it too);

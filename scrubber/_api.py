@@ -13,14 +13,22 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from detectors import Detector
-from detectors._keys import KeyNameMatcher, KeyValueDetector
-from detectors._pattern import PatternDetector
-from detectors._presidio import PresidioSpec, load_presidio_detector
-from detectors._scan_group import ScanGroupDetector
+from detectors import (
+    Detector,
+    KeyNameMatcher,
+    KeyValueDetector,
+    PatternDetector,
+    PresidioSpec,
+    ScanGroupDetector,
+    load_name_detectors,
+    load_ner_detector,
+    load_presidio_detector,
+    load_rules,
+)
 from logward_base.errors import DetectorError
+from logward_base.paths import rules_dir as shipped_rules_dir
 from scrubber._engine import CHUNK_CHARS, CHUNK_OVERLAP, Scrubber
-from scrubber._policy import parse_policy
+from scrubber._policy import merge_policy_data, parse_policy
 
 __all__ = ["get_default_scrubber", "load_scrubber", "scrub_mapping", "scrub_text"]
 
@@ -47,7 +55,7 @@ def load_scrubber(
         extra_rules: rule files or directories loaded after ``rules_dir``; their
             rules override same-named ones, their ``scrub.yaml`` merges over the
             policy.
-        ner: add the NER tier (PERSON, STREET_ADDRESS) from ``detectors._ner``.
+        ner: add the NER tier (PERSON, STREET_ADDRESS) from ``detectors.load_ner_detector``.
         ner_model: spaCy model package name or path for the NER tier.
         env: environment for ``$LOGWARD_PSEUDONYM_KEY`` (default ``os.environ``).
         chunk_chars: longest text scanned in one piece.
@@ -63,12 +71,12 @@ def load_scrubber(
         KeyMaterialError: the policy uses pseudonyms and no valid key is configured.
         DetectorError: ``ner=True`` and the NER tier cannot be loaded.
     """
-    from logward_base.paths import rules_dir as shipped_rules_dir
-    from scrubber._loader import load_rules  # imports PyYAML: only when loading
-
     root = Path(rules_dir) if rules_dir is not None else shipped_rules_dir()
     loaded = load_rules(root, [Path(p) for p in extra_rules])
-    policy = parse_policy(loaded.policy, ", ".join(loaded.policy_files), env)
+    merged: dict[str, Any] = {}
+    for data in loaded.policies:
+        merged = merge_policy_data(merged, data)
+    policy = parse_policy(merged, ", ".join(loaded.policy_files), env)
     matcher = KeyNameMatcher(loaded.key_names)
     detectors: list[Detector] = []
     groups: dict[str, list[PatternDetector]] = {}
@@ -81,9 +89,8 @@ def load_scrubber(
     detectors.extend(ScanGroupDetector(name, members) for name, members in groups.items())
     if policy.key_value and len(matcher):
         detectors.append(KeyValueDetector(matcher, score=policy.key_value_score))
+    detectors.extend(loaded.detectors)
     # The no-model PERSON tier (rules/names/), on by default, with or without NER.
-    from scrubber._names_config import load_name_detectors
-
     detectors.extend(load_name_detectors(root))
     presidio = list(loaded.presidio)
     extra_presidio = tuple(Path(p) for p in presidio_recognizers)
@@ -113,12 +120,6 @@ def _load_presidio(specs: list[PresidioSpec]) -> Detector:
 
 
 def _load_ner(model: str | None) -> Detector:
-    try:
-        from detectors._ner import load_ner_detector
-    except ImportError as exc:
-        raise DetectorError(
-            f"the NER tier is not available ({type(exc).__name__}: {exc}); install logward[ner]"
-        ) from None
     try:
         return load_ner_detector(model)
     except DetectorError:

@@ -1,5 +1,7 @@
 """Decode before detecting: percent-encoding (also double, ``%2540``), ``+`` as a
-space, HTML entities, JSON ``\\u`` escapes and base64 ``Basic`` credentials.
+space, HTML entities, JSON ``\\u`` escapes, base64 ``Basic`` credentials, and
+invisible characters (zero-width space/joiners, word joiner, BOM, soft hyphen)
+that split a value without showing (``jane\u200b@example.com``).
 
 :func:`encoded_findings` finds each token of a text that holds an encoded form,
 builds one decoded view of the whole text (so context words still count), runs
@@ -26,13 +28,17 @@ from detectors import Finding
 __all__ = ["MAYBE_ENCODED", "encoded_findings"]
 
 # Every branch starts with a literal character, so the search skips to those in C.
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
 MAYBE_ENCODED = re.compile(
     r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
-    r"|\+(?<=[A-Za-z0-9]\+)(?=[A-Za-z0-9])|Basic [A-Za-z0-9+/]"
+    r"|\+(?<=[A-Za-z0-9]\+)(?=[A-Za-z0-9])|Basic [A-Za-z0-9+/]" + f"|[{_INVISIBLE}]"
 )
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")
-_MARK = re.compile(r"%[0-9A-Fa-f]{2}|&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|\+")
+_MARK = re.compile(
+    r"%[0-9A-Fa-f]{2}|&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|\+" + f"|[{_INVISIBLE}]"
+)
+_DROP = {ord(c): None for c in _INVISIBLE}
 _BASIC = re.compile(r"(?<=Basic )[A-Za-z0-9+/]{8,}={0,2}")
 _UESC = re.compile(r"\\u([0-9A-Fa-f]{4})")
 
@@ -44,6 +50,7 @@ def _decode(token: str) -> str:
         token = _UESC.sub(lambda m: chr(int(m.group(1), 16)), token)
         token = html.unescape(token)
         token = unquote_plus(token) if "+" in token else unquote(token)
+        token = token.translate(_DROP)
         if token == before:
             break
     return token

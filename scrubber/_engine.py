@@ -29,18 +29,19 @@ detectors that can find something are called; most log lines need two or three.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from detectors import BatchDetector, Detector, Finding
-from detectors._keys import KeyNameMatcher
-from detectors._pattern import lower
+from detectors import BatchDetector, Detector, Finding, KeyNameMatcher
+from logward_base.errors import ConfigError
 from scrubber._decode import MAYBE_ENCODED, encoded_findings
 from scrubber._fold import fold_for_detection
+from scrubber._gate import DetectorGate
 from scrubber._overlap import resolve_overlaps
+from scrubber._placeholders import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER
 from scrubber._policy import ScrubPolicy
+from scrubber._stats import RedactionStats
 from scrubber._structured import StructuredScrubber
 
 __all__ = [
@@ -52,9 +53,7 @@ __all__ = [
     "Scrubber",
 ]
 
-FAILED_PLACEHOLDER = "<SCRUB_FAILED>"
 _SPACE = re.compile(r"\s")
-DEPTH_PLACEHOLDER = "<SCRUB_DEPTH_LIMIT>"
 # Texts longer than this are scanned in chunks overlapping by CHUNK_OVERLAP, so a
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
 CHUNK_CHARS = 64 * 1024
@@ -65,43 +64,6 @@ CHUNK_OVERLAP = 8 * 1024
 # nothing was found are kept, so the cache holds no PII the detectors know of.
 _CLEAN_CHARS = 256
 _CLEAN_LIMIT = 4096
-
-
-class RedactionStats:
-    """Thread-safe per-entity redaction counters for the whole process (counts only)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._failures = 0
-
-    def add(self, counts: Mapping[str, int]) -> None:
-        """Add per-entity counts."""
-        with self._lock:
-            totals = self._counts
-            for entity, count in counts.items():  # Counter.update, without its ABC check
-                totals[entity] += count
-
-    def add_failure(self) -> None:
-        """Count one scrubbing failure (the text was replaced by ``FAILED_PLACEHOLDER``)."""
-        with self._lock:
-            self._failures += 1
-
-    @property
-    def failures(self) -> int:
-        """How many texts or values failed closed."""
-        return self._failures
-
-    def snapshot(self) -> dict[str, int]:
-        """Return a copy of the per-entity counts."""
-        with self._lock:
-            return dict(self._counts)
-
-    def reset(self) -> None:
-        """Zero every counter."""
-        with self._lock:
-            self._counts.clear()
-            self._failures = 0
 
 
 class Scrubber:
@@ -125,49 +87,12 @@ class Scrubber:
         chunk_overlap: int = CHUNK_OVERLAP,
     ) -> None:
         if not 0 <= chunk_overlap < chunk_chars:
-            raise ValueError("chunk_overlap must be smaller than chunk_chars")
+            raise ConfigError("chunk_overlap must be smaller than chunk_chars")
         self._detectors = tuple(detectors)
         self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
         self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))
-        # Detectors gated by literals are skipped, all at once, on texts holding none
-        # of their literals: one lower() and a few substring tests per text.
-        self._ungated = tuple(d for d in self._plain if not _literals(d))
-        # An ungated detector with a whole-text trigger (a regex found in every text
-        # it finds anything in, e.g. a rule's prefilter) is called only where that
-        # matches: a C-level search instead of a call, on most texts.
-        self._triggered = tuple(
-            (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
-        )
-        # the same, as (detector, bound search or None), for the hot path, and with
-        # re.ASCII twins for ASCII texts (same matches, no Unicode-database calls)
-        self._trigger_searches = tuple(
-            (d, None if t is None else t.search) for d, t in self._triggered
-        )
-        self._trigger_searches_ascii = tuple(
-            (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
-            for d, t in self._triggered
-        )
-        gated: dict[str, list[Detector]] = {}
-        for d in self._plain:
-            for literal in _literals(d):
-                gated.setdefault(literal, []).append(d)
-        # One scan of the lowercased text for all literals at once (a trie-shaped
-        # regex: it matches the longest literal starting at each position). Most
-        # texts hold none; in the others, the literals found select the detectors,
-        # each with those of every literal it contains or can run into (those a
-        # scan that skips the match's inside could miss): a superset, never less.
-        self._any_literal = re.compile(_trie(list(gated))) if gated else None
-        # Detectors by position in self._plain (detectors need not be hashable).
-        index = {id(d): i for i, d in enumerate(self._plain)}
-        self._with_literal = {
-            a: frozenset(
-                index[id(d)]
-                for b, ds in gated.items()
-                if b in a or any(b.startswith(a[i:]) for i in range(1, len(a)))
-                for d in ds
-            )
-            for a in gated
-        }
+        # Which plain detectors can find anything in a text (most log lines need two or three).
+        self._active = DetectorGate(self._plain).active
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -265,7 +190,18 @@ class Scrubber:
     def scrub_texts(self, texts: Sequence[str], counts: Counter[str] | None = None) -> list[str]:
         """Scrub a batch; batch detectors (NER) see the whole batch at once."""
         if not self._batch:
-            return [self.scrub_text(t, counts) for t in texts]
+            # One stats update per batch (one lock), not per text: same totals.
+            scrub = self.scrub_text_counted
+            out_plain: list[str] = []
+            total: Counter[str] = Counter()
+            for text in texts:
+                result, text_counts = scrub(text)
+                out_plain.append(result)
+                if text_counts is not None:
+                    for entity, count in text_counts.items():
+                        total[entity] += count
+            self._count(total, counts)
+            return out_plain
         prepared: list[str | None] = []
         for text in texts:
             try:
@@ -359,23 +295,6 @@ class Scrubber:
                 break
         return found
 
-    def _active(self, text: str) -> list[Detector]:
-        """The detectors that can find anything in ``text`` (a superset; in order)."""
-        searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
-        active = [d for d, search in searches if search is None or search(text)]
-        if self._any_literal is None:
-            return active
-        lowered = lower(text)  # shared with the detectors' own literal gates
-        first = self._any_literal.search(lowered)
-        if first is None:
-            return active
-        selected: set[int] = set()
-        for hit in self._any_literal.finditer(lowered, first.start()):
-            selected.update(self._with_literal[hit.group()])
-        plain = self._plain
-        active.extend(plain[i] for i in sorted(selected))
-        return active
-
     def _batch_findings(self, texts: list[str]) -> list[list[Finding] | None]:
         texts = [fold_for_detection(t) for t in texts]
         merged: list[list[Finding] | None] = [[] for _ in texts]
@@ -415,46 +334,17 @@ class Scrubber:
     def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
         if not kept:
             return text
-        policy = self.policy
+        operator_for = self.policy.operator_for
         pieces: list[str] = []
         end = len(text)
         for f in reversed(kept):
+            entity = f.entity
             pieces.append(text[f.end : end])
-            pieces.append(policy.operator_for(f.entity)(f.entity, text[f.start : f.end]))
-            local[f.entity] += 1
+            pieces.append(operator_for(entity)(entity, text[f.start : f.end]))
+            local[entity] += 1
             end = f.start
         pieces.append(text[:end])
         return "".join(reversed(pieces))
-
-
-def _literals(detector: Detector) -> tuple[str, ...]:
-    literals = getattr(detector, "literals", ())
-    if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
-        return literals
-    return ()
-
-
-def _trie(words: list[str]) -> str:
-    """A regex matching any of ``words`` (non-empty), shaped as a trie: at each
-    position, the longest word starting there matches.
-    """
-    branches: dict[str, list[str]] = {}
-    for word in sorted(set(words)):
-        branches.setdefault(word[0], []).append(word[1:])
-    alternatives = []
-    for char, rests in branches.items():
-        longer = [r for r in rests if r]
-        tail = _trie(longer) if longer else ""
-        if longer and "" in rests:
-            tail = f"(?:{tail})?"
-        alternatives.append(re.escape(char) + tail)
-    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-
-
-def _trigger(detector: Detector) -> str | None:
-    """A regex source that matches somewhere in every text ``detector`` finds anything in."""
-    trigger = getattr(detector, "trigger", None)
-    return trigger if isinstance(trigger, str) and trigger else None
 
 
 def _as_text(value: Any) -> str:

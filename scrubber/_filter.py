@@ -32,6 +32,8 @@ import threading
 from collections import Counter
 from typing import Any
 
+import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
+from scrubber._adapt import put_unique, safe_key
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 from scrubber._structured import _BIG_INT
 from scrubber._surrogate import format_exc_info, surrogate_exc_info
@@ -103,30 +105,24 @@ def _blank(record: logging.LogRecord) -> None:
             attrs[key] = FAILED_PLACEHOLDER
         else:  # the key itself may be PII (an email, a card number): it goes too
             del attrs[key]
-            _put(attrs, "scrub_failed", FAILED_PLACEHOLDER)
+            put_unique(attrs, "scrub_failed", FAILED_PLACEHOLDER)
 
 
-def safe_key(key: Any) -> bool:
-    """Whether a key is a plain field name (``user_name``), kept without scrubbing.
-
-    ASCII identifiers without digits are; emails, numbers, addresses and tokens
-    (secrets hold digits) are not: those are scrubbed, or dropped on failure.
-    """
-    return (
-        isinstance(key, str)
-        and key.isascii()
-        and key.isidentifier()
-        and not any(c.isdigit() for c in key)
-    )
+# Extra attribute names repeat on every record: safe ones are remembered (a
+# bounded set; only names safe_key keeps as they are, so no PII is held).
+_SAFE_KEYS: set[str] = set()
+_SAFE_KEYS_LIMIT = 1024
 
 
-def _put(attrs: dict[Any, Any], key: Any, value: Any) -> None:
-    """Set ``attrs[key]``, or ``key#2``, ``key#3``... when ``key`` is taken."""
-    new_key, n = key, 2
-    while new_key in attrs:
-        new_key = f"{key}#{n}"
-        n += 1
-    attrs[new_key] = value
+def _is_safe_key(key: Any) -> bool:
+    if key in _SAFE_KEYS:
+        return True
+    if not safe_key(key):
+        return False
+    if len(_SAFE_KEYS) >= _SAFE_KEYS_LIMIT:
+        _SAFE_KEYS.clear()  # a set's add and clear are atomic: threads need no lock
+    _SAFE_KEYS.add(key)
+    return True
 
 
 def _format_failure(msg: Any, args: Any, exc: Exception) -> str:
@@ -191,8 +187,6 @@ class ScrubbingFilter(logging.Filter):
         return self._scrubber
 
     def _load(self) -> Scrubber:
-        import scrubber as package
-
         if self._rules_dir is None and not self._ner and self._ner_model is None:
             return package.get_default_scrubber()
         return package.load_scrubber(self._rules_dir, ner=self._ner, ner_model=self._ner_model)
@@ -258,14 +252,14 @@ class ScrubbingFilter(logging.Filter):
                 value = self._scrub_extra(engine, key, attrs[key])
                 new_key = (
                     key
-                    if safe_key(key) or key in self._clean_keys
+                    if (key in _SAFE_KEYS or _is_safe_key(key)) or key in self._clean_keys
                     else self._scrub_key(engine, key)
                 )
                 if new_key == key:
                     attrs[key] = value
                 else:  # JSON formatters print the attribute names of extras too
                     del attrs[key]
-                    _put(attrs, new_key, value)
+                    put_unique(attrs, new_key, value)
 
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:

@@ -23,6 +23,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from logward_base.errors import ConfigError
 from scrubber._engine import Scrubber
 from scrubber._filter import ScrubbingFilter
 
@@ -219,7 +220,7 @@ def _filter_options(options: dict[str, Any]) -> dict[str, Any]:
     allowed = {"rules_dir", "ner", "ner_model"}
     unknown = set(options) - allowed
     if unknown:
-        raise TypeError(f"unknown ScrubbingHandler options: {sorted(unknown)}")
+        raise ConfigError(f"unknown ScrubbingHandler options: {sorted(unknown)}")
     rules_dir = options.get("rules_dir")
     if rules_dir is not None:
         options = {**options, "rules_dir": os.fspath(rules_dir)}

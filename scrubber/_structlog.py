@@ -26,8 +26,9 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any
 
+import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
+from scrubber._adapt import put_unique, safe_key
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
-from scrubber._filter import _put, safe_key
 from scrubber._surrogate import surrogate_exc_info
 
 __all__ = ["StructlogScrubber", "scrub_processor"]
@@ -82,8 +83,6 @@ class StructlogScrubber:
         if self._scrubber is None:
             with self._lock:
                 if self._scrubber is None:
-                    import scrubber as package
-
                     if self._rules_dir is None and not self._ner and self._ner_model is None:
                         self._scrubber = package.get_default_scrubber()
                     else:
@@ -122,7 +121,7 @@ class StructlogScrubber:
                         # A key may hold PII too (``log.info("seen", **{email: 1})``).
                         new_name = str(next(iter(engine.scrub_mapping({name: None}))))
                         if new_name != name:
-                            _put(out, new_name, scrubbed)
+                            put_unique(out, new_name, scrubbed)
                             continue
                         with self._lock:
                             if len(self._clean_keys) >= _CLEAN_KEYS_LIMIT:
@@ -140,7 +139,7 @@ class StructlogScrubber:
                 elif safe_key(k):
                     failed[k] = FAILED_PLACEHOLDER
                 else:  # the key itself may be PII
-                    _put(failed, "scrub_failed", FAILED_PLACEHOLDER)
+                    put_unique(failed, "scrub_failed", FAILED_PLACEHOLDER)
             return failed
 
 

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING, Any
 
+from scrubber._placeholders import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER
+
 if TYPE_CHECKING:
     from scrubber._engine import Scrubber
 
@@ -50,8 +52,6 @@ class StructuredScrubber:
 
     def mapping(self, data: Mapping[str, Any], counts: Counter[str] | None) -> dict[str, Any]:
         """Scrub a mapping; a non-mapping is returned as ``{"value": scrubbed}``."""
-        from scrubber._engine import FAILED_PLACEHOLDER
-
         try:
             if not isinstance(data, Mapping):
                 return {"value": self.value(data, None, counts)}
@@ -62,8 +62,6 @@ class StructuredScrubber:
 
     def value(self, value: Any, key: str | None, counts: Counter[str] | None) -> Any:
         """Scrub one value as if stored under ``key``."""
-        from scrubber._engine import FAILED_PLACEHOLDER
-
         try:
             entity = self._engine.key_matcher.entity_for(key) if isinstance(key, str) else None
             result = self._value(value, entity, 0, counts)
@@ -80,8 +78,14 @@ class StructuredScrubber:
         matcher = self._engine.key_matcher
         out: dict[Any, Any] = {}
         for key, item in data.items():
-            item_entity = (entity or matcher.entity_for(key)) if isinstance(key, str) else entity
-            new_key = self.key(key, counts)
+            if type(key) is str:
+                item_entity = entity or matcher.entity_for(key)
+                new_key = key if key in self._clean_keys else self._key(key, counts)
+            else:
+                item_entity = (
+                    (entity or matcher.entity_for(key)) if isinstance(key, str) else entity
+                )
+                new_key = self.key(key, counts)
             scrubbed = self._value(item, item_entity, depth + 1, counts)
             if scrubbed is _DROP:
                 continue
@@ -119,8 +123,6 @@ class StructuredScrubber:
     def _value(
         self, value: Any, entity: str | None, depth: int, counts: Counter[str] | None
     ) -> Any:
-        from scrubber._engine import DEPTH_PLACEHOLDER
-
         engine = self._engine
         if value is None or isinstance(value, bool):
             return value
@@ -129,6 +131,13 @@ class StructuredScrubber:
             if counts is not None:
                 counts["DEPTH_LIMIT"] += 1
             return DEPTH_PLACEHOLDER
+        kind = type(value)  # exact JSON types first: no ABC checks on the common path
+        if kind is str and entity is None:
+            return engine.scrub_text(value, counts)
+        if kind is dict:
+            return self._mapping(value, entity, depth, counts)
+        if kind is int and entity is None and -_BIG_INT < value < _BIG_INT:
+            return value
         if isinstance(value, Mapping):
             return self._mapping(value, entity, depth, counts)
         if isinstance(value, list | tuple | Set):

@@ -114,8 +114,23 @@ def pg_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def pg_url(pg_server: PostgresServer, request: pytest.FixtureRequest) -> str:
-    """The URL of a fresh, empty database on :func:`pg_server` for this test."""
-    import hashlib
+def pg_url(
+    pg_server: PostgresServer,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The URL of a fresh, empty database on :func:`pg_server` for this test.
 
+    Its store key (personal fields are encrypted with it) is one key file for
+    every process of the test, as a fleet shares one (``$LOGWARD_STORE_KEY_FILE``).
+    """
+    import base64
+    import hashlib
+    import secrets
+
+    key = tmp_path_factory.mktemp("pgkey") / "store.key"
+    key.write_text(base64.b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("LOGWARD_STORE_KEY_FILE", str(key))
     return pg_server.database("t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])

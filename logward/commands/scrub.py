@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
-    from scrubber._engine import Scrubber
+    from scrubber import Scrubber
 
 __all__ = ["ScrubRun", "register", "scrub_stream"]
 
@@ -176,7 +176,7 @@ def _scrub_truncated(engine: Scrubber, line: str, cut: int, counts: Counter[str]
                 cut = finding.end
         return engine.scrub_text(line[:cut], counts) + _TRUNCATED
     except Exception:
-        from scrubber._engine import FAILED_PLACEHOLDER
+        from scrubber import FAILED_PLACEHOLDER
 
         engine.stats.add_failure()
         return FAILED_PLACEHOLDER + _TRUNCATED
@@ -274,7 +274,7 @@ def scrub_stream(
             try:
                 scrubbed = _scrub_batch(engine, lines, run.counts, cut)
             except Exception:
-                from scrubber._engine import FAILED_PLACEHOLDER
+                from scrubber import FAILED_PLACEHOLDER
 
                 engine.stats.add_failure()
                 scrubbed = [FAILED_PLACEHOLDER] * len(lines)

@@ -213,7 +213,7 @@ class SqliteAuthStore:
         """See :class:`AuthStore`."""
         with self._conn() as conn:
             conn.executemany(
-                "INSERT INTO dashboard_login_failures VALUES (?,?,?)",
+                "INSERT INTO dashboard_login_failures (scope, key, ts) VALUES (?, ?, ?)",
                 [(scope, key, ts) for scope, key in keys],
             )
 

@@ -21,6 +21,14 @@ The protocol callers see
     DO UPDATE``, ``instr``, one-level ``json_extract``); rows are addressable by
     index and by column name; catch ``monitor.STORE_ERRORS``.
 
+Encryption at rest
+    SQLite: the whole file (SQLCipher). PostgreSQL: every personal column's
+    values, on the client, with deterministic AES-256-SIV under the same store
+    key (``_pgcrypt``; :data:`PERSONAL` lists the columns). Callers keep their
+    SQL: equality, ``IN``, ``GROUP BY`` and joins work on ciphertext; a
+    substring ``LIKE`` on a personal column becomes an exact match, and a new
+    personal column must be added to :data:`PERSONAL`.
+
 Transactions (both backends)
     A transaction begins at ``BEGIN [IMMEDIATE]`` or before the first write and
     ends at ``commit()``/``rollback()``. Write transactions are serialised
@@ -60,14 +68,19 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from logward_base.errors import ConfigError
+from monitor.store._pgcrypt import PERSONAL, FieldCipher
+from monitor.store._pgplan import plan as encryption_plan
 
 __all__ = [
+    "PERSONAL",
     "STORE_ENV",
+    "FieldCipher",
     "Store",
     "StoreConnection",
     "StoreCursor",
     "backend_for",
     "describe",
+    "encryption_plan",
     "is_postgres",
     "open_url",
     "register",
@@ -220,7 +233,9 @@ class _PostgresLazy:
             ) from exc
         from logward_base.paths import data_dir as resolve_data_dir
 
-        return open_postgres(url, Path(resolve_data_dir(data_dir)), readonly=readonly)
+        return open_postgres(
+            url, Path(resolve_data_dir(data_dir)), readonly=readonly, key_file=key_file
+        )
 
     def describe(self, url: str) -> str:
         parts = urlsplit(url)

@@ -16,9 +16,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from monitor.store._pgcrypt import PERSONAL, FieldCipher
 from monitor.store._pgsql import translate_ddl
 
-__all__ = ["MIGRATE_LOCK", "MIGRATIONS", "WRITE_LOCK", "migrate"]
+__all__ = [
+    "ENCRYPTED_VERSION",
+    "KEY_ID_META",
+    "MIGRATE_LOCK",
+    "MIGRATIONS",
+    "WRITE_LOCK",
+    "encrypt_plaintext",
+    "migrate",
+]
+
+#: ``meta`` key holding the id of the store key personal fields are encrypted under.
+KEY_ID_META = "field_key_id"
+#: The step that encrypts personal fields (``encrypt_plaintext``; needs the store key).
+ENCRYPTED_VERSION = 6
 
 #: Advisory lock keys (pg_advisory_lock / pg_advisory_xact_lock): "lgwd" + 1 / 2.
 MIGRATE_LOCK = 0x6C677764_0001
@@ -100,13 +114,53 @@ MIGRATIONS: list[tuple[int, str, Callable[[], list[str]]]] = [
     (4, "partition_offsets, partition_state: window state handed over with partitions", _step4),
     (5, "subject_pseudonyms: audit pseudonyms resolvable by authorised readers", _step5),
 ]
+_ENCRYPT_STEP = "personal fields encrypted with AES-256-SIV under the store key (issue 14)"
 
 
-def migrate(conn: Any) -> list[int]:
+def encrypt_plaintext(conn: Any, cipher: FieldCipher) -> int:
+    """Encrypt, in place, every plaintext value of a personal column; return the rows changed.
+
+    Runs inside the caller's transaction. A value already encrypted (``enc1:``)
+    is left alone, so a store written partly by this version is handled too.
+    """
+    changed = 0
+    for table, columns in PERSONAL.items():
+        cols = list(columns)
+        if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+            continue
+        wanted = " OR ".join(
+            f"({c} IS NOT NULL AND {c} <> '' AND {c} NOT LIKE 'enc1:%%')" for c in cols
+        )
+        if table == "meta":  # the key id stays readable: it says which key to use
+            wanted = f"({wanted}) AND k <> '{KEY_ID_META}'"
+        rows = conn.execute(
+            f"SELECT ctid, {', '.join(cols)} FROM {table} WHERE {wanted}"  # noqa: S608 - our names
+        ).fetchall()
+        sets = ", ".join(f"{c} = %s" for c in cols)
+        for row in rows:
+            values = []
+            for col, value in zip(cols, row[1:], strict=True):
+                if not isinstance(value, str) or value.startswith("enc1:"):
+                    values.append(value)
+                elif columns[col] == "json":
+                    values.append(cipher.encrypt_json(value))
+                else:
+                    values.append(cipher.encrypt(value))
+            conn.execute(
+                f"UPDATE {table} SET {sets} WHERE ctid = %s",  # noqa: S608 - our names
+                (*values, row[0]),
+            )
+            changed += 1
+    return changed
+
+
+def migrate(conn: Any, cipher_for: Callable[[str | None], FieldCipher]) -> list[int]:
     """Apply the missing steps on a raw autocommit psycopg connection; return those applied.
 
     Safe to call from several processes at once (advisory lock) and again
-    later (nothing to do).
+    later (nothing to do). ``cipher_for(recorded key id or None)`` gives the
+    field cipher; step :data:`ENCRYPTED_VERSION` records its key id in ``meta``
+    and encrypts the personal fields of a store written by an older logward.
     """
     applied: list[int] = []
     conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
@@ -128,6 +182,20 @@ def migrate(conn: Any) -> list[int]:
                     (version, description),
                 )
             applied.append(version)
+        if ENCRYPTED_VERSION not in done:
+            row = conn.execute("SELECT v FROM meta WHERE k = %s", (KEY_ID_META,)).fetchone()
+            cipher = cipher_for(row[0] if row is not None else None)
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO meta (k, v) VALUES (%s, %s) ON CONFLICT (k) DO NOTHING",
+                    (KEY_ID_META, cipher.key_id),
+                )
+                encrypt_plaintext(conn, cipher)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+                    (ENCRYPTED_VERSION, _ENCRYPT_STEP),
+                )
+            applied.append(ENCRYPTED_VERSION)
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
     return applied
@@ -135,4 +203,4 @@ def migrate(conn: Any) -> list[int]:
 
 def latest_version() -> int:
     """The newest migration this logward knows."""
-    return MIGRATIONS[-1][0]
+    return max(MIGRATIONS[-1][0], ENCRYPTED_VERSION)

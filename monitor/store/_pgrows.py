@@ -8,7 +8,7 @@ psycopg errors become subclasses of the ``sqlite3`` exceptions callers catch.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -26,6 +26,7 @@ __all__ = [
     "Row",
     "describe_url",
     "params_of",
+    "revealing_row_factory",
     "row_factory",
     "same",
     "wrap",
@@ -116,6 +117,22 @@ def row_factory(cursor: Any) -> Any:
         return row
 
     return make
+
+
+def revealing_row_factory(reveal: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A row factory that also decrypts every value ``reveal`` recognises (``_pgcrypt``)."""
+
+    def factory(cursor: Any) -> Any:
+        names = tuple(d.name for d in cursor.description or ())
+
+        def make(values: Sequence[Any]) -> Row:
+            row = Row(reveal(_plain(v)) for v in values)
+            row._names = names
+            return row
+
+        return make
+
+    return factory
 
 
 def params_of(params: Any) -> Any:

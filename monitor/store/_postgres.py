@@ -18,6 +18,11 @@ head, one-revocation-per-account) is serialised across every instance sharing
 the database, never a read followed by an unguarded write. Reads run outside
 transactions (autocommit, read committed) and never block.
 
+Personal fields are encrypted on the client (issue 14): each statement's
+parameters bound for a personal column are encrypted with deterministic
+AES-256-SIV under the store key before they are sent, and every value read
+back is decrypted by the row factory (``_pgcrypt``, ``_pgplan``, ``_pgkeys``).
+
 psycopg errors are re-raised as subclasses of the ``sqlite3`` exceptions the
 callers catch (``IntegrityError``, ``OperationalError``, ``DatabaseError``),
 with messages that never include the password.
@@ -54,8 +59,11 @@ from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from logward_base.errors import StoreError
-from monitor.store._migrations import WRITE_LOCK, migrate
+from monitor.store._migrations import KEY_ID_META, WRITE_LOCK, migrate
 from monitor.store._pgbulk import bulk_delete, bulk_insert
+from monitor.store._pgcrypt import FieldCipher
+from monitor.store._pgkeys import cipher_for
+from monitor.store._pgplan import Plan, bind, plan
 from monitor.store._pgrows import (
     PgCursor,
     PgDatabaseError,
@@ -63,6 +71,7 @@ from monitor.store._pgrows import (
     Row,
     describe_url,
     params_of,
+    revealing_row_factory,
     row_factory,
     wrap,
 )
@@ -116,8 +125,17 @@ def close_pools() -> None:
 class PgConnection:
     """A pooled PostgreSQL connection with the ``sqlite3.Connection`` surface (see module)."""
 
-    def __init__(self, url: str, data_dir: Path | None, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        data_dir: Path | None,
+        *,
+        readonly: bool = False,
+        cipher: FieldCipher | None = None,
+    ) -> None:
         self.url = url
+        self.cipher = cipher
+        self._rows = revealing_row_factory(cipher.reveal) if cipher is not None else row_factory
         self.where = describe_url(url)
         self.data_dir = data_dir
         self.readonly = readonly
@@ -145,7 +163,7 @@ class PgConnection:
                 raise PgOperationalError(
                     f"PostgreSQL store ({self.where}): cannot connect: {exc.__class__.__name__}"
                 ) from None
-            raw.row_factory = row_factory
+            raw.row_factory = self._rows
             self._raw = raw
         return raw
 
@@ -311,10 +329,16 @@ class PgConnection:
         if special is not None:
             return special
         query, args = translate(sql), params_of(params)
+        how: Plan | None = None
+        if self.cipher is not None:
+            how = plan(query)
+            query, args = how.query, self._bind(how, args)
 
         def run() -> PgCursor:
             cur = self._conn().cursor()
             cur.execute(query, args)
+            if how is not None and how.order is not None and cur.description is not None:
+                return PgCursor(cur, self._sorted(how, cur))
             return PgCursor(cur)
 
         if head in _DML and not self.in_transaction:
@@ -341,9 +365,26 @@ class PgConnection:
         if not self.in_transaction:
             self._begin()
         query = translate(sql)
+        if self.cipher is not None:
+            how = plan(query)
+            query = how.query
+            rows = [self._bind(how, r) for r in rows]
         return self._in_tx(
             ("many", sql, rows), lambda: self._many(query, rows), is_idempotent(query)
         )
+
+    def _bind(self, how: Plan, args: Any) -> Any:
+        return args if self.cipher is None else bind(self.cipher, how, args)
+
+    @staticmethod
+    def _sorted(how: Plan, cur: psycopg.Cursor[Any]) -> list[Any]:
+        """The rows in the plaintext order of ``how.order`` (decrypted by the row factory)."""
+        names = [d.name for d in cur.description or ()]
+        rows = cur.fetchall()
+        if how.order not in names:
+            return rows
+        at = names.index(how.order)
+        return sorted(rows, key=lambda r: (r[at] is None, str(r[at] or "")), reverse=how.descending)
 
     def _in_tx(self, entry: tuple[str, str, Any], action: Any, idempotent: bool) -> PgCursor:
         """Run ``action`` inside the open transaction; replay it if the server was lost.
@@ -412,14 +453,32 @@ class PgConnection:
         return PgCursor(None, [])
 
 
-def open_postgres(url: str, data_dir: Path | None, *, readonly: bool = False) -> PgConnection:
+def open_postgres(
+    url: str,
+    data_dir: Path | None,
+    *,
+    readonly: bool = False,
+    key_file: str | os.PathLike[str] | None = None,
+) -> PgConnection:
     """Reach the server, apply pending migrations (unless ``readonly``), return a connection.
+
+    Personal fields are encrypted under the store key (``_pgkeys``, ``_pgcrypt``).
 
     Raises:
         StoreError: the server cannot be reached or refuses us (names host and
             database, never the password), or the store is newer than this logward.
+        KeyMaterialError: the store key is missing or not the store's (names the
+            key file and key ids).
     """
     where = describe_url(url)
+    keys = str(key_file) if key_file else None
+    cipher: FieldCipher | None = None
+
+    def make(recorded: str | None, *, new: bool = True) -> FieldCipher:
+        nonlocal cipher
+        cipher = cipher_for(where, data_dir, keys, recorded, new_store=new)
+        return cipher
+
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT) as probe:
             if readonly:
@@ -429,9 +488,16 @@ def open_postgres(url: str, data_dir: Path | None, *, readonly: bool = False) ->
                 if row is None or not row[0]:
                     raise StoreError(f"PostgreSQL store ({where}): no logward store here")
             else:
-                applied = migrate(probe)
+                applied = migrate(probe, make)
                 if applied:
                     log.info("store %s: applied migrations %s", where, applied)
+            recorded = None
+            exists = probe.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+            if exists is not None and exists[0]:
+                got = probe.execute("SELECT v FROM meta WHERE k = %s", (KEY_ID_META,)).fetchone()
+                recorded = got[0] if got is not None else None
+            if recorded is not None and (cipher is None or cipher.key_id != recorded):
+                make(recorded, new=False)
             newest = probe.execute("SELECT max(version) FROM schema_migrations").fetchone()
     except psycopg.Error as exc:
         reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
@@ -447,4 +513,4 @@ def open_postgres(url: str, data_dir: Path | None, *, readonly: bool = False) ->
             f"PostgreSQL store ({where}): schema version {newest[0]} is newer than this "
             f"logward understands ({latest_version()}); upgrade logward"
         )
-    return PgConnection(url, data_dir, readonly=readonly)
+    return PgConnection(url, data_dir, readonly=readonly, cipher=cipher)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors._address import StreetAddressDetector
+from detectors import StreetAddressDetector
 
 
 @pytest.fixture(scope="module")

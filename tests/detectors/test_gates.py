@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import Finding, KeyNameMatcher, KeyValueDetector, ScanGroupDetector
-from detectors._keys import _BARE_CAP, _BARE_END, _PAIR, _SECRET_END, _SECRET_ENTITIES
-from detectors._pattern import PatternDetector, _context_test, context_regex
+from detectors import (
+    Finding,
+    KeyNameMatcher,
+    KeyValueDetector,
+    PatternDetector,
+    ScanGroupDetector,
+    context_regex,
+    context_test,
+    load_rules,
+)
 from logward_base.paths import rules_dir
-from scrubber._loader import load_rules
 
 _LOADED = load_rules(rules_dir())
 _MATCHER = KeyNameMatcher(_LOADED.key_names)
+
+# The reference's own copy of the key=value grammar (``detectors/_keys.py``): one
+# scan of the whole text, no first pass. A change to the grammar changes both.
+_BARE_CAP = 256
+_PAIR = re.compile(
+    r"""(?<![A-Za-z0-9_.\-\[\]])["']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63})["']?"""
+    r"""[ \t]{0,3}(?:=|:(?!//))[ \t]{0,3}"""
+    r"""(?=(?:"(?P<dq>(?:[^"\\\n]|\\.){0,4096})|'(?P<sq>[^'\n]{0,4096})"""
+    r"""|(?P<bare>[^\s"',;&}\]\[)]{1,""" + str(_BARE_CAP) + "})))"
+)
+_BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
+_SECRET_ENTITIES = frozenset({"PASSWORD", "SECRET"})
+_SECRET_END = re.compile(r"""[\s"'&]""")
+_SCHEMES = frozenset({"basic", "bearer", "apikey", "dpop", "gnap", "negotiate", "ntlm", "token"})
+_PARAM_SCHEMES = frozenset(
+    {
+        "aws4-hmac-sha256", "concealed", "digest", "hmac", "hoba", "mutual", "oauth",
+        "privatetoken", "scram-sha-1", "scram-sha-256", "vapid",
+    }
+)  # fmt: skip
+_TOKEN68 = re.compile(r"""[ \t]+[A-Za-z0-9\-._~+/]+=*(?![^\s"'&,;])""")
+_PARAM = r"""[A-Za-z0-9_\-]+[ \t]*=[ \t]*(?:"(?:[^"\\\n]|\\.)*"?|[^\s",]*)"""
+_PARAMS = re.compile(rf"""[ \t]+{_PARAM}(?:[ \t]*,[ \t]*{_PARAM})*""")
+
+
+def _credential_end(text: str, start: int, end: int) -> int:
+    """Past the credential after an auth scheme word (``secret=Basic YWxh...``)."""
+    scheme = text[start:end].lower()
+    found = _PARAMS.match(text, end) if scheme in _PARAM_SCHEMES else None
+    if found is None and scheme in _SCHEMES | _PARAM_SCHEMES:
+        found = _TOKEN68.match(text, end)
+    return end if found is None else found.end()
 
 
 def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
@@ -34,6 +74,8 @@ def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
                 elif group == "bare" and end - start == _BARE_CAP:
                     stop = _BARE_END.search(text, end)
                     end = len(text) if stop is None else stop.start()
+                if group == "bare" and entity in _SECRET_ENTITIES | {"AUTH_TOKEN"}:
+                    end = _credential_end(text, start, end)
                 covered = end
                 found.append(Finding(entity, start, end, 0.9, "key_value"))
                 break
@@ -62,6 +104,12 @@ _KV_PIECES = st.sampled_from(
         "'",
         "secret",
         "hunter2",
+        "Basic",
+        "bearer",
+        "Digest",
+        "YWxh==",
+        'u="x"',
+        ", ",
         "a.b",
         "[0]",
         "_",
@@ -121,7 +169,7 @@ _CONTEXT_PIECES = st.sampled_from(
 def test_context_test_agrees_with_context_regex(pieces):
     """The fast context test is true exactly where context_regex finds a word."""
     text = "".join(pieces)
-    slow, fast = context_regex(_WORDS), _context_test(_WORDS)
+    slow, fast = context_regex(_WORDS), context_test(_WORDS)
     assert slow is not None
     assert fast is not None
     assert bool(slow.search(text)) == bool(fast.search(text)), text

@@ -167,3 +167,37 @@ def test_shipped_rules_leave_no_tail_of_a_password() -> None:
 
     engine = scrubber.load_scrubber()
     assert "login password=<PASSWORD> ok" == engine.scrub_text("login password=p,ss;w0rd ok")
+
+
+def test_a_matcher_subclass_overriding_entity_for_is_honoured() -> None:
+    """KeyValueDetector asks an overriding entity_for, not the base class's cache."""
+
+    class Stricter(KeyNameMatcher):
+        def entity_for(self, key: str) -> str | None:
+            return None if key == "email" else super().entity_for(key)
+
+    matcher = Stricter({"email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER"})
+    matcher.entity_for("phone")
+    KeyNameMatcher.entity_for(matcher, "email")  # the base cache now knows "email"
+    found = KeyValueDetector(matcher).detect("email=a@b.example phone=123")
+    assert ["PHONE_NUMBER"] == [f.entity for f in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("auth=Basic YWxhZGRpbjpvcGVuc2VzYW1l x=1", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"),
+        ("token=bearer 4f9a8b7c6d5e4f3a x=1", "bearer 4f9a8b7c6d5e4f3a"),
+        ("auth=NTLM TlRMTVNTUAABAAAAB4IIog== next", "NTLM TlRMTVNTUAABAAAAB4IIog=="),
+        (
+            'auth=Digest username="svc", response="6629fae4" x=1',
+            'Digest username="svc", response="6629fae4"',
+        ),
+        ("token=basic x=1", "basic"),  # "x=1" is no token68: the value stays one word
+        ("token=Basic", "Basic"),
+    ],
+)
+def test_auth_scheme_value_runs_over_its_credential(matcher, text, value):
+    """A bare secret value that is an auth scheme word takes the credential after the blank."""
+    found = KeyValueDetector(matcher).detect(text)
+    assert [value] == [text[f.start : f.end] for f in found]

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from detectors import BatchDetector, SpacyNerDetector, load_ner_detector
-from detectors._ner import MODEL_ENV
+from detectors import (
+    NER_MODEL_ENV,
+    BatchDetector,
+    SpacyNerDetector,
+    load_ner_detector,
+    title_case_caps,
+)
 from logward_base.errors import DetectorError
 
 pytestmark = pytest.mark.ner
@@ -140,8 +145,8 @@ def test_missing_model_is_a_detector_error() -> None:
 
 def test_model_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """$LOGWARD_NER_MODEL is the setting when none is passed."""
-    monkeypatch.setenv(MODEL_ENV, "no_such_model_xyz")
-    with pytest.raises(DetectorError, match=MODEL_ENV):
+    monkeypatch.setenv(NER_MODEL_ENV, "no_such_model_xyz")
+    with pytest.raises(DetectorError, match=NER_MODEL_ENV):
         load_ner_detector()
 
 
@@ -187,8 +192,6 @@ def test_likely_person_unless_model_vetoes(
 
 def test_title_case_reading_of_capitals() -> None:
     """A text in capitals is read in Title case, at the same offsets; other texts are not."""
-    from detectors._ner import title_case_caps
-
     text = "SOCCER - ROBSON WINS FIRST TROPHY WITH BARCELONA ."
     assert "Soccer - Robson Wins First Trophy With Barcelona ." == title_case_caps(text)
     assert "ERROR db timeout" == title_case_caps("ERROR db timeout")

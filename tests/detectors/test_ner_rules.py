@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors._address import StreetAddressDetector, street_suffixes
-from detectors._names import NameRules, first_names
+from detectors import NameRules, StreetAddressDetector, first_names, street_suffixes
 
 
 @pytest.fixture(scope="module")

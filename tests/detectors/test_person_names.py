@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from detectors import PersonNameDetector
-from detectors._person import TRIGGER
+from detectors import PERSON_TRIGGER, PersonNameDetector
 from scrubber import Scrubber
 
 
@@ -130,7 +129,7 @@ def test_lines_differing_only_in_digits_share_offsets(names: PersonNameDetector)
 def test_trigger_matches_where_names_are_found(names: PersonNameDetector, text: str) -> None:
     """The engine's C-level gate matches every text the detector finds a name in."""
     assert names.detect(text)
-    assert re.search(TRIGGER, text) is not None
+    assert re.search(PERSON_TRIGGER, text) is not None
 
 
 @pytest.mark.parametrize(
@@ -163,3 +162,17 @@ def test_whole_fields_and_reporting_verbs(
 ) -> None:
     """A value or field that is only a capitalised pair, and a word before "said", are names."""
     assert expected == _found(names, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "proxy call with Bearer 4f9a8b7c6d5e4f3a2b1c0d9e8f7a done",
+        "retrying with Basic YWxhZGRpbjpvcGVuc2VzYW1l now",
+        "login by Negotiate handshake failed",
+        "signed with Digest auth",
+    ],
+)
+def test_auth_scheme_words_are_not_names(names: PersonNameDetector, text: str) -> None:
+    """HTTP authentication scheme words (Bearer, Basic, Digest, Negotiate) are no names."""
+    assert [] == _found(names, text)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import PatternDetector, ScanGroupDetector
+from detectors import PatternDetector, ScanGroupDetector, load_rules
+from logward_base.errors import ConfigError
 from logward_base.paths import rules_dir
-from scrubber._loader import load_rules
 
 _RULES = load_rules(rules_dir()).patterns
 _GROUPS: dict[str, list[PatternDetector]] = {}
@@ -96,3 +97,11 @@ def test_shipped_rules_define_scan_groups():
     assert {"digits", "upper"} <= set(_GROUPS)
     for members in _GROUPS.values():
         assert all(m.rule.starts_with for m in members)
+
+
+def test_a_case_insensitive_rule_cannot_join_a_group():
+    """A member without first_chars or with ignore_case is refused with a ConfigError."""
+    member = next(rule for rule in _RULES if rule.scan_group)
+    loose = PatternDetector(replace(member, ignore_case=True))
+    with pytest.raises(ConfigError, match=f"rule {member.name!r} cannot join a scan group"):
+        ScanGroupDetector("g", [loose])

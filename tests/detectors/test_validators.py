@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from detectors import VALIDATORS
-from detectors._validators import (
-    card_brand,
-    digit_count_international,
-    iban_mod97,
-    ipv4,
-    ipv6,
-    luhn,
-    national_phone,
-    uk_nino,
-    uk_phone,
-    us_phone,
-    us_ssn,
-)
+
+# The validators as rules name them (``validators: [luhn]``).
+card_brand = VALIDATORS["card_brand"]
+digit_count_international = VALIDATORS["digit_count_international"]
+iban_mod97 = VALIDATORS["iban_mod97"]
+ipv4 = VALIDATORS["ipv4"]
+ipv6 = VALIDATORS["ipv6"]
+luhn = VALIDATORS["luhn"]
+national_phone = VALIDATORS["national_phone"]
+uk_nino = VALIDATORS["uk_nino"]
+uk_phone = VALIDATORS["uk_phone"]
+us_phone = VALIDATORS["us_phone"]
+us_ssn = VALIDATORS["us_ssn"]
 
 # Public test card numbers (Stripe, PayPal, Adyen docs), one or more per brand.
 TEST_CARDS = {

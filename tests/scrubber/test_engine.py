@@ -15,6 +15,7 @@ import pytest
 
 import scrubber
 from detectors import Finding
+from logward_base.errors import ConfigError
 from scrubber import FAILED_PLACEHOLDER, Scrubber, ScrubPolicy
 
 
@@ -180,8 +181,8 @@ def test_value_running_past_its_chunk_is_redacted_to_its_end():
 
 
 def test_chunk_settings_are_checked():
-    """An overlap as large as the chunk is refused at construction."""
-    with pytest.raises(ValueError):
+    """An overlap as large as the chunk is refused at construction, as a ConfigError."""
+    with pytest.raises(ConfigError, match="chunk_overlap must be smaller than chunk_chars"):
         Scrubber([], chunk_chars=10, chunk_overlap=10)
 
 

@@ -11,8 +11,13 @@ import pytest
 
 import scrubber
 from detectors import Finding
-from scrubber import FAILED_PLACEHOLDER, Scrubber, ScrubbingFilter
-from scrubber._overlap import REMAINDER_ENTITIES, _merge_same_entity
+from scrubber import (
+    FAILED_PLACEHOLDER,
+    REMAINDER_ENTITIES,
+    Scrubber,
+    ScrubbingFilter,
+    merge_same_entity,
+)
 
 
 class PrefilteredDetector:
@@ -75,7 +80,7 @@ def _slow_resolve(engine: Scrubber, found: list[Finding], text: str) -> list[Fin
     candidates = [f for f in found if f.score >= engine.policy.threshold and f.end > f.start]
     if len(candidates) <= 1:
         return candidates
-    candidates = _merge_same_entity(candidates)
+    candidates = merge_same_entity(candidates)
     candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
     kept: list[Finding] = []
     losers: list[Finding] = []

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrubber import load_scrubber
-from scrubber._fold import fold_for_detection
+from scrubber import fold_for_detection, load_scrubber
 
 
 @pytest.fixture(scope="module")

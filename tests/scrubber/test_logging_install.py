@@ -13,6 +13,7 @@ import threading
 import pytest
 
 import scrubber
+from logward_base.errors import ConfigError
 from scrubber import Scrubber, ScrubbingFilter, ScrubbingHandler
 from tests.scrubber.test_logging_filter import EMAIL, EmailDetector, make_logger, stream_handler
 
@@ -222,11 +223,8 @@ def test_scrubbing_handler_in_dictconfig_by_target_name(engine):
     assert "INFO to <EMAIL_ADDRESS>\n" == out.getvalue()
 
 
-def test_get_logger_scrubs_whatever_the_handlers(monkeypatch, engine, root_output):
+def test_get_logger_scrubs_whatever_the_handlers(root_output):
     """logward's internal loggers scrub before any (unfiltered) handler sees the record."""
-    import scrubber._install as install_module
-
-    monkeypatch.setattr(install_module, "_default_filter", ScrubbingFilter(engine))
     logger = scrubber.get_logger("logward.test_internal")
     assert logger is scrubber.get_logger("logward.test_internal")
     assert 1 == len(scrubbing_filters(logger))
@@ -297,3 +295,9 @@ def test_handler_error_report_is_scrubbed(engine, root_output, capsys, monkeypat
     assert "--- Logging error ---" in err
     assert "LookupError: no account for <EMAIL_ADDRESS>" in err
     assert EMAIL not in err
+
+
+def test_unknown_scrubbing_handler_options_are_a_config_error(engine):
+    """An option ScrubbingHandler does not know (a dictConfig typo) is a ConfigError naming it."""
+    with pytest.raises(ConfigError, match=r"unknown ScrubbingHandler options: \['rule_dir'\]"):
+        ScrubbingHandler(logging.NullHandler(), rule_dir="x")

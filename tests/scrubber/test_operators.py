@@ -13,8 +13,8 @@ from scrubber import (
     MaskOperator,
     PseudonymOperator,
     ReplaceOperator,
+    load_pseudonym_key,
 )
-from scrubber._operators import load_pseudonym_key
 
 KEY = bytes(range(32))
 KEY_B64 = base64.b64encode(KEY).decode()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from detectors import Finding
-from scrubber import Scrubber
-from scrubber._overlap import resolve_overlaps
+from scrubber import Scrubber, resolve_overlaps
 
 
 def F(entity, start, end, score, detector="t"):

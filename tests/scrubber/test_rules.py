@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import scrubber
+from detectors import load_rules
 from logward_base.errors import KeyMaterialError, RuleError
 from logward_base.paths import rules_dir
 from scrubber import MaskOperator, PseudonymOperator
-from scrubber._loader import load_rules
 
 GOOD = """\
 name: ticket

@@ -7,23 +7,41 @@ from pathlib import Path
 
 import psycopg
 
+from monitor import open_store
 from tests.monitor.store.test_pg_store import GOLDEN, _logward
 
 
-def _dump(url: str) -> str:
-    """Every row of every table in the store's schema, as text."""
+def _tables(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        tables = [
+        return [
             row[0]
             for row in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             )
         ]
+
+
+def _dump(url: str) -> str:
+    """Every row of every table in the store's schema, as text (as stored: encrypted)."""
+    with psycopg.connect(url) as conn:
         return "\n".join(
             repr(row)
-            for table in tables
+            for table in _tables(url)
             for row in conn.execute(f'SELECT * FROM "{table}"')  # noqa: S608
         )
+
+
+def _readable(url: str, data_dir: Path) -> str:
+    """Every row of every table as logward reads it (personal fields decrypted)."""
+    conn = open_store(data_dir, store=url, readonly=True)
+    try:
+        return "\n".join(
+            repr(tuple(row))
+            for table in _tables(url)
+            for row in conn.execute(f'SELECT * FROM "{table}"').fetchall()  # noqa: S608
+        )
+    finally:
+        conn.close()
 
 
 def test_erase_on_postgres_leaves_no_trace_and_the_chain_verifies(
@@ -37,11 +55,13 @@ def test_erase_on_postgres_leaves_no_trace_and_the_chain_verifies(
     done = _logward("monitor", "replay", "--format", "sshd", "--year", "2024",
                     "--store", pg_url, "--data-dir", str(tmp_path), str(log))  # fmt: skip
     assert 0 == done.returncode, done.stderr
-    assert attacker in _dump(pg_url)
+    assert attacker in _readable(pg_url, tmp_path)
+    assert attacker not in _dump(pg_url)  # encrypted at rest
     erase = _logward("erase", "--ip", attacker, "--actor", "dpo", "--reason", "ticket 7",
                      "--store", pg_url, "--data-dir", str(tmp_path))  # fmt: skip
     assert 0 == erase.returncode, erase.stderr
     assert attacker not in erase.stdout + erase.stderr
+    assert attacker not in _readable(pg_url, tmp_path)
     assert attacker not in _dump(pg_url)
     verify = _logward("audit", "verify", "--store", pg_url, "--data-dir", str(tmp_path))
     assert 0 == verify.returncode, verify.stderr

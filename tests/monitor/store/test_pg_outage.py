@@ -20,6 +20,7 @@ import psycopg
 import psycopg.errors
 import pytest
 
+from monitor import open_store
 from tests._services import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,8 +47,12 @@ def _lines(first: int, n: int) -> str:
 
 def _position(url: str) -> int:
     """The followed line position the monitor last checkpointed (-1 if none)."""
-    with psycopg.connect(url, connect_timeout=2) as conn:
+    key_dir = Path(os.environ["LOGWARD_STORE_KEY_FILE"]).parent  # meta values are encrypted
+    conn = open_store(key_dir, store=url, readonly=True)
+    try:
         row = conn.execute("SELECT v FROM meta WHERE k LIKE 'follow:%'").fetchone()
+    finally:
+        conn.close()
     return -1 if row is None else int(json.loads(row[0])["line"])
 
 

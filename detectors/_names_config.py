@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from detectors._names import AMBIGUOUS_NAMES, NameRules, first_names, surnames
 from detectors._person import PersonNameDetector
 from logward_base.errors import RuleError
+from logward_base.paths import rules_dir as shipped_rules_dir
 
 __all__ = ["load_name_detectors"]
 
@@ -29,6 +28,8 @@ _WORD_LISTS = ("given_names", "surnames", "ambiguous", "not_names", "context_wor
 
 
 def _read(file: Path) -> dict[str, Any]:
+    import yaml  # start-up time: PyYAML only when rules are loaded, not on `import scrubber`
+
     try:
         data = yaml.safe_load(file.read_text("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -94,11 +95,12 @@ def _build(file: Path, data: dict[str, Any]) -> PersonNameDetector | None:
     return PersonNameDetector(rules, score=float(score), name=rule)
 
 
-def load_name_detectors(rules_dir: Path) -> list[PersonNameDetector]:
+def load_name_detectors(rules_dir: Path | None = None) -> list[PersonNameDetector]:
     """Build the enabled no-model PERSON detectors from ``rules_dir/names/*.yaml``.
 
     Args:
-        rules_dir: a rules directory (``names/`` inside it is optional).
+        rules_dir: a rules directory (``names/`` inside it is optional); ``None`` means
+            the shipped rules.
 
     Returns:
         One detector per enabled rule, in file order.
@@ -106,7 +108,7 @@ def load_name_detectors(rules_dir: Path) -> list[PersonNameDetector]:
     Raises:
         RuleError: a file is unreadable or invalid.
     """
-    folder = rules_dir / "names"
+    folder = (shipped_rules_dir() if rules_dir is None else rules_dir) / "names"
     if not folder.is_dir():
         return []
     rules: dict[str, tuple[Path, dict[str, Any]]] = {}

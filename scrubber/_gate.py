@@ -1,0 +1,113 @@
+"""Which of a scrubber's detectors can find anything in a text, decided in C.
+
+A text is first checked for what each detector needs (the literals of
+literal-gated rules, the whole-text trigger of the others, such as a rule's
+prefilter), and only the detectors that can find something are called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from detectors import Detector, cached_lower
+
+__all__ = ["DetectorGate"]
+
+
+class DetectorGate:
+    """Selects, per text, the detectors that can find anything in it (a superset).
+
+    Args:
+        plain: the detectors to select from (not batch detectors), in order.
+    """
+
+    def __init__(self, plain: Sequence[Detector]) -> None:
+        plain = tuple(plain)
+        self._plain = plain
+        # Detectors gated by literals are skipped, all at once, on texts holding none
+        # of their literals: one lower() and a few substring tests per text.
+        self._ungated = tuple(d for d in plain if not _literals(d))
+        # An ungated detector with a whole-text trigger (a regex found in every text
+        # it finds anything in, e.g. a rule's prefilter) is called only where that
+        # matches: a C-level search instead of a call, on most texts.
+        self._triggered = tuple(
+            (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
+        )
+        # the same, as (detector, bound search or None), for the hot path, and with
+        # re.ASCII twins for ASCII texts (same matches, no Unicode-database calls)
+        self._trigger_searches = tuple(
+            (d, None if t is None else t.search) for d, t in self._triggered
+        )
+        self._trigger_searches_ascii = tuple(
+            (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
+            for d, t in self._triggered
+        )
+        gated: dict[str, list[Detector]] = {}
+        for d in plain:
+            for literal in _literals(d):
+                gated.setdefault(literal, []).append(d)
+        # One scan of the lowercased text for all literals at once (a trie-shaped
+        # regex: it matches the longest literal starting at each position). Most
+        # texts hold none; in the others, the literals found select the detectors,
+        # each with those of every literal it contains or can run into (those a
+        # scan that skips the match's inside could miss): a superset, never less.
+        self._any_literal = re.compile(_trie(list(gated))) if gated else None
+        # Detectors by position in plain (detectors need not be hashable).
+        index = {id(d): i for i, d in enumerate(plain)}
+        self._with_literal = {
+            a: frozenset(
+                index[id(d)]
+                for b, ds in gated.items()
+                if b in a or any(b.startswith(a[i:]) for i in range(1, len(a)))
+                for d in ds
+            )
+            for a in gated
+        }
+
+    def active(self, text: str) -> list[Detector]:
+        """The detectors that can find anything in ``text`` (a superset; in order)."""
+        searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
+        active = [d for d, search in searches if search is None or search(text) is not None]
+        if self._any_literal is None:
+            return active
+        lowered = cached_lower(text)  # shared with the detectors' own literal gates
+        first = self._any_literal.search(lowered)
+        if first is None:
+            return active
+        selected: set[int] = set()
+        for hit in self._any_literal.finditer(lowered, first.start()):
+            selected.update(self._with_literal[hit.group()])
+        plain = self._plain
+        active.extend(plain[i] for i in sorted(selected))
+        return active
+
+
+def _literals(detector: Detector) -> tuple[str, ...]:
+    literals = getattr(detector, "literals", ())
+    if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
+        return literals
+    return ()
+
+
+def _trie(words: list[str]) -> str:
+    """A regex matching any of ``words`` (non-empty), shaped as a trie: at each
+    position, the longest word starting there matches.
+    """
+    branches: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        branches.setdefault(word[0], []).append(word[1:])
+    alternatives = []
+    for char, rests in branches.items():
+        longer = [r for r in rests if r]
+        tail = _trie(longer) if longer else ""
+        if longer and "" in rests:
+            tail = f"(?:{tail})?"
+        alternatives.append(re.escape(char) + tail)
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+
+def _trigger(detector: Detector) -> str | None:
+    """A regex source that matches somewhere in every text ``detector`` finds anything in."""
+    trigger = getattr(detector, "trigger", None)
+    return trigger if isinstance(trigger, str) and trigger else None
