@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +37,8 @@ _SQLITE_NOTADB = 26
 _SQLITE_READONLY = 8  # what a connection says after its pager failed a read
 
 log = logging.getLogger("monitor.store")
+_BUSY_S = 30.0  # SQLite's busy timeout, and how long an open waits out a rotation
+_SETTLE_S = 0.05
 
 
 def recorded_key_id(path: Path) -> str | None:
@@ -115,19 +118,24 @@ class StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
 
     def _reopen(self, ring: KeyRing) -> None:
         """Re-initialise this same connection object under the first key of ``ring`` that works."""
-        for key in ring.keys:
-            self.__init__(  # type: ignore[misc] # in place: holders keep their reference
-                _target(self.store_file, self.store_readonly),
-                uri=self.store_readonly,
-                check_same_thread=False,
-                timeout=30,
-            )
-            if _unlock(self, key):
-                self.store_key = key
-                self.store_ring = ring
-                _configure(self, readonly=self.store_readonly)
-                return
-        raise _wrong_key(self.store_file, ring)
+        deadline = time.monotonic() + _BUSY_S
+        while True:
+            for key in ring.keys:
+                self.__init__(  # type: ignore[misc] # in place: holders keep their reference
+                    _target(self.store_file, self.store_readonly),
+                    uri=self.store_readonly,
+                    check_same_thread=False,
+                    timeout=_BUSY_S,
+                )
+                if _unlock(self, key):
+                    self.store_key = key
+                    self.store_ring = ring
+                    _configure(self, readonly=self.store_readonly)
+                    return
+            retry = _settling(ring, deadline)
+            if retry is None:
+                raise _wrong_key(self.store_file, ring)
+            ring = retry
 
 
 def _target(path: Path, readonly: bool) -> str:
@@ -143,6 +151,28 @@ def _unlock(conn: StoreConnection, key: StoreKey) -> bool:
     except sqlcipher.DatabaseError:
         return False
     return True
+
+
+def _settling(ring: KeyRing, deadline: float) -> KeyRing | None:
+    """The ring to try again while a rotation may be re-keying the store, else ``None``.
+
+    ``keys rotate`` stages the ring ``[new, old]`` and then re-keys every page
+    under the write lock; a process opening the store meanwhile can find that
+    neither key reads it yet (pages mid-rewrite, or the lock held). While the
+    file still lists more than one key and the deadline (the 30 s busy timeout)
+    has not passed, wait briefly and re-read the ring; once the rotation has
+    finished the ring holds the new key alone.
+    """
+    if ring.path is None or time.monotonic() >= deadline:
+        return None
+    try:
+        keys = read_key_ring(ring.path)
+    except KeyMaterialError:
+        return None
+    if len(keys) < 2 and len(ring.keys) < 2 and keys[0].key_id == ring.current.key_id:
+        return None  # no rotation in sight: a wrong key or a damaged file
+    time.sleep(_SETTLE_S)
+    return KeyRing(read_key_ring(ring.path), ring.path)
 
 
 def _configure(conn: StoreConnection, *, readonly: bool) -> None:
@@ -172,25 +202,30 @@ def open_with_ring(path: Path, ring: KeyRing, *, readonly: bool) -> StoreConnect
     Raises:
         KeyMaterialError: no key in the ring opens the store (names the key file and ids).
     """
-    for key in ring.keys:
-        conn = cast(
-            StoreConnection,
-            sqlcipher.connect(
-                _target(path, readonly),
-                uri=readonly,
-                check_same_thread=False,
-                timeout=30,
-                factory=StoreConnection,
-            ),
-        )
-        if not _unlock(conn, key):
-            conn.close()
-            continue
-        conn.store_key = key
-        conn.store_file = path
-        conn.store_ring = ring
-        conn.store_readonly = readonly
-        conn._rotation_lock = threading.Lock()
-        _configure(conn, readonly=readonly)
-        return conn
-    raise _wrong_key(path, ring)
+    deadline = time.monotonic() + _BUSY_S
+    while True:
+        for key in ring.keys:
+            conn = cast(
+                StoreConnection,
+                sqlcipher.connect(
+                    _target(path, readonly),
+                    uri=readonly,
+                    check_same_thread=False,
+                    timeout=_BUSY_S,
+                    factory=StoreConnection,
+                ),
+            )
+            if not _unlock(conn, key):
+                conn.close()
+                continue
+            conn.store_key = key
+            conn.store_file = path
+            conn.store_ring = ring
+            conn.store_readonly = readonly
+            conn._rotation_lock = threading.Lock()
+            _configure(conn, readonly=readonly)
+            return conn
+        retry = _settling(ring, deadline)
+        if retry is None:
+            raise _wrong_key(path, ring)
+        ring = retry
