@@ -9,6 +9,7 @@ IN (SELECT * FROM unnest(...))``: one round trip and one statement per
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -19,14 +20,27 @@ __all__ = ["BATCH_ROWS", "bulk_delete", "bulk_insert"]
 
 #: Rows per bulk statement.
 BATCH_ROWS = 2000
+#: The Python type a column of each SQL type already has when no cast is needed.
+_NATIVE: dict[str, set[type]] = {
+    "double precision": {float},
+    "bigint": {int},
+    "integer": {int},
+    "text": {str},
+}
 
 
 def _columns(types: list[str], chunk: list[Any]) -> list[list[Any]]:
     """One list per column, each of one Python type (psycopg dumps a list by its items)."""
-    casts = [CASTS.get(t, same) for t in types]
-    return [
-        [cast(v) for v in col] for cast, col in zip(casts, zip(*chunk, strict=True), strict=True)
-    ]
+    out: list[list[Any]] = []
+    for t, col in zip(types, zip(*chunk, strict=True), strict=True):
+        cast = CASTS.get(t, same)
+        kinds = set(map(type, col))
+        kinds.discard(type(None))
+        if cast is same or kinds <= _NATIVE.get(t, set()):
+            out.append(list(col))  # already one type: no per-value call
+        else:
+            out.append([cast(v) for v in col])
+    return out
 
 
 def bulk_insert(
@@ -43,7 +57,7 @@ def bulk_insert(
     changed = 0
     for at in range(0, len(rows), BATCH_ROWS):
         chunk = rows[at : at + BATCH_ROWS]
-        if key is not None and len({tuple(r[i] for i in key) for r in chunk}) < len(chunk):
+        if key is not None and len(set(map(itemgetter(*key), chunk))) < len(chunk):
             cur.executemany(query, chunk)  # one statement may not update a row twice
         else:
             cur.execute(stmt, _columns(types, chunk))

@@ -32,6 +32,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -100,6 +101,16 @@ class FieldCipher:
                     self._enc.clear()
                 self._enc[value] = done
         return done
+
+    def encrypt_all(self, values: Iterable[Any]) -> list[Any]:
+        """:meth:`encrypt` of each value (one column of a batch), with the lookups hoisted."""
+        cached = self._enc.get
+        encrypt = self.encrypt
+        out = []
+        for value in values:
+            done = cached(value) if type(value) is str else None
+            out.append(done if done is not None else encrypt(value))
+        return out
 
     def encrypt_json(self, value: Any) -> Any:
         """Encrypt the string values (not the keys) of JSON text; else as :meth:`encrypt`."""

@@ -63,7 +63,7 @@ from monitor.store._migrations import KEY_ID_META, WRITE_LOCK, migrate
 from monitor.store._pgbulk import bulk_delete, bulk_insert
 from monitor.store._pgcrypt import FieldCipher
 from monitor.store._pgkeys import cipher_for
-from monitor.store._pgplan import Plan, bind, plan
+from monitor.store._pgplan import Plan, bind, bind_many, plan
 from monitor.store._pgrows import (
     PgCursor,
     PgDatabaseError,
@@ -364,13 +364,14 @@ class PgConnection:
             return PgCursor(None, [])
         if not self.in_transaction:
             self._begin()
-        query = translate(sql)
+        query, sent = translate(sql), rows
         if self.cipher is not None:
             how = plan(query)
             query = how.query
-            rows = [self._bind(how, r) for r in rows]
+            sent = bind_many(self.cipher, how, rows)
+        # The log keeps the caller's rows: a replay encrypts them again, once.
         return self._in_tx(
-            ("many", sql, rows), lambda: self._many(query, rows), is_idempotent(query)
+            ("many", sql, rows), lambda: self._many(query, sent), is_idempotent(query)
         )
 
     def _bind(self, how: Plan, args: Any) -> Any:
