@@ -49,7 +49,7 @@ _PG_KEY = Path(tempfile.gettempdir()) / f"logward-bench-store-{os.getpid()}.key"
 
 def _plain_store(data: Path) -> sqlite3.Connection:
     """The store as opened before encryption (issue 12): plaintext SQLite, WAL."""
-    from monitor._schema import SCHEMA
+    from monitor import SCHEMA
 
     conn = sqlite3.connect(data / "monitor.db", check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -180,7 +180,7 @@ def _postgres() -> Iterator[tuple[str, Path | None]]:
     try:
         yield server.url, workdir / "data"
     finally:
-        from monitor.store._postgres import close_pools
+        from monitor.store import close_pools
 
         close_pools()
         server.stop()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from logward_base.errors import KeyMaterialError
-from monitor._storekey import KeyRing, StoreKey
+from monitor import KeyRing, StoreKey
 from monitor.store import FieldCipher, encryption_plan
-from monitor.store._pgsql import translate
+from monitor.store import translate_sql as translate
 
 
 def _cipher(path: Path | None = None, key: bytes | None = None) -> FieldCipher:
