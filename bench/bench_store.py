@@ -17,7 +17,7 @@ against the encrypted SQLite store in the same run. Its server runs in other
 processes, so next to this process's CPU we add the server's CPU (the
 cluster's processes, from ``/proc``) and compare wall time too. Target: the
 PostgreSQL store adds at most 2x to replay (wall), thanks to batched writes
-(``executemany`` in psycopg pipeline mode, one transaction per checkpoint).
+(``executemany`` as ``COPY``, one transaction per checkpoint).
 
 Run: ``python -m bench bench_store`` (``--lines N``, ``--repeat R``, ``--no-postgres``).
 """
