@@ -104,12 +104,24 @@ class FieldCipher:
 
     def encrypt_all(self, values: Iterable[Any]) -> list[Any]:
         """:meth:`encrypt` of each value (one column of a batch), with the lookups hoisted."""
-        cached = self._enc.get
-        encrypt = self.encrypt
+        cache = self._enc
+        cached = cache.get
+        seal = self._current.encrypt
+        b64 = base64.b64encode
+        head = f"{PREFIX}{self.key_id}:"
         out = []
         for value in values:
-            done = cached(value) if type(value) is str else None
-            out.append(done if done is not None else encrypt(value))
+            if type(value) is not str or not value:
+                out.append(self.encrypt(value))
+                continue
+            done = cached(value)
+            if done is None:  # as encrypt(), inlined: most values of a batch are new
+                done = head + b64(seal(value.encode("utf-8"), None)).decode("ascii")
+                if len(value) < 256:
+                    if len(cache) >= _CACHE_MAX:
+                        cache.clear()
+                    cache[value] = done
+            out.append(done)
         return out
 
     def encrypt_json(self, value: Any) -> Any:
