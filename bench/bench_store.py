@@ -17,7 +17,7 @@ against the encrypted SQLite store in the same run. Its server runs in other
 processes, so next to this process's CPU we add the server's CPU (the
 cluster's processes, from ``/proc``) and compare wall time too. Target: the
 PostgreSQL store adds at most 2x to replay (wall), thanks to batched writes
-(``executemany`` in psycopg pipeline mode, one transaction per checkpoint).
+(``executemany`` as ``COPY``, one transaction per checkpoint).
 
 Run: ``python -m bench bench_store`` (``--lines N``, ``--repeat R``, ``--no-postgres``).
 """
@@ -49,7 +49,7 @@ _PG_KEY = Path(tempfile.gettempdir()) / f"logward-bench-store-{os.getpid()}.key"
 
 def _plain_store(data: Path) -> sqlite3.Connection:
     """The store as opened before encryption (issue 12): plaintext SQLite, WAL."""
-    from monitor._schema import SCHEMA
+    from monitor import SCHEMA
 
     conn = sqlite3.connect(data / "monitor.db", check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
@@ -180,7 +180,7 @@ def _postgres() -> Iterator[tuple[str, Path | None]]:
     try:
         yield server.url, workdir / "data"
     finally:
-        from monitor.store._postgres import close_pools
+        from monitor.store import close_pools
 
         close_pools()
         server.stop()

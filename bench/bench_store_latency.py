@@ -133,7 +133,7 @@ def main(argv: list[str]) -> int:
         lite = _measure(work / "lite", rules, None, 1, args.samples)
         fleet = _measure(work / "fleet", rules, server.url, 2, args.samples)
     finally:
-        from monitor.store._postgres import close_pools
+        from monitor.store import close_pools
 
         close_pools()
         server.stop()

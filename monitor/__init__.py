@@ -33,6 +33,7 @@ from monitor._store import (
 from monitor._storekey import (
     STORE_KEY_ENV,
     STORE_KEY_FILE_ENV,
+    KeyRing,
     StoreKey,
     read_key_ring,
     resolve_store_key,
@@ -56,8 +57,10 @@ from monitor.respond import (
     parse_responses,
     reinstate,
 )
+from monitor.store import DASHBOARD_TABLES
 
 __all__ = [
+    "DASHBOARD_TABLES",
     "DB_FILENAME",
     "ECS_FIELDS",
     "GENESIS_HASH",
@@ -78,6 +81,7 @@ __all__ = [
     "FollowSource",
     "GroupWindows",
     "KafkaSource",
+    "KeyRing",
     "LeakyEvaluator",
     "PartitionStore",
     "PartitionedWindows",

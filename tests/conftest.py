@@ -6,7 +6,6 @@ pytest-socket (``--allow-hosts`` in pyproject.toml): code that phones home fails
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,10 +104,9 @@ def pg_server() -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
-        with contextlib.suppress(ImportError):
-            from monitor.store._postgres import close_pools
+        from monitor.store import close_pools
 
-            close_pools()
+        close_pools()
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -20,36 +20,9 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from monitor import open_store
+from monitor import DASHBOARD_TABLES, open_store
 
 __all__ = ["AuthStore", "SqliteAuthStore", "StoredSession"]
-
-_TABLES = """
-CREATE TABLE IF NOT EXISTS dashboard_sessions (
-    sid_hash TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    issued REAL NOT NULL,
-    expires REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dashboard_sessions_expires ON dashboard_sessions (expires);
-CREATE TABLE IF NOT EXISTS dashboard_totp_state (
-    user_name TEXT PRIMARY KEY,
-    last_step INTEGER NOT NULL DEFAULT 0,
-    used_recovery TEXT NOT NULL DEFAULT '[]'
-);
-CREATE TABLE IF NOT EXISTS dashboard_login_failures (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    ts REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dashboard_login_failures_key
-    ON dashboard_login_failures (scope, key, ts);
-CREATE TABLE IF NOT EXISTS dashboard_blocked (
-    bucket INTEGER PRIMARY KEY,
-    attempts INTEGER NOT NULL
-);
-"""
 
 
 def _digest(sid: str) -> str:
@@ -125,7 +98,7 @@ class SqliteAuthStore:
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self._dir = Path(data_dir)
         self._local = threading.local()
-        self._conn().executescript(_TABLES)
+        self._conn().executescript(DASHBOARD_TABLES)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

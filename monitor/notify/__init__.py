@@ -16,10 +16,11 @@ from monitor.notify._channels import (
 )
 from monitor.notify._config import ChannelSpec, NotifyConfig, parse_notify
 from monitor.notify._message import NotifyMessage, build_message, digest_message
-from monitor.notify._notifier import Notifier, notification_summary
+from monitor.notify._notifier import NOTIFICATIONS_TABLE, Notifier, notification_summary
 
 __all__ = [
     "CHANNELS",
+    "NOTIFICATIONS_TABLE",
     "Channel",
     "ChannelSpec",
     "DeliveryError",

@@ -62,16 +62,23 @@ Adding a backend: a module with a :class:`Store` and one :func:`register` call.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from logward_base.errors import ConfigError
+from monitor.store._authtables import DASHBOARD_TABLES
+from monitor.store._migrations import ENCRYPTED_VERSION, MIGRATIONS
 from monitor.store._pgcrypt import PERSONAL, FieldCipher
 from monitor.store._pgplan import plan as encryption_plan
+from monitor.store._pgsql import translate as translate_sql
 
 __all__ = [
+    "DASHBOARD_TABLES",
+    "ENCRYPTED_VERSION",
+    "MIGRATIONS",
     "PERSONAL",
     "STORE_ENV",
     "FieldCipher",
@@ -79,12 +86,14 @@ __all__ = [
     "StoreConnection",
     "StoreCursor",
     "backend_for",
+    "close_pools",
     "describe",
     "encryption_plan",
     "is_postgres",
     "open_url",
     "register",
     "resolve_url",
+    "translate_sql",
 ]
 
 STORE_ENV = "LOGWARD_STORE"
@@ -202,6 +211,17 @@ def open_url(
     return backend_for(url).open(url or "", data_dir, readonly=readonly, key_file=key_file)
 
 
+def close_pools() -> None:
+    """Close every PostgreSQL connection pool this process opened (tests, benchmarks).
+
+    Process exit closes them otherwise. psycopg is not imported when no
+    ``postgresql://`` store was opened (then there is no pool to close).
+    """
+    pools = sys.modules.get("monitor.store._pgpool")
+    if pools is not None:
+        pools.close_pools()
+
+
 def _load_builtin() -> None:
     if _REGISTRY:
         return
@@ -225,7 +245,7 @@ class _PostgresLazy:
         key_file: str | os.PathLike[str] | None,
     ) -> Any:
         try:
-            from monitor.store._postgres import open_postgres
+            from monitor.store._pgopen import open_postgres
         except ImportError as exc:
             raise ConfigError(
                 f"--store {self.describe(url)}: the PostgreSQL store needs psycopg "

@@ -49,9 +49,9 @@ _FUNCTIONS = [
 
 
 def _step1() -> list[str]:
-    from logward.dashboard._authstore import _TABLES as DASHBOARD_TABLES
     from monitor._schema import CAP_CLAIMS, SCHEMA
-    from monitor.notify._notifier import NOTIFICATIONS_TABLE
+    from monitor.notify import NOTIFICATIONS_TABLE
+    from monitor.store._authtables import DASHBOARD_TABLES
 
     return [
         *translate_ddl(SCHEMA.replace(CAP_CLAIMS, "")),

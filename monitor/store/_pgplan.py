@@ -29,7 +29,7 @@ from typing import Any
 
 from monitor.store._pgcrypt import PERSONAL, FieldCipher
 
-__all__ = ["Plan", "bind", "plan"]
+__all__ = ["Plan", "bind", "bind_many", "plan"]
 
 _TABLES = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+(\w+)", re.I)
 _PH = re.compile(r"%s|%\((\w+)\)s")
@@ -206,6 +206,28 @@ def bind(cipher: FieldCipher, how: Plan, args: Any) -> Any:
     if how.positional is None:
         return args
     return tuple(_seal(cipher, kind, args[i]) if kind else args[i] for i, kind in how.positional)
+
+
+def bind_many(cipher: FieldCipher, how: Plan, rows: list[Any]) -> list[Any]:
+    """:func:`bind` of each row of an ``executemany`` batch, done a column at a time.
+
+    When the statement keeps its parameters in place (every INSERT), only the
+    personal columns are touched: one pass over each, with the cipher's cache
+    in a local, instead of a Python call per value of every row.
+    """
+    positional = how.positional
+    if not rows or positional is None or not isinstance(rows[0], tuple):
+        return [bind(cipher, how, r) for r in rows]
+    width = len(rows[0])
+    if [i for i, _ in positional] != list(range(width)) or any(len(r) != width for r in rows):
+        return [bind(cipher, how, r) for r in rows]
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for i, kind in positional:
+        if kind == "text":
+            columns[i] = cipher.encrypt_all(columns[i])
+        elif kind:
+            columns[i] = [_seal(cipher, kind, v) for v in columns[i]]
+    return list(zip(*columns, strict=True))
 
 
 def _seal(cipher: FieldCipher, kind: str, value: Any) -> Any:

@@ -136,8 +136,11 @@ def revealing_row_factory(reveal: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def params_of(params: Any) -> Any:
+    """Parameters as psycopg takes them: a tuple or dict, ``bool`` as ``int`` (as SQLite)."""
     if params is None:
         return ()
+    if type(params) is tuple and bool not in map(type, params):
+        return params  # the common case: no copy, no per-value Python work
     if isinstance(params, Mapping):
         return {k: int(v) if isinstance(v, bool) else v for k, v in params.items()}
     return tuple(int(v) if isinstance(v, bool) else v for v in params)

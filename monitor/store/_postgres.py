@@ -1,13 +1,13 @@
 """The PostgreSQL backend (``postgresql://...``): psycopg 3 with a psycopg_pool pool.
 
-:func:`open_postgres` returns a :class:`PgConnection`, a thin adapter with the
+:func:`_pgopen.open_postgres` returns a :class:`PgConnection`, a thin adapter with the
 DB-API surface of ``sqlite3.Connection`` that the store's callers use
 (``execute``/``executemany``/``executescript``, cursors with ``fetchone``,
 ``fetchall``, iteration, ``rowcount`` and ``description``, rows by index and by
 name, ``commit``/``rollback``/``in_transaction``, the connection as a context
 manager). It is the nearest real thing to one SQL dialect for both backends:
 statements are rewritten by ``_pgsql.translate`` (cached) and run on a pooled
-psycopg connection; ``executemany`` uses psycopg's pipeline mode (batched writes).
+psycopg connection (``_pgpool``); ``executemany`` batches rows (``_pgbulk``).
 
 Transactions follow SQLite's rules, fleet-wide: like Python's ``sqlite3`` a
 transaction begins implicitly before the first INSERT/UPDATE/DELETE (or on
@@ -45,25 +45,21 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.errors
 from psycopg.pq import TransactionStatus
-from psycopg_pool import ConnectionPool
 
-from logward_base.errors import StoreError
-from monitor.store._migrations import KEY_ID_META, WRITE_LOCK, migrate
-from monitor.store._pgbulk import bulk_delete, bulk_insert
+from monitor.store._migrations import WRITE_LOCK
+from monitor.store._pgbulk import run_many
 from monitor.store._pgcrypt import FieldCipher
-from monitor.store._pgkeys import cipher_for
-from monitor.store._pgplan import Plan, bind, plan
+from monitor.store._pgplan import Plan, bind, bind_many, plan
+from monitor.store._pgpool import CONNECT_TIMEOUT, pool
 from monitor.store._pgrows import (
     PgCursor,
     PgDatabaseError,
@@ -75,51 +71,14 @@ from monitor.store._pgrows import (
     row_factory,
     wrap,
 )
-from monitor.store._pgsql import (
-    bulk_delete_plan,
-    bulk_plan,
-    is_idempotent,
-    translate,
-    translate_ddl,
-)
+from monitor.store._pgsql import is_idempotent, translate, translate_ddl
 
-__all__ = ["PgConnection", "close_pools", "describe_url", "open_postgres"]
+__all__ = ["PgConnection"]
 
 log = logging.getLogger("monitor.store")
 
-_POOLS: dict[str, ConnectionPool[psycopg.Connection[Any]]] = {}
-_POOLS_LOCK = threading.Lock()
 _DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_CONNECT_TIMEOUT = 10
 _OUTAGE_ENV = "LOGWARD_STORE_OUTAGE_S"
-_TYPES: dict[tuple[str, str], dict[str, str]] = {}
-
-
-def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
-    with _POOLS_LOCK:
-        pool = _POOLS.get(url)
-        if pool is None:
-            pool = ConnectionPool(
-                url,
-                min_size=1,
-                max_size=48,  # the dashboard holds one per worker thread
-                kwargs={"autocommit": True, "connect_timeout": _CONNECT_TIMEOUT},
-                check=ConnectionPool.check_connection,
-                open=True,
-                name="logward-store",
-                timeout=60,
-            )
-            _POOLS[url] = pool
-        return pool
-
-
-def close_pools() -> None:
-    """Close every pool this process opened (tests; process exit does it otherwise)."""
-    with _POOLS_LOCK:
-        pools = list(_POOLS.values())
-        _POOLS.clear()
-    for pool in pools:
-        pool.close()
 
 
 class PgConnection:
@@ -140,7 +99,7 @@ class PgConnection:
         self.data_dir = data_dir
         self.readonly = readonly
         self.row_factory: Any = None  # accepted and ignored: rows are always by name and index
-        self._pool = _pool(url)
+        self._pool = pool(url)
         self._raw: psycopg.Connection[Any] | None = None
         self._closed = False
         # Statements of the open transaction while it is replayable (see _in_tx), else None.
@@ -158,7 +117,7 @@ class PgConnection:
             if self._closed:
                 raise PgDatabaseError(f"PostgreSQL store ({self.where}): connection closed")
             try:
-                raw = self._pool.getconn(timeout=_CONNECT_TIMEOUT)
+                raw = self._pool.getconn(timeout=CONNECT_TIMEOUT)
             except Exception as exc:  # PoolTimeout: the server is unreachable
                 raise PgOperationalError(
                     f"PostgreSQL store ({self.where}): cannot connect: {exc.__class__.__name__}"
@@ -289,18 +248,6 @@ class PgConnection:
 
     # -- statements --------------------------------------------------------------------------
 
-    def _column_types(self, table: str, cols: tuple[str, ...]) -> list[str]:
-        known = _TYPES.get((self.url, table))
-        if known is None:
-            rows = self._conn().execute(
-                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (table,),
-            )
-            known = {str(r[0]): str(r[1]) for r in rows.fetchall()}
-            _TYPES[(self.url, table)] = known
-        return [known[c] for c in cols]
-
     def _special(self, head: str, sql: str) -> PgCursor | None:
         if head == "BEGIN":
             if not self.in_transaction:
@@ -364,13 +311,14 @@ class PgConnection:
             return PgCursor(None, [])
         if not self.in_transaction:
             self._begin()
-        query = translate(sql)
+        query, sent = translate(sql), rows
         if self.cipher is not None:
             how = plan(query)
             query = how.query
-            rows = [self._bind(how, r) for r in rows]
+            sent = bind_many(self.cipher, how, rows)
+        # The log keeps the caller's rows: a replay encrypts them again, once.
         return self._in_tx(
-            ("many", sql, rows), lambda: self._many(query, rows), is_idempotent(query)
+            ("many", sql, rows), lambda: self._many(query, sent), is_idempotent(query)
         )
 
     def _bind(self, how: Plan, args: Any) -> Any:
@@ -428,16 +376,7 @@ class PgConnection:
                 self.executemany(sql, params)
 
     def _many(self, query: str, rows: list[Any]) -> PgCursor:
-        bulk = len(rows) > 1 and not isinstance(rows[0], dict)
-        plan = bulk_plan(query) if bulk else None
-        gone = bulk_delete_plan(query) if bulk and plan is None else None
-        cur = self._conn().cursor()
-        if gone is not None:
-            return bulk_delete(cur, gone, self._column_types(*gone), rows)
-        if plan is None:
-            cur.executemany(query, rows)
-            return PgCursor(cur)
-        return bulk_insert(cur, query, plan, self._column_types(plan[0], plan[1]), rows)
+        return run_many(self._conn().cursor(), self.url, query, rows)
 
     def executescript(self, script: str) -> PgCursor:
         """Run a DDL script (SQLite types mapped) in one transaction under the write lock."""
@@ -451,66 +390,3 @@ class PgConnection:
         except psycopg.Error as exc:
             raise wrap(exc, self.where) from None
         return PgCursor(None, [])
-
-
-def open_postgres(
-    url: str,
-    data_dir: Path | None,
-    *,
-    readonly: bool = False,
-    key_file: str | os.PathLike[str] | None = None,
-) -> PgConnection:
-    """Reach the server, apply pending migrations (unless ``readonly``), return a connection.
-
-    Personal fields are encrypted under the store key (``_pgkeys``, ``_pgcrypt``).
-
-    Raises:
-        StoreError: the server cannot be reached or refuses us (names host and
-            database, never the password), or the store is newer than this logward.
-        KeyMaterialError: the store key is missing or not the store's (names the
-            key file and key ids).
-    """
-    where = describe_url(url)
-    keys = str(key_file) if key_file else None
-    cipher: FieldCipher | None = None
-
-    def make(recorded: str | None, *, new: bool = True) -> FieldCipher:
-        nonlocal cipher
-        cipher = cipher_for(where, data_dir, keys, recorded, new_store=new)
-        return cipher
-
-    try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=_CONNECT_TIMEOUT) as probe:
-            if readonly:
-                row = probe.execute(
-                    "SELECT to_regclass('schema_migrations') IS NOT NULL"
-                ).fetchone()
-                if row is None or not row[0]:
-                    raise StoreError(f"PostgreSQL store ({where}): no logward store here")
-            else:
-                applied = migrate(probe, make)
-                if applied:
-                    log.info("store %s: applied migrations %s", where, applied)
-            recorded = None
-            exists = probe.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
-            if exists is not None and exists[0]:
-                got = probe.execute("SELECT v FROM meta WHERE k = %s", (KEY_ID_META,)).fetchone()
-                recorded = got[0] if got is not None else None
-            if recorded is not None and (cipher is None or cipher.key_id != recorded):
-                make(recorded, new=False)
-            newest = probe.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    except psycopg.Error as exc:
-        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        if url and urlsplit(url).password:
-            reason = reason.replace(urlsplit(url).password or "", "***")
-        raise StoreError(
-            f"cannot open the PostgreSQL store ({where}): {exc.__class__.__name__}: {reason}"
-        ) from None
-    from monitor.store._migrations import latest_version
-
-    if newest is not None and newest[0] is not None and int(newest[0]) > latest_version():
-        raise StoreError(
-            f"PostgreSQL store ({where}): schema version {newest[0]} is newer than this "
-            f"logward understands ({latest_version()}); upgrade logward"
-        )
-    return PgConnection(url, data_dir, readonly=readonly, cipher=cipher)

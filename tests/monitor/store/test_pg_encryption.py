@@ -116,7 +116,7 @@ def test_pg_dump_holds_no_identifier_and_every_reader_still_works(
     added = _logward("accounts", "add", "ops.wobbegong", "--roles", "admin", "--actor", "rob",
                      "--store", pg_url, "--data-dir", str(data))  # fmt: skip
     assert 0 == added.returncode, added.stderr
-    from logward.dashboard._authstore import SqliteAuthStore
+    from logward.dashboard import SqliteAuthStore
 
     monkeypatch.setenv("LOGWARD_STORE", pg_url)
     auth = SqliteAuthStore(data)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from logward_base.errors import KeyMaterialError
-from monitor._storekey import KeyRing, StoreKey
+from monitor import KeyRing, StoreKey
 from monitor.store import FieldCipher, encryption_plan
-from monitor.store._pgsql import translate
+from monitor.store import translate_sql as translate
 
 
 def _cipher(path: Path | None = None, key: bytes | None = None) -> FieldCipher:
@@ -127,3 +127,13 @@ def test_tables_without_personal_columns_are_left_alone() -> None:
     """The audit chain (pseudonyms) and cap claims keep their SQL and parameters."""
     how = encryption_plan(translate("SELECT hash FROM audit WHERE subject = ? ORDER BY seq"))
     assert how.positional is None
+
+
+def test_a_column_encrypted_at_once_equals_value_by_value() -> None:
+    """encrypt_all gives what encrypt gives for every value (new, cached, empty, not text, long)."""
+    cipher, fresh = _cipher(key=b"k" * 32), _cipher(key=b"k" * 32)
+    column = ["alice", "alice", "", None, 7, "x" * 300, "bob", "x" * 300]
+    assert [fresh.encrypt(v) for v in column] == cipher.encrypt_all(column)
+    assert ["alice", "bob"] == [
+        cipher.decrypt(cipher.encrypt_all(["alice", "bob"])[i]) for i in (0, 1)
+    ]

@@ -98,7 +98,7 @@ def test_unreachable_store_names_host_and_database_never_the_password(tmp_path: 
 
 def test_concurrent_starts_apply_each_migration_once(pg_url: str, tmp_path: Path) -> None:
     """Six instances opening a new store at once apply every migration step exactly once."""
-    from monitor.store._migrations import ENCRYPTED_VERSION, MIGRATIONS
+    from monitor.store import ENCRYPTED_VERSION, MIGRATIONS
 
     errors: list[BaseException] = []
 
