@@ -13,7 +13,7 @@ help:
 	@echo "make run    - the end-to-end demo on the embedded default"
 	@echo "make test   - everything CI runs: install, lint, types, all tests"
 	@echo "make bench  - the benchmarks in bench/ (figures go to bench/results/)"
-	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make lint   - ruff check, ruff format --check, lint-imports (layers)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 types: $(STAMP)
 	$(VENV)/bin/mypy
