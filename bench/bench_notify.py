@@ -103,7 +103,8 @@ def main(argv: list[str]) -> int:
 
             def timed(self: Any, alert: Any) -> Any:
                 out = original(self, alert)
-                stored[alert.id] = time.time()
+                if any(result.action == "notify" for result in out):  # only these send mail
+                    stored[alert.id] = time.time()
                 if not responders:
                     responders.append(self)
                 return out

@@ -176,6 +176,8 @@ def measure_live(trials: int) -> dict[str, float]:
         try:
             assert proc.stderr is not None
             ready = proc.stderr.readline()
+            if "created a new store key" in ready:  # a fresh data dir: the key notice comes first
+                ready = proc.stderr.readline()
             if "monitoring" not in ready:
                 raise RuntimeError(f"monitor did not start: {ready.strip()}")
             # Let the follower open the file before appending (it starts at the end).
