@@ -16,6 +16,7 @@ Run: ``python -m bench.bench_store_latency`` (``--samples N``).
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -51,13 +52,20 @@ def _instances(
     tmp: Path, rules: Path, logs: list[Path], store: str | None
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     procs = []
+    key_file = tmp / "fleet.key"  # one key file for the fleet: fields are encrypted under it
+    if store and not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(os.urandom(32)).decode("ascii") + "\n")
     for i, log in enumerate(logs):
         log.write_text("", encoding="utf-8")
         err = (tmp / f"err{i}.txt").open("w")
         argv = [sys.executable, "-m", "logward", "monitor", "run", "--format", "sshd",
                 "--year", "2024", "--follow", str(log), "--rules", str(rules),
                 "--data-dir", str(tmp / ("data" if store is None else f"data{i}")),
-                "--retention", "36500d", *(["--store", store] if store else [])]  # fmt: skip
+                "--retention", "36500d",
+                *(["--store", store, "--store-key-file", str(key_file)] if store else []),
+        ]  # fmt: skip
         procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT))
         deadline = time.monotonic() + 60
         while "monitoring" not in (tmp / f"err{i}.txt").read_text():
@@ -81,7 +89,11 @@ def _measure(
     logs = [tmp / f"auth{i}.log" for i in range(instances)]
     out = []
     with _instances(tmp, rules, logs, store):
-        conn = open_store(tmp / "data" if store is None else tmp / "probe", store=store)
+        conn = (
+            open_store(tmp / "data")
+            if store is None
+            else open_store(tmp / "probe", store=store, key_file=tmp / "fleet.key")
+        )
         try:
             for s in range(samples):
                 account = f"victim{s}"
