@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -118,24 +119,22 @@ class StoreConnection(sqlcipher.Connection):  # type: ignore[misc]
 
     def _reopen(self, ring: KeyRing) -> None:
         """Re-initialise this same connection object under the first key of ``ring`` that works."""
-        deadline = time.monotonic() + _BUSY_S
-        while True:
-            for key in ring.keys:
-                self.__init__(  # type: ignore[misc] # in place: holders keep their reference
-                    _target(self.store_file, self.store_readonly),
-                    uri=self.store_readonly,
-                    check_same_thread=False,
-                    timeout=_BUSY_S,
-                )
-                if _unlock(self, key):
-                    self.store_key = key
-                    self.store_ring = ring
-                    _configure(self, readonly=self.store_readonly)
-                    return
-            retry = _settling(ring, deadline)
-            if retry is None:
-                raise _wrong_key(self.store_file, ring)
-            ring = retry
+
+        def attempt(key: StoreKey, current: KeyRing) -> StoreConnection | None:
+            self.__init__(  # type: ignore[misc] # in place: holders keep their reference
+                _target(self.store_file, self.store_readonly),
+                uri=self.store_readonly,
+                check_same_thread=False,
+                timeout=_BUSY_S,
+            )
+            if not _unlock(self, key):
+                return None
+            self.store_key = key
+            self.store_ring = current
+            _configure(self, readonly=self.store_readonly)
+            return self
+
+        _first_key_that_opens(self.store_file, ring, attempt)
 
 
 def _target(path: Path, readonly: bool) -> str:
@@ -172,7 +171,31 @@ def _settling(ring: KeyRing, deadline: float) -> KeyRing | None:
     if len(keys) < 2 and len(ring.keys) < 2 and keys[0].key_id == ring.current.key_id:
         return None  # no rotation in sight: a wrong key or a damaged file
     time.sleep(_SETTLE_S)
-    return KeyRing(read_key_ring(ring.path), ring.path)
+    return KeyRing(keys, ring.path)  # a ring rewritten meanwhile is read on the next round
+
+
+def _first_key_that_opens(
+    path: Path,
+    ring: KeyRing,
+    attempt: Callable[[StoreKey, KeyRing], StoreConnection | None],
+) -> StoreConnection:
+    """``attempt`` each key of ``ring`` in turn until one opens the store.
+
+    Waits out a key rotation in progress (:func:`_settling`).
+
+    Raises:
+        KeyMaterialError: no key opens it (names the key file and ids).
+    """
+    deadline = time.monotonic() + _BUSY_S
+    while True:
+        for key in ring.keys:
+            conn = attempt(key, ring)
+            if conn is not None:
+                return conn
+        retry = _settling(ring, deadline)
+        if retry is None:
+            raise _wrong_key(path, ring)
+        ring = retry
 
 
 def _configure(conn: StoreConnection, *, readonly: bool) -> None:
@@ -202,30 +225,27 @@ def open_with_ring(path: Path, ring: KeyRing, *, readonly: bool) -> StoreConnect
     Raises:
         KeyMaterialError: no key in the ring opens the store (names the key file and ids).
     """
-    deadline = time.monotonic() + _BUSY_S
-    while True:
-        for key in ring.keys:
-            conn = cast(
-                StoreConnection,
-                sqlcipher.connect(
-                    _target(path, readonly),
-                    uri=readonly,
-                    check_same_thread=False,
-                    timeout=_BUSY_S,
-                    factory=StoreConnection,
-                ),
-            )
-            if not _unlock(conn, key):
-                conn.close()
-                continue
-            conn.store_key = key
-            conn.store_file = path
-            conn.store_ring = ring
-            conn.store_readonly = readonly
-            conn._rotation_lock = threading.Lock()
-            _configure(conn, readonly=readonly)
-            return conn
-        retry = _settling(ring, deadline)
-        if retry is None:
-            raise _wrong_key(path, ring)
-        ring = retry
+
+    def attempt(key: StoreKey, current: KeyRing) -> StoreConnection | None:
+        conn = cast(
+            StoreConnection,
+            sqlcipher.connect(
+                _target(path, readonly),
+                uri=readonly,
+                check_same_thread=False,
+                timeout=_BUSY_S,
+                factory=StoreConnection,
+            ),
+        )
+        if not _unlock(conn, key):
+            conn.close()
+            return None
+        conn.store_key = key
+        conn.store_file = path
+        conn.store_ring = current
+        conn.store_readonly = readonly
+        conn._rotation_lock = threading.Lock()
+        _configure(conn, readonly=readonly)
+        return conn
+
+    return _first_key_that_opens(path, ring, attempt)
