@@ -139,6 +139,11 @@ class PatternRule:
         regions: phone rules only: region codes for libphonenumber, which then
             sets each match's base score (:func:`detectors._phone.phone_score`;
             ``None`` drops the match) in place of the pattern's score.
+        anchor: a regex of which every match holds a match starting 1 to
+            ``anchor_within`` characters after the match's start (the ``@`` of
+            an e-mail address); ``detect`` then looks for matches only just
+            before its matches, not from every position of the text.
+        anchor_within: see ``anchor``.
     """
 
     name: str
@@ -154,6 +159,8 @@ class PatternRule:
     word_start: bool = False
     starts_with: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    anchor: str | None = None
+    anchor_within: int = 0
 
 
 class PatternDetector:
@@ -197,6 +204,12 @@ class PatternDetector:
         self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
         self._negative_ascii = ascii_twin(self._negative)
+        # (anchor, its ASCII twin), or None
+        self._anchor = (
+            (re.compile(rule.anchor, flags), re.compile(rule.anchor, flags | re.ASCII))
+            if rule.anchor
+            else None
+        )
 
     @property
     def name(self) -> str:
@@ -235,8 +248,40 @@ class PatternDetector:
         """Return the validated findings in ``text``."""
         if not self._gates_pass(text):
             return []
+        if self._anchor is not None:
+            return self._detect_anchored(text, *self._anchor)
         pattern = self._pattern_ascii if text.isascii() else self._pattern
         return [f for m in pattern.finditer(text) if (f := self._finding(text, m))]
+
+    def _detect_anchored(
+        self, text: str, anchor_any: re.Pattern[str], anchor_ascii: re.Pattern[str]
+    ) -> list[Finding]:
+        """:meth:`detect`'s matches, looked for only just before anchor matches.
+
+        A match starting at ``s`` holds an anchor match starting in
+        ``[s + 1, s + within]``, so none starts before ``a - within`` where ``a``
+        is the first anchor match after the last match (or the text's start);
+        searching from there finds what ``finditer`` finds (lookbehinds still see
+        the text before). No anchor left: no match left. Matches are never empty
+        (they hold an anchor after their first character).
+        """
+        if text.isascii():
+            search, anchor = self._pattern_ascii.search, anchor_ascii
+        else:
+            search, anchor = self._pattern.search, anchor_any
+        within = self._rule.anchor_within
+        found: list[Finding] = []
+        pos = 0
+        while (a := anchor.search(text, pos + 1)) is not None:
+            lo = a.start() - within
+            m = search(text, lo if lo > pos else pos)
+            if m is None:
+                break
+            finding = self._finding(text, m)
+            if finding is not None:
+                found.append(finding)
+            pos = m.end()
+        return found
 
     def detect_at(self, text: str, positions: Sequence[int]) -> list[Finding]:
         """Like :meth:`detect`, trying matches only at ``positions`` (ascending).

@@ -39,6 +39,7 @@ _PATTERN_ONLY = frozenset(
         "word_start",
         "starts_with",
         "regions",
+        "anchor",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
@@ -150,6 +151,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
     for i, region in enumerate(regions):
         if not _REGION.fullmatch(region):
             raise RuleError(file, name, f"regions[{i}]", "must be an ISO 3166 alpha-2 code")
+    anchor, within = _anchor(data.get("anchor"), flags, file, name)
     return PatternRule(
         name=name,
         entity=entity,
@@ -164,7 +166,29 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         word_start=word_start,
         starts_with=tuple(starts_with),
         regions=tuple(regions),
+        anchor=anchor,
+        anchor_within=within,
     )
+
+
+def _anchor(raw: Any, flags: int, file: str, name: str) -> tuple[str | None, int]:
+    """``anchor: {regex, within}``: a regex every match holds, starting 1 to
+    ``within`` characters after the match's start (a promise, like ``starts_with``)."""
+    if raw is None:
+        return None, 0
+    if not isinstance(raw, dict):
+        raise RuleError(file, name, "anchor", "must be a mapping with regex and within")
+    unknown = sorted(set(raw) - {"regex", "within"})
+    if unknown:
+        raise RuleError(file, name, f"anchor.{unknown[0]}", "unknown field")
+    regex = raw.get("regex")
+    if not isinstance(regex, str) or not regex:
+        raise RuleError(file, name, "anchor.regex", "required non-empty string")
+    compile_regex(regex, flags, file, name, "anchor.regex")
+    within = raw.get("within")
+    if isinstance(within, bool) or not isinstance(within, int) or not 1 <= within <= 4096:
+        raise RuleError(file, name, "anchor.within", "must be an integer from 1 to 4096")
+    return regex, within
 
 
 def _context(raw: Any, file: str, name: str) -> ContextRule:
