@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import PatternDetector, load_rules
+from detectors import PatternDetector, PatternSpec, load_rules
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir
 
@@ -88,3 +88,89 @@ def test_a_bad_anchor_names_its_field(tmp_path, anchor, field, message):
         load_rules(tmp_path)
     assert ("mail", field) == (info.value.rule, info.value.field)
     assert message in info.value.message
+
+
+# The shipped regexes of these rules lead with a character class (the regex engine
+# then skips to candidates in C); these are the plainer forms they were rewritten from.
+_PLAIN_FORMS = {
+    "phone_short": (
+        r"(?<![a-z0-9])(?:phones?|tel|telephone|mobiles?|mob|cell|cellphone|calls?|called|fax"
+        r"|contact|sms|whatsapp|numbers?|reach|dial|ring|landline|msisdn)(?![a-z0-9])"
+        r"[^\w\n]{0,4}(?:(?:me|us|him|her|them|on|at|is|was|no|nr|num|number)[^\w\n]{1,3}){0,3}"
+        r"(?!(?:19|20)\d\d[-/.]\d\d?[-/.]\d)(?P<pii>\d(?:[ .\-]?\d){4,7})(?![\w]|[.,:\-/]?\d)",
+    ),
+    "uk_postcode_compact": (
+        r"(?=[A-Z])(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?|GIR)\d"
+        r"[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
+    ),
+    "ipv6": (
+        r"(?=[0-9A-Fa-f:])(?<![\w.])(?<!::)(?:[0-9A-Fa-f]{1,4}|:(?=:))(?::[0-9A-Fa-f]{0,4}){1,7}"
+        r"(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w:]|\.\d)",
+    ),
+    "iban_any_case": (
+        r"[A-Za-z](?<![A-Za-z0-9][A-Za-z])[A-Za-z]\d{2}[A-Za-z0-9]{11,30}(?![A-Za-z0-9])",
+        r"[A-Za-z](?<![A-Za-z0-9][A-Za-z])[A-Za-z]\d{2}(?: [A-Za-z0-9]{4}){2,7}"
+        r"(?: [A-Za-z0-9]{1,3}(?![A-Za-z0-9]))?(?![A-Za-z0-9])",
+    ),
+}
+
+LEAD_PIECES = st.sampled_from(
+    [
+        "phone ",
+        "Phone: ",
+        "PHONES ",
+        "tel",
+        "telephone ",
+        "cellphone",
+        "called ",
+        "\u017fms ",
+        "\u017f",
+        "\u212a",
+        "İ",
+        "call me on ",
+        "number of ",
+        "no. ",
+        "12345",
+        "712 345",
+        "2024-01-15",
+        "312.345",
+        "0",
+        "9",
+        " ",
+        "-",
+        ".",
+        ":",
+        "::",
+        "a",
+        "Z",
+        "x",
+        "\n",
+        "é",
+        "SW1A1AA",
+        "GIR0AA",
+        "QA1 1AA",
+        "M11AE",
+        "2001:db8::1",
+        "fe80::1",
+        "::ffff:192.0.2.1",
+        "1:2:3:4:5:6:7:8",
+        "abcd",
+        "de89370400440532013000",
+        "Gb82 west 1234 5698 7654 32",
+        "gB82WEST12345698765432",
+        "1234",
+        " 12",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(LEAD_PIECES, max_size=12))
+def test_class_led_regexes_equal_their_plain_forms(pieces):
+    """For any text, each rewritten rule finds what its plain-form regexes find."""
+    text = "".join(pieces)
+    for name, regexes in _PLAIN_FORMS.items():
+        rule = _RULES[name]
+        score = rule.patterns[0].score
+        plain = replace(rule, patterns=tuple(PatternSpec(r, score) for r in regexes))
+        assert _spans(PatternDetector(plain), text) == _spans(PatternDetector(rule), text), name
