@@ -204,6 +204,18 @@ class PatternDetector:
         self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
         self._negative_ascii = ascii_twin(self._negative)
+        # copies of the rule's fields read per match (one attribute read each)
+        self._entity = rule.entity
+        self._rule_name = rule.name
+        self._checks = rule.validators
+        self._regions = rule.regions
+        self._only_score = rule.patterns[0].score if len(rule.patterns) == 1 else None
+        self._scored = self._positive is not None or self._negative is not None
+        ctx = rule.context
+        self._window = ctx.window
+        self._boost = ctx.boost
+        self._penalty = ctx.penalty
+        self._negative_before = ctx.negative_before
         # (anchor, its ASCII twin), or None
         self._anchor = (
             (re.compile(rule.anchor, flags), re.compile(rule.anchor, flags | re.ASCII))
@@ -318,19 +330,24 @@ class PatternDetector:
         start, end = _span(match, self._groups) if self._groups else match.span()
         if end <= start:
             return None
-        rule = self._rule
-        value = text[start:end]
-        for check in rule.validators:
-            if not check(value):
-                return None
-        base = self._outer[0][1] if len(self._outer) == 1 else self._base(match)
-        if rule.regions:
-            phone = phone_score(value, rule.regions)
-            if phone is None:
-                return None
-            base = phone
-        score = self._score(text, start, end, base)
-        return Finding(rule.entity, start, end, score, rule.name)
+        base = self._only_score
+        if base is None:
+            base = self._base(match)
+        checks = self._checks
+        regions = self._regions
+        if checks or regions:
+            value = text[start:end]
+            for check in checks:
+                if not check(value):
+                    return None
+            if regions:
+                phone = phone_score(value, regions)
+                if phone is None:
+                    return None
+                base = phone
+        if self._scored:
+            base = self._score(text, start, end, base)
+        return Finding(self._entity, start, end, base, self._rule_name)
 
     def _base(self, match: re.Match[str]) -> float:
         for index, score in self._outer:
@@ -345,27 +362,28 @@ class PatternDetector:
             positive, negative = self._positive, self._negative
         if positive is None and negative is None:
             return base
-        ctx = self._rule.context
         # Windows are searched in place (pos/endpos), so a word cut by a window's
         # start is still seen whole: "payments" never yields a negative "ts".
-        lo = start - ctx.window
+        lo = start - self._window
         if lo < 0:
             lo = 0
-        hi = end + ctx.window
         score = base
         if positive is not None and (
             positive.search(text, lo, start) is not None
-            or positive.search(text, end, hi) is not None
+            or positive.search(text, end, end + self._window) is not None
         ):
-            score += ctx.boost
+            score += self._boost
         if negative is not None:
-            if ctx.negative_before:
-                before = start - ctx.negative_before
+            before = self._negative_before
+            if before:
+                before = start - before
                 hit = negative.search(text, before if before > 0 else 0, start)
             else:
-                hit = negative.search(text, lo, start) or negative.search(text, end, hi)
+                hit = negative.search(text, lo, start) or negative.search(
+                    text, end, end + self._window
+                )
             if hit is not None:
-                score -= ctx.penalty
+                score -= self._penalty
         return 1.0 if score > 1.0 else 0.0 if score < 0.0 else score  # clamped to [0, 1]
 
 

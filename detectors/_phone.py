@@ -56,10 +56,19 @@ def _pn() -> Any:
 def phone_score(value: str, regions: Sequence[str]) -> float | None:
     """Return the base score of ``value`` as a phone number, or ``None`` if it is none.
 
+    A pure function of its arguments: the last few thousand answers are kept
+    (logs repeat numbers: the same callers, test numbers, card numbers that the
+    phone rule sees too).
+
     Args:
         value: the candidate exactly as written (separators and brackets included).
         regions: ISO 3166 region codes to validate national forms against.
     """
+    return _phone_score_cached(value, regions if isinstance(regions, tuple) else tuple(regions))
+
+
+def _phone_score(value: str, regions: tuple[str, ...]) -> float | None:
+    """:func:`phone_score`, computed."""
     core = _EXTENSION.sub("", value) if "x" in value or "X" in value else value
     digits = _NOT_DIGIT.sub("", core)
     n = len(digits)
@@ -87,7 +96,7 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
         # A bare run: only national forms with a trunk 0, or 11-12 digits (10-digit
         # NANP runs are phone_us_bare's), validated at home, count without context.
         home = (core[0] == "0" and 9 <= n <= 12) or 11 <= n <= 12
-        if home and _valid_at_home(digits, tuple(regions)):
+        if home and _valid_at_home(digits, regions):
             return SEPARATED  # a bare run valid at home: dropped by "order_id="
         return BARE
     if _STATUS_SIZE.fullmatch(core):
@@ -95,7 +104,10 @@ def phone_score(value: str, regions: Sequence[str]) -> float | None:
     if 7 <= n <= 13:
         return SEPARATED
     # short or long separated groups: the metadata decides
-    return VALID if _valid_at_home(digits, tuple(regions)) else BARE
+    return VALID if _valid_at_home(digits, regions) else BARE
+
+
+_phone_score_cached = lru_cache(maxsize=4096)(_phone_score)
 
 
 def _valid_at_home(digits: str, regions: tuple[str, ...]) -> bool:

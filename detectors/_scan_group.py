@@ -99,6 +99,11 @@ class ScanGroupDetector:
         self._member_groups = tuple(
             (member, groups[f"{prefix}{i}"]) for i, member in enumerate(members)
         )
+        # With start shapes, a hit's flag groups are empty: ``hit.group(*flags)``
+        # (one C call) is a key naming which members it flags; the members' indexes
+        # per key are kept (at most 2 ** len(members) keys).
+        self._flags = tuple(group for _, group in self._member_groups)
+        self._flagged: dict[object, tuple[int, ...]] = {}
 
     @property
     def name(self) -> str:
@@ -134,7 +139,38 @@ class ScanGroupDetector:
         if not hits:
             return []
         found: list[Finding] = []
-        if len(hits) == 1:  # the usual case: one C-level read of every group's span
+        if union is not None:
+            return self._detect_union_hits(text, hits)
+        members = self._members
+        if len(hits) == 1:  # the usual case: one hit, the members it flags
+            at = [hits[0].start()]
+            for i in self._flagged_by(hits[0]):
+                found.extend(members[i].detect_at(text, at))
+            return found
+        positions: dict[int, list[int]] = {}
+        for hit in hits:
+            pos = hit.start()
+            for i in self._flagged_by(hit):
+                if i in positions:
+                    positions[i].append(pos)
+                else:
+                    positions[i] = [pos]
+        for i in sorted(positions):
+            found.extend(members[i].detect_at(text, positions[i]))
+        return found
+
+    def _flagged_by(self, hit: re.Match[str]) -> tuple[int, ...]:
+        """Indexes of the members a stage-1 hit flags, in order (start shapes only)."""
+        key = hit.group(*self._flags)
+        flagged = self._flagged.get(key)
+        if flagged is None:
+            flagged = tuple(i for i, group in enumerate(self._flags) if hit.start(group) >= 0)
+            self._flagged[key] = flagged
+        return flagged
+
+    def _detect_union_hits(self, text: str, hits: list[re.Match[str]]) -> list[Finding]:
+        found: list[Finding] = []
+        if len(hits) == 1:  # one C-level read of every group's span
             spans = hits[0].regs
             at = [hits[0].start()]
             for member, group in self._member_groups:

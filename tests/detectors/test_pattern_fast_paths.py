@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import PatternDetector, PatternSpec, load_rules
+from detectors import VALIDATORS, PatternDetector, PatternSpec, ScanGroupDetector, load_rules
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir
 
@@ -47,7 +48,9 @@ EMAIL_PIECES = st.sampled_from(
 )
 
 
-def _spans(detector: PatternDetector, text: str) -> list[tuple[str, int, int, float, str]]:
+def _spans(
+    detector: PatternDetector | ScanGroupDetector, text: str
+) -> list[tuple[str, int, int, float, str]]:
     return [(f.entity, f.start, f.end, f.score, f.detector) for f in detector.detect(text)]
 
 
@@ -174,3 +177,88 @@ def test_class_led_regexes_equal_their_plain_forms(pieces):
         score = rule.patterns[0].score
         plain = replace(rule, patterns=tuple(PatternSpec(r, score) for r in regexes))
         assert _spans(PatternDetector(plain), text) == _spans(PatternDetector(rule), text), name
+
+
+def _luhn_loop(text: str) -> bool:
+    """The textbook Luhn check, digit by digit (the reference)."""
+    digits = "".join(c for c in text if c not in " -.()/\t")
+    if not digits.isdigit() or not digits.isascii():
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = ord(char) - 48
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def test_luhn_equals_the_textbook_loop():
+    """The C-level Luhn sum agrees with the digit-by-digit loop on every kind of input."""
+    rng = random.Random(9)
+    samples = ["", "0", "00", "79927398713", "4111 1111 1111 1111", "4111-1111-1111-1112", "٣٣"]
+    for _ in range(20000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 24)))
+        cut = rng.randint(0, len(digits))
+        samples.append(digits[:cut] + rng.choice(["", " ", "-", ".", "/", "x", "٣"]) + digits[cut:])
+    luhn = VALIDATORS["luhn"]
+    assert [_luhn_loop(s) for s in samples] == [luhn(s) for s in samples]
+
+
+def test_phone_scores_are_the_same_when_remembered():
+    """The phone rule finds the same on a text seen before (its scores then come from the cache)."""
+    phone = PatternDetector(_RULES["phone"])
+    texts = ["call +44 20 7946 0958", "order 020 7946 0958", "200 33945", "4242424242424242"]
+    texts += ["(212) 555-0199 or 2125550199", "phone 312.345", "at 07700 900123 x12", "12/100"]
+    first = [_spans(phone, t) for t in texts]
+    assert first == [_spans(phone, t) for t in texts]
+    assert first[0]
+    assert first[1]
+
+
+DIGIT_PIECES = st.sampled_from(
+    [
+        "2026-05-19T20:13:54.925Z",
+        "2026-13-01T",
+        "0026-06-11T",
+        "4111-11-11T",
+        "14:05:11 +0000",
+        "12:4111111111111111",
+        "12:10.0.0.1",
+        "1:536-90-4399",
+        "1:+44 20 7946 0958",
+        "9:0044 20 7946 0958",
+        "-10.0.0.1",
+        "-+44 20 7946 0958",
+        ".+1 212 555 0199",
+        "ORD-6705361",
+        "v1.2125550199",
+        "4111 1111 1111 1111",
+        "(212) 555-0199",
+        "07700 900123",
+        "2125550199",
+        "536904399",
+        " ",
+        "-",
+        ".",
+        ":",
+        "+",
+        "(",
+        "1",
+        "12",
+        "T",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(DIGIT_PIECES, max_size=10))
+def test_digit_group_rejections_lose_nothing(pieces):
+    """The digit group's early rejections (ISO timestamps, after . - or a digit and colon)
+    drop no finding of its members run on their own."""
+    text = "".join(pieces)
+    members = [PatternDetector(r) for r in _RULES.values() if r.scan_group == "digits"]
+    group = ScanGroupDetector("digits", members)
+    alone = [span for m in members for span in _spans(m, text)]
+    assert sorted(alone) == sorted(_spans(group, text))
