@@ -83,6 +83,9 @@ _CARD_BRANDS: tuple[tuple[str, str, frozenset[int]], ...] = (
     ("3", "3", frozenset({16, 19})),  # Diners 36/38, JCB 35: 16/19-digit forms
 )
 
+# str.translate table: an IBAN's letters to their numbers (A -> "10", Z -> "35")
+_IBAN_LETTERS = {ord(c): str(ord(c) - 55) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
 _NINO_BAD_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN"})
 _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
@@ -129,8 +132,8 @@ def iban_mod97(text: str) -> bool:
         return False
     if _IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban[2:4].isdigit():
         return False
-    rearranged = iban[4:] + iban[:4]
-    number = "".join(str(int(c, 36)) for c in rearranged)
+    # letters as their numbers (A = 10 ... Z = 35), in C
+    number = (iban[4:] + iban[:4]).translate(_IBAN_LETTERS)
     return int(number) % 97 == 1
 
 
