@@ -23,12 +23,12 @@ from detectors._name_shapes import (
     RUN,
     SAID,
     SUFFIX,
-    TITLE_TAIL,
     first_names,
     mid_sentence,
     read_list,
     street_words,
     surnames,
+    title_start,
     word_before,
 )
 from detectors._name_verdicts import NameRun, NameVerdicts
@@ -258,9 +258,9 @@ class NameRules(NameVerdicts):
     def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
         """A person run found by the lists: widened by a title before it, a suffix after."""
         if start and text[start - 1] in " \t":
-            title = TITLE_TAIL.search(text, max(0, start - 12), start)
+            title = title_start(text, start)
             if title is not None:
-                start = title.start()
+                start = title
         if text[end : end + 1] in (",", " ", "\t"):
             suffix = SUFFIX.match(text, end)
             if suffix is not None:

@@ -66,6 +66,8 @@ class PersonNameDetector:
         self._score = score
         self._name = name
         self._memo: dict[bytes, tuple[Finding, ...]] = {}
+        # Findings are immutable and depend on their offsets alone: made once each.
+        self._findings: dict[tuple[int, int], Finding] = {}
 
     @property
     def name(self) -> str:
@@ -80,6 +82,7 @@ class PersonNameDetector:
     def clear_cache(self) -> None:
         """Forget every remembered verdict (texts and runs); for benchmarks and tests."""
         self._memo.clear()
+        self._findings.clear()
         self._get_rules().clear_cache()
 
     def _get_rules(self) -> NameRules:
@@ -118,7 +121,15 @@ class PersonNameDetector:
         if spans:
             spans.extend(lone_surnames(text, spans))
         spans.sort()
-        found = [Finding("PERSON", a, b, self._score, self._name) for a, b in spans]
+        made = self._findings
+        if len(made) >= _MEMO_SIZE:
+            made.clear()
+        found = []
+        for span in spans:
+            finding = made.get(span)
+            if finding is None:
+                finding = made[span] = Finding("PERSON", span[0], span[1], self._score, self._name)
+            found.append(finding)
         if key is not None:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
