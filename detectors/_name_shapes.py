@@ -91,6 +91,7 @@ MEMO_SIZE = 8192
 # Surname prefixes written joined to a capital: McDonald, DeFreitas, LaRue, VanDyke.
 NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)(?=[A-Z][a-z])")
 # A title ending right before a run, as :func:`word_before` reads it ("Mr. ", "dr ").
+_TITLE_ENDS = frozenset(t[-2:] for t in TITLES)
 TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+\Z")
 # Before a lone capitalised word, these introduce places and organisations, not people.
 AFTER_WORDS = frozenset(
@@ -124,6 +125,9 @@ def title_start(text: str, start: int) -> int | None:
     if len(tail) == start - low:
         return None  # no blank before the run
     tail = tail.rstrip(".")
+    end = tail[-2:]  # every title has 2+ letters: most words end unlike any title
+    if end.isascii() and end.lower() not in _TITLE_ENDS:
+        return None
     i = len(tail)
     while i and (tail[i - 1].isalnum() or tail[i - 1] == "_"):
         i -= 1

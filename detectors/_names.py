@@ -138,13 +138,13 @@ class NameRules(NameVerdicts):
         stop = self._stop
         first, last = self._first, self._last
         for match in RUN.finditer(text):
-            group = match.group()
+            group = match[0]
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
-            words = group.split()
-            if len(words) == 1:
+            if " " not in group and "\t" not in group:  # RUN joins words by blanks only
                 found.append(self._lone(text, *match.span()))
                 continue
+            words = group.split()
             if len(words) > 1:
                 head = words[0]
                 if (head in first and head not in stop) or (
@@ -199,8 +199,7 @@ class NameRules(NameVerdicts):
             hit = memo.get(key)
             if hit is None:
                 hit = tuple(
-                    (r.start - s, r.end - s, r.person, r.candidate, r.likely)
-                    for r in self._classify(text, s, e)
+                    (a - s, b - s, p, c, lk) for a, b, p, c, lk in self._classify(text, s, e)
                 )
                 if len(memo) >= MEMO_SIZE:
                     memo.clear()
