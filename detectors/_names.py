@@ -121,18 +121,21 @@ class NameRules(NameVerdicts):
         """
         return [NameRun(*r) for r in self._scan(text)]
 
-    def person_spans(self, text: str) -> list[tuple[int, int]]:
+    def person_spans(self, text: str, pair_at: int | None = 0) -> list[tuple[int, int]]:
         """Return ``(start, end)`` of each run the rules call a person (the hot path).
 
         Args:
             text: one log line or message.
+            pair_at: where :data:`detectors._person.PAIR` first matches in ``text``,
+                if known (``None``: nowhere); two words in capitals are looked for
+                from there on only (they always match it). ``0``: unknown.
 
         Returns:
             The spans, in order.
         """
-        return [(r[0], r[1]) for r in self._scan(text) if r[2]]
+        return [(r[0], r[1]) for r in self._scan(text, pair_at) if r[2]]
 
-    def _scan(self, text: str) -> list[tuple[int, int, bool, bool, bool]]:
+    def _scan(self, text: str, pair_at: int | None = 0) -> list[tuple[int, int, bool, bool, bool]]:
         found: list[tuple[int, int, bool, bool, bool]] = []
         memo = self._memo
         stop = self._stop
@@ -205,7 +208,7 @@ class NameRules(NameVerdicts):
                     memo.clear()
                 memo[key] = hit
             found.extend((s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
-        if CAPS_HINT.search(text):
+        if pair_at is not None and CAPS_HINT.search(text, pair_at):
             for match in CAPS_RUN.finditer(text):
                 found.extend(
                     (r.start, r.end, r.person, r.candidate, r.likely)

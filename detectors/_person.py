@@ -104,7 +104,8 @@ class PersonNameDetector:
             The findings, in order.
         """
         rules = self._get_rules()
-        if _PAIR.search(text) is None and not rules.may_hold_single(text):
+        pair = _PAIR.search(text)
+        if pair is None and not rules.may_hold_single(text):
             return []
         # Log lines that differ only in their digits (ids, counts, times) hold the
         # same names at the same offsets: remembered by the text with digits folded.
@@ -117,7 +118,8 @@ class PersonNameDetector:
             hit = self._memo.get(key)
             if hit is not None:
                 return list(hit)
-        spans = rules.person_spans(text)
+        # Two words in capitals always match PAIR: looked for from its first match on.
+        spans = rules.person_spans(text, None if pair is None else pair.start())
         if spans:
             spans.extend(lone_surnames(text, spans))
         spans.sort()

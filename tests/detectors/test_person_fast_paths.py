@@ -1,5 +1,6 @@
-"""The name tier's fast paths (title look-back, capitals test, made-once findings) give
-what the plain regex scans gave: expectations recorded from the build before them."""
+"""The name tier's fast paths (title look-back, capitals looked for from the first
+pair on, verdict tuples, made-once findings) give what the plain regex scans gave:
+expectations recorded from the build before them."""
 
 from __future__ import annotations
 
@@ -45,6 +46,15 @@ CASES = [
     ("NAME:\tJOHN\t\tSMITH", ["JOHN\t\tSMITH"]),
     ("see A JOHN SMITH", ["JOHN SMITH"]),
     ("MR JOHN SMITH", ["JOHN SMITH"]),
+    ("JOHN SMITH paid Mary Jones", ["JOHN SMITH", "Mary Jones"]),
+    ("Mary Jones paid JOHN SMITH", ["Mary Jones", "JOHN SMITH"]),
+    ("ref ABC DEF then JOHN SMITH", ["JOHN SMITH"]),
+    ("ERROR: JOHN SMITH", ["JOHN SMITH"]),
+    ("user: Zindra and JOHN SMITH", ["Zindra", "JOHN SMITH"]),
+    ("Sarah says JOHN SMITH", ["Sarah", "JOHN SMITH"]),
+    ("Prime Minister Benjamin Netanyahu said", ["Benjamin Netanyahu"]),
+    ("Failed John Smith login", ["John Smith"]),
+    ("General Anatoly Shkirko", ["Anatoly Shkirko"]),
 ]
 
 
