@@ -38,6 +38,7 @@ __all__ = [
     "read_list",
     "street_words",
     "surnames",
+    "title_start",
     "word_before",
 ]
 
@@ -65,7 +66,10 @@ RUN = re.compile(
 )
 # Names in capitals (card holder "JOHN SMITH"): only with a known first name.
 CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
-CAPS_HINT = re.compile(rf"[{CAPS}]{{2,}}[ \t]+[{CAPS}]{{2,}}")
+# Whether a text holds two words in capitals (a yes/no test: the match's end is
+# never used). One plain class first, so sre skips to capitals in C (a leading
+# repeat would be tried at every position), then possessive runs: half the time.
+CAPS_HINT = re.compile(rf"[{CAPS}][{CAPS}]++[ \t]++[{CAPS}]{{2}}")
 CAPS_RUN = re.compile(
     rf"(?<![\w.@/\\-])[{CAPS}]{{2,}}(?:['-][{CAPS}]+)?"
     rf"(?:[ \t]+[{CAPS}]+(?:['-][{CAPS}]+)?){{1,4}}(?![\w@/\\])"
@@ -87,6 +91,7 @@ MEMO_SIZE = 8192
 # Surname prefixes written joined to a capital: McDonald, DeFreitas, LaRue, VanDyke.
 NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|Fitz)(?=[A-Z][a-z])")
 # A title ending right before a run, as :func:`word_before` reads it ("Mr. ", "dr ").
+_TITLE_ENDS = frozenset(t[-2:] for t in TITLES)
 TITLE_TAIL = re.compile(rf"(?<![\w.\-])(?i:{'|'.join(sorted(TITLES))})\.*[ \t]+\Z")
 # Before a lone capitalised word, these introduce places and organisations, not people.
 AFTER_WORDS = frozenset(
@@ -104,6 +109,37 @@ def mid_sentence(before: str, word: str, sep: str) -> bool:
     if stripped and stripped[-1] in MID_CHARS:
         return True
     return len(word) >= 2 and word.isalpha() and word.islower() and bool(sep) and not sep.strip()
+
+
+def title_start(text: str, start: int) -> int | None:
+    """Where :data:`TITLE_TAIL` matches in ``text[max(0, start - 12):start]``, or None.
+
+    The same answer as ``TITLE_TAIL.search(text, max(0, start - 12), start)``, without
+    the regex trying every start position: the title must be the whole word before
+    the dots and blanks that end the window. Words with non-ASCII letters (which
+    case-fold to ASCII ones: "\u017f", "\u212a") and words that reach the window's
+    start fall back to the regex.
+    """
+    low = max(0, start - 12)
+    tail = text[low:start].rstrip(" \t")
+    if len(tail) == start - low:
+        return None  # no blank before the run
+    tail = tail.rstrip(".")
+    end = tail[-2:]  # every title has 2+ letters: most words end unlike any title
+    if end.isascii() and end.lower() not in _TITLE_ENDS:
+        return None
+    i = len(tail)
+    while i and (tail[i - 1].isalnum() or tail[i - 1] == "_"):
+        i -= 1
+    word = tail[i:]
+    if not word:
+        return None
+    if (not i and low) or not word.isascii():
+        match = TITLE_TAIL.search(text, low, start)
+        return None if match is None else match.start()
+    if word.lower() not in TITLES or (i and tail[i - 1] in ".-"):
+        return None
+    return low + i
 
 
 def word_before(before: str) -> tuple[str, str, int]:

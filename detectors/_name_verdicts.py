@@ -97,35 +97,40 @@ class NameVerdicts:
             return []
         return [NameRun(start, match.start() + words[-1][1], True, False, False)]
 
-    def _classify(self, text: str, start: int, end: int) -> list[NameRun]:
-        words = [(m.start() + start, m.end() + start) for m in WORDS.finditer(text[start:end])]
-        lone = len(words) == 1
+    def _classify(self, text: str, start: int, end: int) -> list[tuple[int, int, bool, bool, bool]]:
+        """The verdict on the run ``text[start:end]``: ``[(start, end, person, candidate,
+        likely)]`` (the fields of :class:`NameRun`), or ``[]`` if only common words."""
+        stop = self._stop  # (is_stop, inlined: this is the slow path's inner loop)
+        spans = [m.span() for m in WORDS.finditer(text, start, end)]
+        names = [text[a:b] for a, b in spans]
+        n = len(spans)
+        lone = n == 1
         # Drop leading log words ("Failed John Smith" -> "John Smith"); a role word
         # among them ("General Anatoly Shkirko") marks what follows as a name.
         role = False
-        while words and self.is_stop(text[words[0][0] : words[0][1]]):
-            head = text[words[0][0] : words[0][1]]
-            if (
-                head in AMBIGUOUS_NAMES
-                and len(words) >= 2
-                and text[words[1][0] : words[1][1]] in self._last
-            ):
+        i = 0
+        while i < n and names[i] in stop:
+            head = names[i]
+            if head in AMBIGUOUS_NAMES and n - i >= 2 and names[i + 1] in self._last:
                 break  # "Will Smith": a name-word before a known surname
             role = role or head.lower() in ROLES
-            words.pop(0)
-        if not words:
+            i += 1
+        if i == n:
             return []
-        known_first = text[words[0][0] : words[0][1]] in self._first and len(words) >= 2
-        while not known_first and words and self.is_stop(text[words[-1][0] : words[-1][1]]):
-            words.pop()
-        if not words:
+        known_first = names[i] in self._first and n - i >= 2
+        j = n
+        while not known_first and j > i and names[j - 1] in stop:
+            j -= 1
+        if j == i:
             return []
+        words = spans[i:j]
+        names = names[i:j]
         start, end = words[0][0], words[-1][1]
         before = text[max(0, start - 40) : start]
         word, sep, at = word_before(before)
         low = word.lower()
-        first = text[words[0][0] : words[0][1]]
-        tokens = [text[a:b] for a, b in words if text[a].isupper()]
+        first = names[0]
+        tokens = [w for w in names if w[0].isupper()]
         suffix = SUFFIX.match(text, end)
         if suffix is not None:
             end = suffix.end()
@@ -138,21 +143,21 @@ class NameVerdicts:
             or (
                 len(tokens) >= 2
                 and tokens[-1] in self._last
-                and (first in AMBIGUOUS_NAMES or not self.is_stop(first))
+                and (first in AMBIGUOUS_NAMES or first not in stop)
             )
-            or (role and not self.is_stop(first))
+            or (role and first not in stop)
         ):
             person = True
         elif low in STRONG_CUES or low in ROLES or low in self._cues:
-            person = len(tokens) >= 2 or first in self._first or not self.is_stop(first)
+            person = len(tokens) >= 2 or first in self._first or first not in stop
         elif len(tokens) >= 2 and low in WEAK_CUES and sep and not sep.strip():
-            person = all(not self.is_stop(t) for t in tokens)
+            person = stop.isdisjoint(tokens)
         elif (
             len(word) == 2
             and word[0].isupper()
             and word[1] == "."
             and len(sep) <= 1
-            and not self.is_stop(first)
+            and first not in stop
             and not (at and (before[at - 1].isalnum() or before[at - 1] == "."))
         ):
             person = True  # "A. Kumble", "K. Curran"
@@ -161,7 +166,7 @@ class NameVerdicts:
             self._subject
             and 2 <= len(tokens) <= 3
             and mid_sentence(before, word, sep)
-            and all(not self.is_stop(t) for t in tokens)
+            and stop.isdisjoint(tokens)
         ):
             person = True  # "... beat Moin Khan", "... seed Gete Wami": mid-sentence pair
         elif (
@@ -169,7 +174,7 @@ class NameVerdicts:
             and 2 <= len(tokens) <= 3
             and (text[start - 1] if start else "") in FIELD_EDGES
             and text[end : end + 1] in FIELD_EDGES
-            and all(not self.is_stop(t) and t.isalpha() for t in tokens)
+            and all(t not in stop and t.isalpha() for t in tokens)
         ):
             person = True  # a whole field or value: "\tJarmila Šimková\t", "Beatrix Nemes"
         if (
@@ -177,7 +182,7 @@ class NameVerdicts:
             and self._single
             and len(words) == 1
             and (first in self._last or first in self._first)
-            and not self.is_stop(first)
+            and first not in stop
         ):
             person = True  # a lone known surname or given name: "Daschle was ...", "Sarah"
         elif (
@@ -186,7 +191,7 @@ class NameVerdicts:
             and self._single
             and len(words) == 1
             and len(first) >= 4
-            and not self.is_stop(first)
+            and first not in stop
             and lone
             and mid_sentence(before, word, sep)
             and word.lower() not in AFTER_WORDS
@@ -194,26 +199,26 @@ class NameVerdicts:
             person = True  # a lone proper noun mid-sentence: "keep Graf from", "beat Rios"
         if not person and len(words) >= 3:
             # "Prime Minister Benjamin Netanyahu": a known given name inside the run.
-            for a, _ in words[1:-1]:
-                if text[a:].split(None, 1)[0] in self._first:
+            for (a, _), inner in zip(words[1:-1], names[1:-1], strict=True):
+                if inner in self._first:  # (an inner word: whitespace follows it)
                     person, start = True, a
                     break
-        candidate = not person and any(not self.is_stop(t) for t in tokens)
+        candidate = not person and not stop.issuperset(tokens)
         likely = (
             candidate
             and len(tokens) >= 2
             and AFTER.match(text, end) is not None
-            and all(not self.is_stop(t) for t in tokens)
+            and stop.isdisjoint(tokens)
         ) or (
             candidate
             and len(words) == 1
             and len(first) >= 3
-            and not self.is_stop(first)
+            and first not in stop
             and SAID.match(text, end) is not None
         )
         if likely and self._subject:
             person, candidate = True, False
-        return [NameRun(start, end, person, candidate, likely)]
+        return [(start, end, person, candidate, likely)]
 
     def plausible_person(self, span: str) -> bool:
         """Say whether a model's PERSON span looks like a name rather than log syntax.

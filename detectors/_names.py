@@ -23,12 +23,12 @@ from detectors._name_shapes import (
     RUN,
     SAID,
     SUFFIX,
-    TITLE_TAIL,
     first_names,
     mid_sentence,
     read_list,
     street_words,
     surnames,
+    title_start,
     word_before,
 )
 from detectors._name_verdicts import NameRun, NameVerdicts
@@ -121,30 +121,33 @@ class NameRules(NameVerdicts):
         """
         return [NameRun(*r) for r in self._scan(text)]
 
-    def person_spans(self, text: str) -> list[tuple[int, int]]:
+    def person_spans(self, text: str, pair_at: int | None = 0) -> list[tuple[int, int]]:
         """Return ``(start, end)`` of each run the rules call a person (the hot path).
 
         Args:
             text: one log line or message.
+            pair_at: where :data:`detectors._person.PAIR` first matches in ``text``,
+                if known (``None``: nowhere); two words in capitals are looked for
+                from there on only (they always match it). ``0``: unknown.
 
         Returns:
             The spans, in order.
         """
-        return [(r[0], r[1]) for r in self._scan(text) if r[2]]
+        return [(r[0], r[1]) for r in self._scan(text, pair_at) if r[2]]
 
-    def _scan(self, text: str) -> list[tuple[int, int, bool, bool, bool]]:
+    def _scan(self, text: str, pair_at: int | None = 0) -> list[tuple[int, int, bool, bool, bool]]:
         found: list[tuple[int, int, bool, bool, bool]] = []
         memo = self._memo
         stop = self._stop
         first, last = self._first, self._last
         for match in RUN.finditer(text):
-            group = match.group()
+            group = match[0]
             if group in stop:  # one common word ("Nov", "Studio", "Redis"): never a name
                 continue
-            words = group.split()
-            if len(words) == 1:
+            if " " not in group and "\t" not in group:  # RUN joins words by blanks only
                 found.append(self._lone(text, *match.span()))
                 continue
+            words = group.split()
             if len(words) > 1:
                 head = words[0]
                 if (head in first and head not in stop) or (
@@ -199,14 +202,13 @@ class NameRules(NameVerdicts):
             hit = memo.get(key)
             if hit is None:
                 hit = tuple(
-                    (r.start - s, r.end - s, r.person, r.candidate, r.likely)
-                    for r in self._classify(text, s, e)
+                    (a - s, b - s, p, c, lk) for a, b, p, c, lk in self._classify(text, s, e)
                 )
                 if len(memo) >= MEMO_SIZE:
                     memo.clear()
                 memo[key] = hit
             found.extend((s + a, s + b, p, c, lk) for a, b, p, c, lk in hit)
-        if CAPS_HINT.search(text):
+        if pair_at is not None and CAPS_HINT.search(text, pair_at):
             for match in CAPS_RUN.finditer(text):
                 found.extend(
                     (r.start, r.end, r.person, r.candidate, r.likely)
@@ -258,9 +260,9 @@ class NameRules(NameVerdicts):
     def _known(text: str, start: int, end: int) -> tuple[int, int, bool, bool, bool]:
         """A person run found by the lists: widened by a title before it, a suffix after."""
         if start and text[start - 1] in " \t":
-            title = TITLE_TAIL.search(text, max(0, start - 12), start)
+            title = title_start(text, start)
             if title is not None:
-                start = title.start()
+                start = title
         if text[end : end + 1] in (",", " ", "\t"):
             suffix = SUFFIX.match(text, end)
             if suffix is not None:

@@ -66,6 +66,8 @@ class PersonNameDetector:
         self._score = score
         self._name = name
         self._memo: dict[bytes, tuple[Finding, ...]] = {}
+        # Findings are immutable and depend on their offsets alone: made once each.
+        self._findings: dict[tuple[int, int], Finding] = {}
 
     @property
     def name(self) -> str:
@@ -80,6 +82,7 @@ class PersonNameDetector:
     def clear_cache(self) -> None:
         """Forget every remembered verdict (texts and runs); for benchmarks and tests."""
         self._memo.clear()
+        self._findings.clear()
         self._get_rules().clear_cache()
 
     def _get_rules(self) -> NameRules:
@@ -101,7 +104,8 @@ class PersonNameDetector:
             The findings, in order.
         """
         rules = self._get_rules()
-        if _PAIR.search(text) is None and not rules.may_hold_single(text):
+        pair = _PAIR.search(text)
+        if pair is None and not rules.may_hold_single(text):
             return []
         # Log lines that differ only in their digits (ids, counts, times) hold the
         # same names at the same offsets: remembered by the text with digits folded.
@@ -114,11 +118,20 @@ class PersonNameDetector:
             hit = self._memo.get(key)
             if hit is not None:
                 return list(hit)
-        spans = rules.person_spans(text)
+        # Two words in capitals always match PAIR: looked for from its first match on.
+        spans = rules.person_spans(text, None if pair is None else pair.start())
         if spans:
             spans.extend(lone_surnames(text, spans))
         spans.sort()
-        found = [Finding("PERSON", a, b, self._score, self._name) for a, b in spans]
+        made = self._findings
+        if len(made) >= _MEMO_SIZE:
+            made.clear()
+        found = []
+        for span in spans:
+            finding = made.get(span)
+            if finding is None:
+                finding = made[span] = Finding("PERSON", span[0], span[1], self._score, self._name)
+            found.append(finding)
         if key is not None:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
