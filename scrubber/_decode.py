@@ -25,7 +25,7 @@ from urllib.parse import unquote, unquote_plus
 
 from detectors import Finding
 
-__all__ = ["MAYBE_ENCODED", "encoded_findings"]
+__all__ = ["MAYBE_ENCODED", "encoded_findings", "maybe_encoded"]
 
 # Every branch starts with a literal character, so the search skips to those in C.
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
@@ -33,6 +33,26 @@ MAYBE_ENCODED = re.compile(
     r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
     r"|\+(?<=[A-Za-z0-9]\+)(?=[A-Za-z0-9])|Basic [A-Za-z0-9+/]" + f"|[{_INVISIBLE}]"
 )
+_MAYBE_SEARCH = MAYBE_ENCODED.search
+
+
+def maybe_encoded(text: str) -> bool:
+    """Whether :data:`MAYBE_ENCODED` matches ``text``, ruled out first by cheap
+    substring tests: every branch needs ``%``, ``&``, ``\\``, ``+``, ``Basic `` or
+    a non-ASCII (invisible) character.
+    """
+    if (
+        text.isascii()
+        and "%" not in text
+        and "&" not in text
+        and "+" not in text
+        and "\\" not in text
+        and "Basic " not in text
+    ):
+        return False
+    return _MAYBE_SEARCH(text) is not None
+
+
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")
 _MARK = re.compile(

@@ -48,6 +48,9 @@ REMAINDER_ENTITIES = frozenset(
 
 def resolve_overlaps(found: list[Finding], text: str, threshold: float) -> list[Finding]:
     """Return non-overlapping findings sorted by start (see the module docstring)."""
+    if len(found) == 1:  # the usual case: one finding, nothing to resolve
+        f = found[0]
+        return [f] if f.score >= threshold and f.end > f.start else []
     candidates = [f for f in found if f.score >= threshold and f.end > f.start]
     if len(candidates) <= 1:
         return candidates
