@@ -159,3 +159,44 @@ def test_key_first_pass_asks_an_overriding_matcher_every_time():
     assert first == detector.detect(text)
     assert 2 * asked == matcher.asked
     assert [Finding("EMAIL_ADDRESS", 6, 21, 0.9, "key_value")] == first
+
+
+class LiteralDetector:
+    """Declares literals; finds nothing (the gate's selection is what is tested)."""
+
+    def __init__(self, name: str, literals: tuple[str, ...]) -> None:
+        self.name = name
+        self.literals = literals
+
+    def detect(self, text: str) -> list[Finding]:
+        return []
+
+
+def _reference_active(engine: Scrubber, text: str) -> list[object]:
+    """The gate's selection as it was computed before its per-combination cache."""
+    gate = engine._active.__self__  # type: ignore[attr-defined]
+    active = [d for d, search in gate._trigger_searches if search is None or search(text)]
+    selected: set[int] = set()
+    for hit in gate._any_literal.finditer(text.lower()):
+        selected.update(gate._with_literal[hit.group()])
+    return active + [gate._plain[i] for i in sorted(selected)]
+
+
+def test_gate_selects_as_before_on_random_text():
+    """Cached literal combinations select the same detectors, in order, as a fresh scan."""
+    detectors = [
+        LiteralDetector("phone", ("mob", "mobile", "sms")),
+        LiteralDetector("post", ("address", "zip")),
+        LiteralDetector("mail", ("@", "%40")),
+        LiteralDetector("key", ("private key",)),
+    ]
+    engine = Scrubber([*detectors, SecretDetector()])
+    rng = random.Random(3)
+    words = ["mob", "mobile", "sms", "address", "zip", "@", "%40", "private key", "x", " ", "ADD"]
+    for _ in range(3000):
+        text = "".join(rng.choice(words) for _ in range(rng.randrange(0, 8)))
+        for _ in range(2):  # a miss, then a hit of the combination cache
+            assert _reference_active(engine, text) == engine._active(text), text
+            for d in detectors:
+                if any(lit in text.lower() for lit in d.literals):
+                    assert d in engine._active(text), (d.name, text)
