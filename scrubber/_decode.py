@@ -93,7 +93,12 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
     """
     # (orig_start, orig_end, decoded) for every token that decodes to something else
     tokens: list[tuple[int, int, str]] = []
-    for m in _TOKEN.finditer(text):
+    # No token holds a blank, so tokens after a blank are found alike by a scan
+    # starting there; a token with a mark starts past the last blank before the
+    # first mark (the mark would be found earlier otherwise).
+    first = _MARK.search(text)
+    begin = len(text) if first is None else text.rfind(" ", 0, first.start()) + 1
+    for m in _TOKEN.finditer(text, begin):
         token = m.group()
         if _MARK.search(token):
             decoded = _decode(token)

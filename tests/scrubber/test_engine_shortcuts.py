@@ -254,3 +254,19 @@ def test_same_entity_overlaps_resolve_as_the_naive_reference():
                 found.append(Finding(entity, start, end, rng.choice([0.6, 0.9]), "dup"))
         expected = _naive_resolve(list(found), text)
         assert expected == resolve_overlaps(list(found), text, 0.5), found
+
+
+def test_every_encoded_token_is_decoded_wherever_the_first_mark_is():
+    """Encoded tokens are all found, before or after blanks, tabs and other marks."""
+    engine = Scrubber([SecretDetector()])
+    encoded = ["S%45CRET", "S&#69;CRET", "SEC\u200bRET", "S\\u0045CRET", "S%2545CRET"]
+    plain = ["x", "a+b", "%41", "ok&#33;", "plain", "t\u200bx", "SECRE"]
+    rng = random.Random(17)
+    for _ in range(2000):
+        words = [rng.choice(encoded if rng.random() < 0.3 else plain) for _ in range(6)]
+        seps = [rng.choice([" ", "\t", "  ", "?", "=", ", ", "\u3000"]) for _ in words]
+        text = "".join(w + s for w, s in zip(words, seps, strict=True))
+        expected = "".join(
+            ("<SECRET>" if w in encoded else w) + s for w, s in zip(words, seps, strict=True)
+        )
+        assert expected == engine.scrub_text(text), text
