@@ -96,8 +96,8 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
     # No token holds a blank, so tokens after a blank are found alike by a scan
     # starting there; a token with a mark starts past the last blank before the
     # first mark (the mark would be found earlier otherwise).
-    first = _MARK.search(text)
-    begin = len(text) if first is None else text.rfind(" ", 0, first.start()) + 1
+    first_mark = _MARK.search(text)
+    begin = len(text) if first_mark is None else text.rfind(" ", 0, first_mark.start()) + 1
     for m in _TOKEN.finditer(text, begin):
         token = m.group()
         if _MARK.search(token):
