@@ -27,6 +27,9 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SEGMENTS = re.compile(r"[A-Za-z0-9]+")
 _HEX_ID = re.compile(r"(?=[a-fA-F]*\d)(?=\d*[a-fA-F])[0-9a-fA-F]{6,}")
 _CACHE_LIMIT = 4096
+# Verdicts kept by the free-text scan: log lines bring many one-off "keys" (hex
+# groups, ``sshd[123]``), so more of them than the matcher keeps, still bounded.
+_SCAN_CACHE_LIMIT = 16384
 # Bare values are read at most this far in the scan (keeps the work per pair
 # small on adversarial input); PII values that reach the cap are extended.
 _BARE_CAP = 256
@@ -140,8 +143,9 @@ _QUOTED_REST = {"dq": re.compile(r'(?:[^"\\\n]|\\.)*'), "sq": re.compile(r"[^'\n
 # The cheap first pass, on the reversed text: a separator, blanks, a quote, then a
 # whole run of key characters (at most 64) that starts (read forwards) with a letter
 # or "_". Every key _PAIR matches is such a run, so texts without one are skipped.
+# The run is taken whole at once (possessive): a shorter one could never be whole.
 _REVERSED_KEY = re.compile(
-    r"""(?:=|:)[ \t]{0,3}["']?([A-Za-z0-9_.\-\[\]]{0,63}[A-Za-z_])(?![A-Za-z0-9_.\-\[\]])"""
+    r"""[=:][ \t]{0,3}["']?([A-Za-z0-9_.\-\[\]]{1,64}+)(?![A-Za-z0-9_.\-\[\]])(?<=[A-Za-z_])"""
 )
 
 
@@ -168,6 +172,11 @@ class KeyValueDetector:
         self._matcher = matcher
         self._score = score
         self._name = name
+        # verdicts by reversed key, as the first pass reads them (no reversal, no
+        # call); only for the plain matcher, whose verdicts never change
+        self._reversed: dict[str, str | None] | None = (
+            {} if type(matcher).entity_for is KeyNameMatcher.entity_for else None
+        )
 
     @property
     def name(self) -> str:
@@ -228,16 +237,20 @@ class KeyValueDetector:
         """
         if "=" not in text and ":" not in text:
             return []
-        matcher = self._matcher
-        cache = _verdicts(matcher)
+        entity_for = self._matcher.entity_for
+        verdicts = self._reversed
         size = len(text)
         starts: list[int] = []
         for found in _REVERSED_KEY.finditer(text[::-1]):
-            key = found.group(1)[::-1]
+            reversed_key = found[1]
             try:
-                entity = cache[key]  # entity_for's own cache, read without a call
-            except KeyError:
-                entity = matcher.entity_for(key)
+                entity = verdicts[reversed_key]  # type: ignore[index]
+            except (KeyError, TypeError):  # not seen yet, or no cache (None)
+                entity = entity_for(reversed_key[::-1])
+                if verdicts is not None:
+                    if len(verdicts) >= _SCAN_CACHE_LIMIT:
+                        verdicts.clear()  # atomic: threads need no lock
+                    verdicts[reversed_key] = entity
             if entity is not None:
                 starts.append(size - found.end(1))
         starts.reverse()  # found right to left

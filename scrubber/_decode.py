@@ -25,7 +25,7 @@ from urllib.parse import unquote, unquote_plus
 
 from detectors import Finding
 
-__all__ = ["MAYBE_ENCODED", "encoded_findings"]
+__all__ = ["MAYBE_ENCODED", "encoded_findings", "maybe_encoded"]
 
 # Every branch starts with a literal character, so the search skips to those in C.
 _INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
@@ -33,6 +33,26 @@ MAYBE_ENCODED = re.compile(
     r"%[0-9A-Fa-f]{2}|&#|&[A-Za-z]{2,8};|\\u[0-9A-Fa-f]{4}"
     r"|\+(?<=[A-Za-z0-9]\+)(?=[A-Za-z0-9])|Basic [A-Za-z0-9+/]" + f"|[{_INVISIBLE}]"
 )
+_MAYBE_SEARCH = MAYBE_ENCODED.search
+
+
+def maybe_encoded(text: str) -> bool:
+    """Whether :data:`MAYBE_ENCODED` matches ``text``, ruled out first by cheap
+    substring tests: every branch needs ``%``, ``&``, ``\\``, ``+``, ``Basic `` or
+    a non-ASCII (invisible) character.
+    """
+    if (
+        text.isascii()
+        and "%" not in text
+        and "&" not in text
+        and "+" not in text
+        and "\\" not in text
+        and "Basic " not in text
+    ):
+        return False
+    return _MAYBE_SEARCH(text) is not None
+
+
 # A token: entities and escapes count as part of it; quotes, spaces, ?, &, = end it.
 _TOKEN = re.compile(r"(?:&#?[A-Za-z0-9]{1,8};|\\u[0-9A-Fa-f]{4}|[^\s\"'<>?&=,;])+")
 _MARK = re.compile(
@@ -73,7 +93,12 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
     """
     # (orig_start, orig_end, decoded) for every token that decodes to something else
     tokens: list[tuple[int, int, str]] = []
-    for m in _TOKEN.finditer(text):
+    # No token holds a blank, so tokens after a blank are found alike by a scan
+    # starting there; a token with a mark starts past the last blank before the
+    # first mark (the mark would be found earlier otherwise).
+    first_mark = _MARK.search(text)
+    begin = len(text) if first_mark is None else text.rfind(" ", 0, first_mark.start()) + 1
+    for m in _TOKEN.finditer(text, begin):
         token = m.group()
         if _MARK.search(token):
             decoded = _decode(token)

@@ -35,7 +35,7 @@ from typing import Any
 
 from detectors import BatchDetector, Detector, Finding, KeyNameMatcher
 from logward_base.errors import ConfigError
-from scrubber._decode import MAYBE_ENCODED, encoded_findings
+from scrubber._decode import encoded_findings, maybe_encoded
 from scrubber._fold import fold_for_detection
 from scrubber._gate import DetectorGate
 from scrubber._overlap import resolve_overlaps
@@ -172,17 +172,18 @@ class Scrubber:
                         return text, None
                 probe = fold_for_detection(text)
                 found = [f for d in self._active(probe) for f in d.detect(probe)]
-                if not found and MAYBE_ENCODED.search(text) is None:
+                encoded = maybe_encoded(text)
+                if not found and not encoded:
                     if short:
                         self._remember_clean(text)
                     return text, None
-                kept = self._resolve(found, text)
+                kept = self._resolve(found, text, encoded)
                 if not kept and short:
                     self._remember_clean(text)
             if not kept:
                 return text, None
-            local: Counter[str] = Counter()
-            return self._apply(text, kept, local), local
+            # counted in the order _apply would count them (right to left)
+            return self._apply(text, kept, None), Counter([f.entity for f in reversed(kept)])
         except Exception:
             self.stats.add_failure()
             return FAILED_PLACEHOLDER, None
@@ -318,8 +319,13 @@ class Scrubber:
                     current.extend(found)
         return merged
 
-    def _resolve(self, found: list[Finding], text: str) -> list[Finding]:
-        if MAYBE_ENCODED.search(text) is not None:
+    def _resolve(
+        self, found: list[Finding], text: str, encoded: bool | None = None
+    ) -> list[Finding]:
+        """Resolve ``found``; ``encoded`` is ``maybe_encoded(text)`` when known."""
+        if encoded is None:
+            encoded = maybe_encoded(text)
+        if encoded:
             # Decode before detecting (percent, +, entities, \u, Basic credentials);
             # a finding in a decoded token redacts the whole encoded token.
             found = found + encoded_findings(text, self._decoded_detect)
@@ -331,7 +337,8 @@ class Scrubber:
         probe = fold_for_detection(view)
         return [f for d in self._active(probe) for f in d.detect(probe)]
 
-    def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
+    def _apply(self, text: str, kept: list[Finding], local: Counter[str] | None) -> str:
+        """Replace ``kept`` in ``text``; count them in ``local`` unless it is ``None``."""
         if not kept:
             return text
         operator_for = self.policy.operator_for
@@ -339,11 +346,15 @@ class Scrubber:
         end = len(text)
         for f in reversed(kept):
             entity = f.entity
-            pieces.append(text[f.end : end])
-            pieces.append(operator_for(entity)(entity, text[f.start : f.end]))
-            local[entity] += 1
-            end = f.start
+            start = f.start
+            stop = f.end
+            pieces.append(text[stop:end])
+            pieces.append(operator_for(entity)(entity, text[start:stop]))
+            end = start
         pieces.append(text[:end])
+        if local is not None:
+            for f in reversed(kept):
+                local[f.entity] += 1
         return "".join(reversed(pieces))
 
 

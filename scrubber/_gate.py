@@ -14,6 +14,8 @@ from detectors import Detector, cached_lower
 
 __all__ = ["DetectorGate"]
 
+_HITS_LIMIT = 4096  # combinations of literals remembered (hostile text has many)
+
 
 class DetectorGate:
     """Selects, per text, the detectors that can find anything in it (a superset).
@@ -53,6 +55,10 @@ class DetectorGate:
         # each with those of every literal it contains or can run into (those a
         # scan that skips the match's inside could miss): a superset, never less.
         self._any_literal = re.compile(_trie(list(gated))) if gated else None
+        any_literal = self._any_literal
+        self._literal_scan = (
+            None if any_literal is None else (any_literal.search, any_literal.findall)
+        )
         # Detectors by position in plain (detectors need not be hashable).
         index = {id(d): i for i, d in enumerate(plain)}
         self._with_literal = {
@@ -64,23 +70,39 @@ class DetectorGate:
             )
             for a in gated
         }
+        # The gated detectors selected by each set of literals found (a text's
+        # literals come in few combinations): one lookup instead of a set union.
+        self._by_hits: dict[frozenset[str], tuple[Detector, ...]] = {}
 
     def active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
         searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
         active = [d for d, search in searches if search is None or search(text) is not None]
-        if self._any_literal is None:
+        scan = self._literal_scan
+        if scan is None:
             return active
         lowered = cached_lower(text)  # shared with the detectors' own literal gates
-        first = self._any_literal.search(lowered)
+        first = scan[0](lowered)
         if first is None:
             return active
-        selected: set[int] = set()
-        for hit in self._any_literal.finditer(lowered, first.start()):
-            selected.update(self._with_literal[hit.group()])
-        plain = self._plain
-        active.extend(plain[i] for i in sorted(selected))
+        hits = frozenset(scan[1](lowered, first.start()))
+        try:
+            active.extend(self._by_hits[hits])
+        except KeyError:
+            active.extend(self._selected(hits))
         return active
+
+    def _selected(self, hits: frozenset[str]) -> tuple[Detector, ...]:
+        """The gated detectors the literals ``hits`` (trie matches) select, in order."""
+        selected: set[int] = set()
+        for hit in hits:
+            selected.update(self._with_literal[hit])
+        plain = self._plain
+        detectors = tuple(plain[i] for i in sorted(selected))
+        if len(self._by_hits) >= _HITS_LIMIT:
+            self._by_hits.clear()  # atomic: threads need no lock
+        self._by_hits[hits] = detectors
+        return detectors
 
 
 def _literals(detector: Detector) -> tuple[str, ...]:

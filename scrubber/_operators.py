@@ -31,6 +31,7 @@ __all__ = [
 
 PSEUDONYM_KEY_ENV = "LOGWARD_PSEUDONYM_KEY"
 _MIN_KEY_BYTES = 32
+_PLACEHOLDERS_LIMIT = 1024  # entities are few; the bound is for odd callers
 
 
 @runtime_checkable
@@ -62,10 +63,17 @@ class ReplaceOperator:
         except (KeyError, IndexError, ValueError):
             raise ConfigError("replace template may only use the {entity} field") from None
         self._template = template
+        self._placeholders: dict[str, str] = {}  # by entity: the same for every value
 
     def __call__(self, entity: str, value: str) -> str:
         """Return the placeholder for ``entity``."""
-        return self._template.format(entity=entity)
+        try:
+            return self._placeholders[entity]
+        except KeyError:
+            placeholder = self._template.format(entity=entity)
+            if len(self._placeholders) < _PLACEHOLDERS_LIMIT:
+                self._placeholders[entity] = placeholder
+            return placeholder
 
 
 class MaskOperator:

@@ -20,7 +20,6 @@ Replacement then runs right to left over the kept, non-overlapping spans.
 from __future__ import annotations
 
 from bisect import bisect_left
-from itertools import pairwise
 from operator import attrgetter
 
 from detectors import Finding
@@ -48,12 +47,16 @@ REMAINDER_ENTITIES = frozenset(
 
 def resolve_overlaps(found: list[Finding], text: str, threshold: float) -> list[Finding]:
     """Return non-overlapping findings sorted by start (see the module docstring)."""
+    if len(found) == 1:  # the usual case: one finding, nothing to resolve
+        f = found[0]
+        return [f] if f.score >= threshold and f.end > f.start else []
     candidates = [f for f in found if f.score >= threshold and f.end > f.start]
     if len(candidates) <= 1:
         return candidates
     candidates.sort(key=_START)
-    if all(a.end <= b.start for a, b in pairwise(candidates)):
-        return candidates  # nothing overlaps: all are kept (the usual case)
+    merged = _merged_if_apart(candidates)
+    if merged is not None:
+        return merged  # only findings of one entity overlap: their unions are kept
     candidates = merge_same_entity(candidates)
     candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
     starts: list[int] = []
@@ -106,6 +109,35 @@ def _trimmed(f: Finding, start: int, end: int, text: str) -> list[Finding]:
 
 
 _START = attrgetter("start")  # the sort key, read in C
+
+
+def _merged_if_apart(candidates: list[Finding]) -> list[Finding] | None:
+    """``merge_same_entity(candidates)`` by start, if no two of its spans overlap
+    (then every one is kept); ``None`` if findings of different entities overlap.
+
+    ``candidates`` are sorted by start. The usual case: no overlap at all, or the
+    same value found by two rules of one entity. Spans kept so far never overlap,
+    so a finding can only overlap the last one; each entity's findings come in
+    the order ``merge_same_entity`` sees them, so it is merged as that does.
+    """
+    out: list[Finding] = []
+    last: Finding | None = None
+    for f in candidates:
+        if last is None or f.start >= last.end:
+            out.append(f)
+            last = f
+        elif f.entity != last.entity:
+            return None
+        elif f.end > last.end or f.score > last.score:
+            last = Finding(
+                f.entity,
+                last.start,
+                max(last.end, f.end),
+                max(last.score, f.score),
+                last.detector if last.score >= f.score else f.detector,
+            )
+            out[-1] = last
+    return out
 
 
 def merge_same_entity(found: list[Finding]) -> list[Finding]:

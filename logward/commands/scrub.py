@@ -216,7 +216,9 @@ def _scrub_batch(
             out[0] = _scrub_truncated(engine, raw, cut, counts)
             continue
         line = raw[:-1] if raw.endswith("\r") else raw
-        first = line.lstrip()[:1]
+        first = line[:1]
+        if first.isspace():  # lstrip() copies the line: only where it starts blank
+            first = line.lstrip()[:1]
         scrubbed: str | None = None
         if first == "{" or first == "[":
             try:
