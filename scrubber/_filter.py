@@ -58,8 +58,12 @@ _NAME_MAY_HOLD_PII = re.compile(r"[@\s%=:/+]|\d\d\d").search
 _MAX_CACHED_LEN = 1024
 
 _NOT_EXTRA = _STANDARD_ATTRS | _PASSTHROUGH
-# A fresh record has exactly these attributes: more means extras (or a cached message).
-_FRESH_LEN = len(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+# A fresh record has exactly these attributes, in this order (``LogRecord.__init__``
+# sets them): more means extras (or a cached message), which ``makeRecord`` adds after.
+_FRESH_KEYS = list(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+_FRESH_LEN = len(_FRESH_KEYS)
+# Tuples of (logger, thread, process, task) names known to need no scrubbing.
+_CLEAN_NAMES_LIMIT = 1024
 
 
 class _ScrubbedArgs(tuple):  # type: ignore[type-arg]
@@ -174,6 +178,7 @@ class ScrubbingFilter(logging.Filter):
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._clean_keys: set[Any] = set()
         self._names: dict[str, str] = {}
+        self._clean_names: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
 
@@ -207,6 +212,18 @@ class ScrubbingFilter(logging.Filter):
             # The engine itself logged while scrubbing: never risk a loop.
             _blank(record)
             return True
+        mark = self._mark
+        engine = self._scrubber
+        if mark is not None and engine is not None:
+            try:
+                if record.args is mark:
+                    return True
+                if self._scrub_cached(engine, record, mark):
+                    return True
+            except Exception:
+                _blank(record)
+                engine.stats.add_failure()
+                return True
         _state.busy = True
         engine = self._scrubber
         try:
@@ -226,17 +243,54 @@ class ScrubbingFilter(logging.Filter):
             _state.busy = False
         return True
 
+    def _scrub_cached(
+        self, engine: Scrubber, record: logging.LogRecord, mark: _ScrubbedArgs
+    ) -> bool:
+        """The common record, all from the caches without calling the engine, or ``False``.
+
+        A constant ``str`` message already scrubbed, no ``extra=``, no exception or
+        stack, logger and thread names known clean: the record becomes exactly what
+        :meth:`_scrub` makes of it. Anything else is left to :meth:`_scrub`.
+        """
+        msg = record.msg
+        if record.args or type(msg) is not str:
+            return False
+        attrs = record.__dict__
+        if len(attrs) != _FRESH_LEN or record.exc_info or record.exc_text or record.stack_info:
+            return False
+        cached = self._cache.get(hash(msg))
+        if cached is None:
+            return False
+        get = attrs.get
+        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
+        try:
+            if names not in self._clean_names:
+                return False
+        except TypeError:  # an unhashable name (a custom record factory): the slow path
+            return False
+        record.msg = cached[0]
+        record.args = mark
+        if cached[1]:
+            engine.stats.add(cached[1])
+        return True
+
     def _scrub(self, engine: Scrubber, record: logging.LogRecord) -> None:
         msg = record.msg
         args = record.args
         if args:
             try:
-                text = str(msg) % args
+                text = (msg if type(msg) is str else str(msg)) % args
             except Exception as exc:
                 text = _format_failure(msg, args, exc)
             record.msg = self._scrub_message(engine, text)
         elif type(msg) is str:
-            record.msg = self._scrub_message(engine, msg)
+            cached = self._cache.get(hash(msg))
+            if cached is None:
+                record.msg = self._scrub_message(engine, msg)
+            else:  # the common case (constant messages), inlined
+                if cached[1]:
+                    engine.stats.add(cached[1])
+                record.msg = cached[0]
         elif isinstance(msg, dict):
             record.msg = engine.scrub_mapping(msg)
         else:
@@ -244,23 +298,51 @@ class ScrubbingFilter(logging.Filter):
         record.args = None
 
         attrs = record.__dict__
-        self._scrub_names(engine, attrs)
+        get = attrs.get
+        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
+        try:
+            known_clean = names in self._clean_names
+        except TypeError:  # an unhashable name (a custom record factory): scrub it below
+            known_clean = False
+        if not known_clean and self._scrub_names(engine, attrs):
+            clean_names = self._clean_names
+            if len(clean_names) >= _CLEAN_NAMES_LIMIT:
+                clean_names.clear()
+            clean_names.add(names)
         if len(attrs) != _FRESH_LEN:
-            if "message" in attrs:
-                attrs["message"] = record.getMessage()
-            for key in attrs.keys() - _NOT_EXTRA:
-                value = self._scrub_extra(engine, key, attrs[key])
-                new_key = (
-                    key
-                    if (key in _SAFE_KEYS or _is_safe_key(key)) or key in self._clean_keys
-                    else self._scrub_key(engine, key)
-                )
-                if new_key == key:
-                    attrs[key] = value
-                else:  # JSON formatters print the attribute names of extras too
-                    del attrs[key]
-                    put_unique(attrs, new_key, value)
+            self._scrub_extras(engine, record, attrs)
 
+        if record.exc_info or record.exc_text or record.stack_info:
+            self._scrub_exception(engine, record)
+
+    def _scrub_extras(
+        self, engine: Scrubber, record: logging.LogRecord, attrs: dict[str, Any]
+    ) -> None:
+        """Scrub every ``extra=`` attribute (name and value) and a formatted ``message``."""
+        if "message" in attrs:
+            attrs["message"] = record.getMessage()
+        keys = list(attrs)
+        if keys[:_FRESH_LEN] == _FRESH_KEYS:
+            del keys[:_FRESH_LEN]  # the standard attributes come first: skip them at once
+        clean_keys = self._clean_keys
+        for key in keys:
+            if key in _NOT_EXTRA:
+                continue
+            value = self._scrub_extra(engine, key, attrs[key])
+            new_key = (
+                key
+                if key in _SAFE_KEYS or _is_safe_key(key) or key in clean_keys
+                else self._scrub_key(engine, key)
+            )
+            if new_key == key:
+                attrs[key] = value
+            else:  # JSON formatters print the attribute names of extras too
+                del attrs[key]
+                put_unique(attrs, new_key, value)
+
+    @staticmethod
+    def _scrub_exception(engine: Scrubber, record: logging.LogRecord) -> None:
+        """Scrub ``exc_info`` (surrogate), ``exc_text`` and ``stack_info``."""
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:
             formatted = record.exc_text or format_exc_info(exc_info)
@@ -271,9 +353,14 @@ class ScrubbingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = engine.scrub_text(record.stack_info)
 
-    def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> None:
-        """Scrub the logger, thread, process and task names (few distinct values: cached)."""
+    def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> bool:
+        """Scrub the logger, thread, process and task names (few distinct values: cached).
+
+        Returns:
+            Whether every name was kept as it was.
+        """
         names = self._names
+        kept = True
         for attr in _NAME_ATTRS:
             value = attrs.get(attr)
             if type(value) is not str:
@@ -286,6 +373,8 @@ class ScrubbingFilter(logging.Filter):
                 names[value] = clean
             if clean != value:
                 attrs[attr] = clean
+                kept = False
+        return kept
 
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""
