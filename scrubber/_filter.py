@@ -25,6 +25,7 @@ engine is scrubbed once (the cleared ``args`` carries a per-engine marker).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -308,7 +309,8 @@ class ScrubbingFilter(logging.Filter):
             clean_names = self._clean_names
             if len(clean_names) >= _CLEAN_NAMES_LIMIT:
                 clean_names.clear()
-            clean_names.add(names)
+            with contextlib.suppress(TypeError):  # unhashable: not remembered
+                clean_names.add(names)
         if len(attrs) != _FRESH_LEN:
             self._scrub_extras(engine, record, attrs)
 
