@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import re
+import sys
 import threading
 from collections import Counter
 from typing import Any
@@ -457,12 +458,27 @@ def _scrub_counted(engine: Scrubber, text: str) -> tuple[str, Counter[str] | Non
     return engine.scrub_text(text, counted), counted or None
 
 
+# The extra cache is keyed by hash() alone, so unequal values with equal hashes
+# would be served each other's result: numbers, whose hashes are arithmetic (-1 and
+# -2; 0.0 and -0.0; 0.5 and 2.0**60; n and n + 2**61 - 1). Floats are keyed by their
+# repr, ints only where the hash is the number itself (string hashes are random).
+_HASH_MODULUS = sys.hash_info.modulus
+
+
+def _hash_is_own(number: int) -> bool:
+    return number != -1 and -_HASH_MODULUS < number < _HASH_MODULUS
+
+
 def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
     """A hashable key for values whose scrubbed form may be reused, else ``None``."""
     kind = type(value)
     if kind is str:
         return (key, value) if len(value) <= _MAX_CACHED_LEN else None
-    if kind is int or kind is float or kind is bool or value is None:
+    if kind is float:
+        return (key, kind, repr(value))
+    if kind is int:
+        return (key, kind, value) if _hash_is_own(value) else None
+    if kind is bool or value is None:
         return (key, kind, value)
     if kind is dict and len(value) <= 16:
         parts = []
@@ -471,6 +487,10 @@ def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
             if type(item_key) is not str or item_kind not in _SCALAR:
                 return None
             if item_kind is str and len(item) > _MAX_CACHED_LEN:
+                return None
+            if item_kind is float:
+                item = repr(item)
+            elif item_kind is int and not _hash_is_own(item):
                 return None
             parts.append((item_key, item_kind, item))
         return (key, dict, tuple(parts))

@@ -173,3 +173,19 @@ def test_unhashable_names_are_scrubbed_not_dropped(shipped):
     record.__dict__["processName"] = ["bob@example.com"]
     assert record_filter.filter(record)
     assert "hello" == record.msg
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(-2, -1), (0.0, -0.0), (2.0**60, 0.5), (1, 2**61)],
+)
+def test_numbers_with_equal_hashes_are_not_served_each_others_result(shipped, first, second):
+    """Two extra dicts differing only in numbers with equal hash() keep their own values."""
+    assert hash(first) == hash(second)
+    record_filter = ScrubbingFilter(shipped)
+    seen = []
+    for number in (first, second):
+        record = _record("hello", ctx={"n": number})
+        record_filter.filter(record)
+        seen.append(repr(record.__dict__["ctx"]["n"]))
+    assert [repr(first), repr(second)] == seen
