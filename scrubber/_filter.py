@@ -218,9 +218,10 @@ class ScrubbingFilter(logging.Filter):
         engine = self._scrubber
         if mark is not None and engine is not None:
             try:
-                if record.args is mark:
+                args = record.args
+                if args is mark:
                     return True
-                if self._scrub_cached(engine, record, mark):
+                if not args and self._scrub_cached(engine, record, mark):
                     return True
             except Exception:
                 _blank(record)
@@ -250,12 +251,13 @@ class ScrubbingFilter(logging.Filter):
     ) -> bool:
         """The common record, all from the caches without calling the engine, or ``False``.
 
-        A constant ``str`` message already scrubbed, no ``extra=``, no exception or
-        stack, logger and thread names known clean: the record becomes exactly what
-        :meth:`_scrub` makes of it. Anything else is left to :meth:`_scrub`.
+        A constant ``str`` message (the caller checked that ``args`` is empty) already
+        scrubbed, no ``extra=``, no exception or stack, logger and thread names known
+        clean: the record becomes exactly what :meth:`_scrub` makes of it. Anything
+        else is left to :meth:`_scrub`.
         """
         msg = record.msg
-        if record.args or type(msg) is not str:
+        if type(msg) is not str:
             return False
         attrs = record.__dict__
         if len(attrs) != _FRESH_LEN or record.exc_info or record.exc_text or record.stack_info:
@@ -328,10 +330,22 @@ class ScrubbingFilter(logging.Filter):
         if keys[:_FRESH_LEN] == _FRESH_KEYS:
             del keys[:_FRESH_LEN]  # the standard attributes come first: skip them at once
         clean_keys = self._clean_keys
+        plain = type(engine).scrub_value is _ENGINE_SCRUB_VALUE
+        entity_for = engine.key_matcher.entity_for
         for key in keys:
             if key in _NOT_EXTRA:
                 continue
-            value = self._scrub_extra(engine, key, attrs[key])
+            value = attrs[key]
+            kind = type(value)
+            if not plain:
+                value = self._scrub_extra(engine, key, value)
+            elif value is None or kind is bool:
+                pass  # as _scrub_extra (inlined for the common scalars)
+            elif kind is float or (kind is int and -_BIG_INT < value < _BIG_INT):
+                if entity_for(key) is not None:
+                    value = self._scrub_extra(engine, key, value)
+            else:
+                value = self._scrub_extra(engine, key, value)
             new_key = (
                 key
                 if key in _SAFE_KEYS or _is_safe_key(key) or key in clean_keys
@@ -438,7 +452,6 @@ class ScrubbingFilter(logging.Filter):
         return dict(result) if type(result) is dict else result
 
 
-_SCALAR = frozenset({str, int, float, bool, type(None)})
 _ENGINE_SCRUB_TEXT = Scrubber.scrub_text
 _ENGINE_SCRUB_VALUE = Scrubber.scrub_value
 
@@ -481,17 +494,21 @@ def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
     if kind is bool or value is None:
         return (key, kind, value)
     if kind is dict and len(value) <= 16:
-        parts = []
+        parts: list[Any] = [key, dict]  # then (name, type, value) per item, flat
         for item_key, item in value.items():
             item_kind = type(item)
-            if type(item_key) is not str or item_kind not in _SCALAR:
+            if type(item_key) is not str:
                 return None
-            if item_kind is str and len(item) > _MAX_CACHED_LEN:
-                return None
-            if item_kind is float:
+            if item_kind is str:
+                if len(item) > _MAX_CACHED_LEN:
+                    return None
+            elif item_kind is float:
                 item = repr(item)
-            elif item_kind is int and not _hash_is_own(item):
+            elif item_kind is int:
+                if not _hash_is_own(item):
+                    return None
+            elif item_kind is not bool and item is not None:
                 return None
-            parts.append((item_key, item_kind, item))
-        return (key, dict, tuple(parts))
+            parts += (item_key, item_kind, item)
+        return tuple(parts)
     return None
