@@ -29,16 +29,21 @@ import contextlib
 import logging
 import os
 import re
-import sys
 import threading
 from collections import Counter
 from typing import Any
 
 import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
-from scrubber._adapt import put_unique, safe_key
+from scrubber._adapt import (
+    MAX_CACHED_LEN,
+    extra_cache_key,
+    format_failure,
+    put_unique,
+    safe_key,
+    scrub_exception,
+)
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 from scrubber._structured import _BIG_INT
-from scrubber._surrogate import format_exc_info, surrogate_exc_info
 
 __all__ = ["ScrubbingFilter"]
 
@@ -56,8 +61,6 @@ _NAME_ATTRS = ("name", "threadName", "processName", "taskName")
 # Only names with one of these can hold PII worth a scan ("MainThread",
 # "uvicorn.error", "ThreadPoolExecutor-0_1" cannot): an address, spaces, digits.
 _NAME_MAY_HOLD_PII = re.compile(r"[@\s%=:/+]|\d\d\d").search
-# Formatted messages longer than this are not cached (memory stays bounded).
-_MAX_CACHED_LEN = 1024
 
 _NOT_EXTRA = _STANDARD_ATTRS | _PASSTHROUGH
 # A fresh record has exactly these attributes, in this order (``LogRecord.__init__``
@@ -129,15 +132,6 @@ def _is_safe_key(key: Any) -> bool:
         _SAFE_KEYS.clear()  # a set's add and clear are atomic: threads need no lock
     _SAFE_KEYS.add(key)
     return True
-
-
-def _format_failure(msg: Any, args: Any, exc: Exception) -> str:
-    """Describe a ``msg % args`` that raised, keeping the (to be scrubbed) parts."""
-    try:
-        shown = f"{msg} [logward: message formatting failed ({type(exc).__name__}); args: {args}]"
-    except Exception:
-        shown = f"{FAILED_PLACEHOLDER} [logward: message formatting failed ({type(exc).__name__})]"
-    return shown
 
 
 class ScrubbingFilter(logging.Filter):
@@ -285,7 +279,7 @@ class ScrubbingFilter(logging.Filter):
             try:
                 text = (msg if type(msg) is str else str(msg)) % args
             except Exception as exc:
-                text = _format_failure(msg, args, exc)
+                text = format_failure(msg, args, exc)
             record.msg = self._scrub_message(engine, text)
         elif type(msg) is str:
             cached = self._cache.get(hash(msg))
@@ -318,7 +312,7 @@ class ScrubbingFilter(logging.Filter):
             self._scrub_extras(engine, record, attrs)
 
         if record.exc_info or record.exc_text or record.stack_info:
-            self._scrub_exception(engine, record)
+            scrub_exception(engine, record)
 
     def _scrub_extras(
         self, engine: Scrubber, record: logging.LogRecord, attrs: dict[str, Any]
@@ -357,19 +351,6 @@ class ScrubbingFilter(logging.Filter):
                 del attrs[key]
                 put_unique(attrs, new_key, value)
 
-    @staticmethod
-    def _scrub_exception(engine: Scrubber, record: logging.LogRecord) -> None:
-        """Scrub ``exc_info`` (surrogate), ``exc_text`` and ``stack_info``."""
-        exc_info = record.exc_info
-        if exc_info and exc_info[1] is not None:
-            formatted = record.exc_text or format_exc_info(exc_info)
-            record.exc_info = surrogate_exc_info(engine, exc_info)
-            record.exc_text = engine.scrub_text(formatted)
-        elif record.exc_text:
-            record.exc_text = engine.scrub_text(record.exc_text)
-        if record.stack_info:
-            record.stack_info = engine.scrub_text(record.stack_info)
-
     def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> bool:
         """Scrub the logger, thread, process and task names (few distinct values: cached).
 
@@ -402,7 +383,7 @@ class ScrubbingFilter(logging.Filter):
                 engine.stats.add(cached[1])
             return cached[0]
         result, counts = _scrub_counted(engine, text)
-        if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
+        if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()
             self._cache[digest] = (result, counts)
@@ -433,7 +414,7 @@ class ScrubbingFilter(logging.Filter):
             text = str(value)
             result, _ = _scrub_counted(engine, text)
             return value if result == text else result
-        cache_key = _extra_cache_key(key, value)
+        cache_key = extra_cache_key(key, value)
         if cache_key is None:
             return engine.scrub_value(value, key)
         digest = hash(cache_key)
@@ -469,46 +450,3 @@ def _scrub_counted(engine: Scrubber, text: str) -> tuple[str, Counter[str] | Non
         return result, counts
     counted: Counter[str] = Counter()
     return engine.scrub_text(text, counted), counted or None
-
-
-# The extra cache is keyed by hash() alone, so unequal values with equal hashes
-# would be served each other's result: numbers, whose hashes are arithmetic (-1 and
-# -2; 0.0 and -0.0; 0.5 and 2.0**60; n and n + 2**61 - 1). Floats are keyed by their
-# repr, ints only where the hash is the number itself (string hashes are random).
-_HASH_MODULUS = sys.hash_info.modulus
-
-
-def _hash_is_own(number: int) -> bool:
-    return number != -1 and -_HASH_MODULUS < number < _HASH_MODULUS
-
-
-def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
-    """A hashable key for values whose scrubbed form may be reused, else ``None``."""
-    kind = type(value)
-    if kind is str:
-        return (key, value) if len(value) <= _MAX_CACHED_LEN else None
-    if kind is float:
-        return (key, kind, repr(value))
-    if kind is int:
-        return (key, kind, value) if _hash_is_own(value) else None
-    if kind is bool or value is None:
-        return (key, kind, value)
-    if kind is dict and len(value) <= 16:
-        parts: list[Any] = [key, dict]  # then (name, type, value) per item, flat
-        for item_key, item in value.items():
-            item_kind = type(item)
-            if type(item_key) is not str:
-                return None
-            if item_kind is str:
-                if len(item) > _MAX_CACHED_LEN:
-                    return None
-            elif item_kind is float:
-                item = repr(item)
-            elif item_kind is int:
-                if not _hash_is_own(item):
-                    return None
-            elif item_kind is not bool and item is not None:
-                return None
-            parts += (item_key, item_kind, item)
-        return tuple(parts)
-    return None
