@@ -171,6 +171,8 @@ class ScrubbingFilter(logging.Filter):
         # Keyed by hash(), so that no raw value is kept alive by the caches (a
         # 64-bit collision would print another scrubbed text, never a raw one).
         self._cache: dict[int, tuple[str, Counter[str] | None]] = {}
+        self._old_cache: dict[int, tuple[str, Counter[str] | None]] = {}
+        self._generation = max(1, cache_size // 2)
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._clean_keys: set[Any] = set()
         self._names: dict[str, str] = {}
@@ -378,16 +380,31 @@ class ScrubbingFilter(logging.Filter):
         """Scrub a formatted message, remembering recent results (messages repeat)."""
         digest = hash(text)
         cached = self._cache.get(digest)
+        if cached is None:
+            cached = self._old_cache.get(digest)
+            if cached is not None:  # still in use: kept past the next turnover
+                self._remember(digest, cached)
         if cached is not None:
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
         result, counts = _scrub_counted(engine, text)
         if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            self._cache[digest] = (result, counts)
+            self._remember(digest, (result, counts))
         return result
+
+    def _remember(self, digest: int, entry: tuple[str, Counter[str] | None]) -> None:
+        """Cache a scrubbed message in two generations of ``cache_size / 2`` each.
+
+        When the young one is full it becomes the old one (the older is dropped):
+        messages seen in either stay cached, so a turnover does not send every
+        constant message back to the engine as clearing a single cache would.
+        """
+        cache = self._cache
+        if len(cache) >= self._generation:
+            self._old_cache = cache
+            cache = self._cache = {}
+        cache[digest] = entry
 
     def _scrub_key(self, engine: Scrubber, key: Any) -> Any:
         """Scrub the name of an ``extra`` attribute as ``scrub_mapping`` scrubs keys."""

@@ -189,3 +189,28 @@ def test_numbers_with_equal_hashes_are_not_served_each_others_result(shipped, fi
         record_filter.filter(record)
         seen.append(repr(record.__dict__["ctx"]["n"]))
     assert [repr(first), repr(second)] == seen
+
+
+class _CountingScrubber(Scrubber):
+    """No detectors; counts the texts it is asked to scrub."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+        self.asked: list[str] = []
+
+    def scrub_text_counted(self, text: str) -> tuple[str, Any]:
+        self.asked.append(text)
+        return super().scrub_text_counted(text)
+
+
+def test_message_in_use_stays_cached_across_cache_turnovers():
+    """A message logged between many distinct ones goes to the engine once, others once each."""
+    engine = _CountingScrubber()
+    record_filter = ScrubbingFilter(engine, cache_size=4)
+    for n in range(20):
+        for msg in ("hot", f"cold {n}"):
+            record = _record(msg)
+            record_filter.filter(record)
+            assert msg == record.msg
+    assert 1 == engine.asked.count("hot")
+    assert 21 == len(engine.asked)
