@@ -25,6 +25,7 @@ engine is scrubbed once (the cleared ``args`` carries a per-engine marker).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -33,10 +34,16 @@ from collections import Counter
 from typing import Any
 
 import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
-from scrubber._adapt import put_unique, safe_key
+from scrubber._adapt import (
+    MAX_CACHED_LEN,
+    extra_cache_key,
+    format_failure,
+    put_unique,
+    safe_key,
+    scrub_exception,
+)
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 from scrubber._structured import _BIG_INT
-from scrubber._surrogate import format_exc_info, surrogate_exc_info
 
 __all__ = ["ScrubbingFilter"]
 
@@ -54,12 +61,14 @@ _NAME_ATTRS = ("name", "threadName", "processName", "taskName")
 # Only names with one of these can hold PII worth a scan ("MainThread",
 # "uvicorn.error", "ThreadPoolExecutor-0_1" cannot): an address, spaces, digits.
 _NAME_MAY_HOLD_PII = re.compile(r"[@\s%=:/+]|\d\d\d").search
-# Formatted messages longer than this are not cached (memory stays bounded).
-_MAX_CACHED_LEN = 1024
 
 _NOT_EXTRA = _STANDARD_ATTRS | _PASSTHROUGH
-# A fresh record has exactly these attributes: more means extras (or a cached message).
-_FRESH_LEN = len(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+# A fresh record has exactly these attributes, in this order (``LogRecord.__init__``
+# sets them): more means extras (or a cached message), which ``makeRecord`` adds after.
+_FRESH_KEYS = list(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+_FRESH_LEN = len(_FRESH_KEYS)
+# Tuples of (logger, thread, process, task) names known to need no scrubbing.
+_CLEAN_NAMES_LIMIT = 1024
 
 
 class _ScrubbedArgs(tuple):  # type: ignore[type-arg]
@@ -125,15 +134,6 @@ def _is_safe_key(key: Any) -> bool:
     return True
 
 
-def _format_failure(msg: Any, args: Any, exc: Exception) -> str:
-    """Describe a ``msg % args`` that raised, keeping the (to be scrubbed) parts."""
-    try:
-        shown = f"{msg} [logward: message formatting failed ({type(exc).__name__}); args: {args}]"
-    except Exception:
-        shown = f"{FAILED_PLACEHOLDER} [logward: message formatting failed ({type(exc).__name__})]"
-    return shown
-
-
 class ScrubbingFilter(logging.Filter):
     """A ``logging.Filter`` that scrubs PII from records in place; it never drops one.
 
@@ -171,9 +171,12 @@ class ScrubbingFilter(logging.Filter):
         # Keyed by hash(), so that no raw value is kept alive by the caches (a
         # 64-bit collision would print another scrubbed text, never a raw one).
         self._cache: dict[int, tuple[str, Counter[str] | None]] = {}
+        self._old_cache: dict[int, tuple[str, Counter[str] | None]] = {}
+        self._generation = max(1, cache_size // 2)
         self._extra_cache: dict[int, tuple[Any, Counter[str]]] = {}
         self._clean_keys: set[Any] = set()
         self._names: dict[str, str] = {}
+        self._clean_names: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
         self._mark: _ScrubbedArgs | None = None
 
@@ -207,6 +210,19 @@ class ScrubbingFilter(logging.Filter):
             # The engine itself logged while scrubbing: never risk a loop.
             _blank(record)
             return True
+        mark = self._mark
+        engine = self._scrubber
+        if mark is not None and engine is not None:
+            try:
+                args = record.args
+                if args is mark:
+                    return True
+                if not args and self._scrub_cached(engine, record, mark):
+                    return True
+            except Exception:
+                _blank(record)
+                engine.stats.add_failure()
+                return True
         _state.busy = True
         engine = self._scrubber
         try:
@@ -226,17 +242,55 @@ class ScrubbingFilter(logging.Filter):
             _state.busy = False
         return True
 
+    def _scrub_cached(
+        self, engine: Scrubber, record: logging.LogRecord, mark: _ScrubbedArgs
+    ) -> bool:
+        """The common record, all from the caches without calling the engine, or ``False``.
+
+        A constant ``str`` message (the caller checked that ``args`` is empty) already
+        scrubbed, no ``extra=``, no exception or stack, logger and thread names known
+        clean: the record becomes exactly what :meth:`_scrub` makes of it. Anything
+        else is left to :meth:`_scrub`.
+        """
+        msg = record.msg
+        if type(msg) is not str:
+            return False
+        attrs = record.__dict__
+        if len(attrs) != _FRESH_LEN or record.exc_info or record.exc_text or record.stack_info:
+            return False
+        cached = self._cache.get(hash(msg))
+        if cached is None:
+            return False
+        get = attrs.get
+        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
+        try:
+            if names not in self._clean_names:
+                return False
+        except TypeError:  # an unhashable name (a custom record factory): the slow path
+            return False
+        record.msg = cached[0]
+        record.args = mark
+        if cached[1]:
+            engine.stats.add(cached[1])
+        return True
+
     def _scrub(self, engine: Scrubber, record: logging.LogRecord) -> None:
         msg = record.msg
         args = record.args
         if args:
             try:
-                text = str(msg) % args
+                text = (msg if type(msg) is str else str(msg)) % args
             except Exception as exc:
-                text = _format_failure(msg, args, exc)
+                text = format_failure(msg, args, exc)
             record.msg = self._scrub_message(engine, text)
         elif type(msg) is str:
-            record.msg = self._scrub_message(engine, msg)
+            cached = self._cache.get(hash(msg))
+            if cached is None:
+                record.msg = self._scrub_message(engine, msg)
+            else:  # the common case (constant messages), inlined
+                if cached[1]:
+                    engine.stats.add(cached[1])
+                record.msg = cached[0]
         elif isinstance(msg, dict):
             record.msg = engine.scrub_mapping(msg)
         else:
@@ -244,36 +298,69 @@ class ScrubbingFilter(logging.Filter):
         record.args = None
 
         attrs = record.__dict__
-        self._scrub_names(engine, attrs)
+        get = attrs.get
+        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
+        try:
+            known_clean = names in self._clean_names
+        except TypeError:  # an unhashable name (a custom record factory): scrub it below
+            known_clean = False
+        if not known_clean and self._scrub_names(engine, attrs):
+            clean_names = self._clean_names
+            if len(clean_names) >= _CLEAN_NAMES_LIMIT:
+                clean_names.clear()
+            with contextlib.suppress(TypeError):  # unhashable: not remembered
+                clean_names.add(names)
         if len(attrs) != _FRESH_LEN:
-            if "message" in attrs:
-                attrs["message"] = record.getMessage()
-            for key in attrs.keys() - _NOT_EXTRA:
-                value = self._scrub_extra(engine, key, attrs[key])
-                new_key = (
-                    key
-                    if (key in _SAFE_KEYS or _is_safe_key(key)) or key in self._clean_keys
-                    else self._scrub_key(engine, key)
-                )
-                if new_key == key:
-                    attrs[key] = value
-                else:  # JSON formatters print the attribute names of extras too
-                    del attrs[key]
-                    put_unique(attrs, new_key, value)
+            self._scrub_extras(engine, record, attrs)
 
-        exc_info = record.exc_info
-        if exc_info and exc_info[1] is not None:
-            formatted = record.exc_text or format_exc_info(exc_info)
-            record.exc_info = surrogate_exc_info(engine, exc_info)
-            record.exc_text = engine.scrub_text(formatted)
-        elif record.exc_text:
-            record.exc_text = engine.scrub_text(record.exc_text)
-        if record.stack_info:
-            record.stack_info = engine.scrub_text(record.stack_info)
+        if record.exc_info or record.exc_text or record.stack_info:
+            scrub_exception(engine, record)
 
-    def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> None:
-        """Scrub the logger, thread, process and task names (few distinct values: cached)."""
+    def _scrub_extras(
+        self, engine: Scrubber, record: logging.LogRecord, attrs: dict[str, Any]
+    ) -> None:
+        """Scrub every ``extra=`` attribute (name and value) and a formatted ``message``."""
+        if "message" in attrs:
+            attrs["message"] = record.getMessage()
+        keys = list(attrs)
+        if keys[:_FRESH_LEN] == _FRESH_KEYS:
+            del keys[:_FRESH_LEN]  # the standard attributes come first: skip them at once
+        clean_keys = self._clean_keys
+        plain = type(engine).scrub_value is _ENGINE_SCRUB_VALUE
+        entity_for = engine.key_matcher.entity_for
+        for key in keys:
+            if key in _NOT_EXTRA:
+                continue
+            value = attrs[key]
+            kind = type(value)
+            if not plain:
+                value = self._scrub_extra(engine, key, value)
+            elif value is None or kind is bool:
+                pass  # as _scrub_extra (inlined for the common scalars)
+            elif kind is float or (kind is int and -_BIG_INT < value < _BIG_INT):
+                if entity_for(key) is not None:
+                    value = self._scrub_extra(engine, key, value)
+            else:
+                value = self._scrub_extra(engine, key, value)
+            new_key = (
+                key
+                if key in _SAFE_KEYS or _is_safe_key(key) or key in clean_keys
+                else self._scrub_key(engine, key)
+            )
+            if new_key == key:
+                attrs[key] = value
+            else:  # JSON formatters print the attribute names of extras too
+                del attrs[key]
+                put_unique(attrs, new_key, value)
+
+    def _scrub_names(self, engine: Scrubber, attrs: dict[str, Any]) -> bool:
+        """Scrub the logger, thread, process and task names (few distinct values: cached).
+
+        Returns:
+            Whether every name was kept as it was.
+        """
         names = self._names
+        kept = True
         for attr in _NAME_ATTRS:
             value = attrs.get(attr)
             if type(value) is not str:
@@ -286,21 +373,38 @@ class ScrubbingFilter(logging.Filter):
                 names[value] = clean
             if clean != value:
                 attrs[attr] = clean
+                kept = False
+        return kept
 
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""
         digest = hash(text)
         cached = self._cache.get(digest)
+        if cached is None:
+            cached = self._old_cache.get(digest)
+            if cached is not None:  # still in use: kept past the next turnover
+                self._remember(digest, cached)
         if cached is not None:
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
         result, counts = _scrub_counted(engine, text)
-        if len(text) <= _MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            self._cache[digest] = (result, counts)
+        if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
+            self._remember(digest, (result, counts))
         return result
+
+    def _remember(self, digest: int, entry: tuple[str, Counter[str] | None]) -> None:
+        """Cache a scrubbed message in two generations of ``cache_size / 2`` each.
+
+        When the young one is full it becomes the old one (the older is dropped):
+        messages seen in either stay cached, so a turnover does not send every
+        constant message back to the engine as clearing a single cache would.
+        """
+        cache = self._cache
+        if len(cache) >= self._generation:
+            self._old_cache = cache
+            cache = self._cache = {}
+        cache[digest] = entry
 
     def _scrub_key(self, engine: Scrubber, key: Any) -> Any:
         """Scrub the name of an ``extra`` attribute as ``scrub_mapping`` scrubs keys."""
@@ -327,7 +431,7 @@ class ScrubbingFilter(logging.Filter):
             text = str(value)
             result, _ = _scrub_counted(engine, text)
             return value if result == text else result
-        cache_key = _extra_cache_key(key, value)
+        cache_key = extra_cache_key(key, value)
         if cache_key is None:
             return engine.scrub_value(value, key)
         digest = hash(cache_key)
@@ -346,7 +450,6 @@ class ScrubbingFilter(logging.Filter):
         return dict(result) if type(result) is dict else result
 
 
-_SCALAR = frozenset({str, int, float, bool, type(None)})
 _ENGINE_SCRUB_TEXT = Scrubber.scrub_text
 _ENGINE_SCRUB_VALUE = Scrubber.scrub_value
 
@@ -364,23 +467,3 @@ def _scrub_counted(engine: Scrubber, text: str) -> tuple[str, Counter[str] | Non
         return result, counts
     counted: Counter[str] = Counter()
     return engine.scrub_text(text, counted), counted or None
-
-
-def _extra_cache_key(key: str, value: Any) -> tuple[Any, ...] | None:
-    """A hashable key for values whose scrubbed form may be reused, else ``None``."""
-    kind = type(value)
-    if kind is str:
-        return (key, value) if len(value) <= _MAX_CACHED_LEN else None
-    if kind is int or kind is float or kind is bool or value is None:
-        return (key, kind, value)
-    if kind is dict and len(value) <= 16:
-        parts = []
-        for item_key, item in value.items():
-            item_kind = type(item)
-            if type(item_key) is not str or item_kind not in _SCALAR:
-                return None
-            if item_kind is str and len(item) > _MAX_CACHED_LEN:
-                return None
-            parts.append((item_key, item_kind, item))
-        return (key, dict, tuple(parts))
-    return None
