@@ -21,7 +21,6 @@ from detectors import (
     PresidioSpec,
     ScanGroupDetector,
     load_name_detectors,
-    load_ner_detector,
     load_presidio_detector,
     load_rules,
 )
@@ -120,6 +119,8 @@ def _load_presidio(specs: list[PresidioSpec]) -> Detector:
 
 
 def _load_ner(model: str | None) -> Detector:
+    from detectors import load_ner_detector  # start-up time: the NER tier only when asked
+
     try:
         return load_ner_detector(model)
     except DetectorError:
