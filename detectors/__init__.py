@@ -1,7 +1,8 @@
 """PII detectors: a fast pattern tier with validators, and an optional NER tier.
 
-Importing this package loads no model and reads no file. The NER tier and the
-street-address grammar (``_ner``, ``_address``) load on first use of their names.
+Importing this package loads no model and reads no file. The NER tier, the
+street-address grammar and the Presidio adapter (``_ner``, ``_address``,
+``_presidio``) load on first use of their names.
 """
 
 import importlib
@@ -22,7 +23,6 @@ from detectors._pattern import (
     context_test,
 )
 from detectors._person import PERSON_TRIGGER, PersonNameDetector
-from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
 from detectors._rule_fields import (
     RuleParts,
     check_fields,
@@ -44,6 +44,7 @@ if typing.TYPE_CHECKING:
         resolve_ner_model,
         title_case_caps,
     )
+    from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
 
 __all__ = [
     "LOG_WORDS",
@@ -93,9 +94,12 @@ __all__ = [
 # name -> private module, loaded on first use (start-up time of ``logward scrub``)
 _LAZY = {
     "NER_MODEL_ENV": "_ner",
+    "PresidioDetector": "_presidio",
+    "PresidioSpec": "_presidio",
     "SpacyNerDetector": "_ner",
     "StreetAddressDetector": "_address",
     "load_ner_detector": "_ner",
+    "load_presidio_detector": "_presidio",
     "resolve_ner_model": "_ner",
     "street_suffixes": "_address",
     "title_case_caps": "_ner",
