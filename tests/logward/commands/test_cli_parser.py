@@ -77,7 +77,7 @@ def test_no_command_prints_the_full_help(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_scrub_imports_no_other_command() -> None:
-    """``logward scrub`` loads no other command's module, stream sidecar code or store."""
+    """``logward scrub`` loads no other command, stream or store code, sealer, NER or Presidio."""
     code = (
         "import io, sys\n"
         "from logward.cli import main\n"
@@ -103,5 +103,8 @@ def test_scrub_imports_no_other_command() -> None:
         "monitor",
         "sqlite3",
         "socket",
+        "cryptography",
+        "detectors._ner",
+        "detectors._presidio",
     }
     assert set() == unwanted & loaded
