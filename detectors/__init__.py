@@ -1,21 +1,18 @@
 """PII detectors: a fast pattern tier with validators, and an optional NER tier.
 
-Importing this package loads no model and reads no file.
+Importing this package loads no model and reads no file. The NER tier, the
+street-address grammar and the Presidio adapter (``_ner``, ``_address``,
+``_presidio``) load on first use of their names.
 """
 
-from detectors._address import StreetAddressDetector, street_suffixes
+import importlib
+import typing
+
 from detectors._base import BatchDetector, Detector, Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
 from detectors._name_words import LOG_WORDS
 from detectors._names import NameRules, first_names, surnames
 from detectors._names_config import load_name_detectors
-from detectors._ner import (
-    NER_MODEL_ENV,
-    SpacyNerDetector,
-    load_ner_detector,
-    resolve_ner_model,
-    title_case_caps,
-)
 from detectors._pattern import (
     ContextRule,
     PatternDetector,
@@ -26,7 +23,6 @@ from detectors._pattern import (
     context_test,
 )
 from detectors._person import PERSON_TRIGGER, PersonNameDetector
-from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
 from detectors._rule_fields import (
     RuleParts,
     check_fields,
@@ -38,6 +34,17 @@ from detectors._rule_fields import (
 from detectors._rules import RULE_TYPES, LoadedRules, RuleBuilder, load_rules
 from detectors._scan_group import ScanGroupDetector
 from detectors._validators import VALIDATORS
+
+if typing.TYPE_CHECKING:
+    from detectors._address import StreetAddressDetector, street_suffixes
+    from detectors._ner import (
+        NER_MODEL_ENV,
+        SpacyNerDetector,
+        load_ner_detector,
+        resolve_ner_model,
+        title_case_caps,
+    )
+    from detectors._presidio import PresidioDetector, PresidioSpec, load_presidio_detector
 
 __all__ = [
     "LOG_WORDS",
@@ -83,3 +90,26 @@ __all__ = [
     "surnames",
     "title_case_caps",
 ]
+
+# name -> private module, loaded on first use (start-up time of ``logward scrub``)
+_LAZY = {
+    "NER_MODEL_ENV": "_ner",
+    "PresidioDetector": "_presidio",
+    "PresidioSpec": "_presidio",
+    "SpacyNerDetector": "_ner",
+    "StreetAddressDetector": "_address",
+    "load_ner_detector": "_ner",
+    "load_presidio_detector": "_presidio",
+    "resolve_ner_model": "_ner",
+    "street_suffixes": "_address",
+    "title_case_caps": "_ner",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detectors' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"detectors.{module}"), name)
+    globals()[name] = value
+    return value

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detectors._base import Detector
 from detectors._pattern import PatternRule
-from detectors._presidio import PresidioSpec
 from logward_base.errors import RuleError
+
+if TYPE_CHECKING:
+    from detectors._presidio import PresidioSpec
 
 __all__ = [
     "RuleParts",

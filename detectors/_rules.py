@@ -41,16 +41,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detectors._base import Detector
 from detectors._pattern import PatternRule
-from detectors._presidio import PresidioSpec
 from detectors._rule_fields import RuleParts
 from detectors._rule_pattern import build_keys_rule, build_pattern_rule
-from detectors._rule_presidio import build_presidio_rule
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir as shipped_rules_dir
+
+if TYPE_CHECKING:
+    from detectors._presidio import PresidioSpec
 
 __all__ = ["RULE_TYPES", "LoadedRules", "RuleBuilder", "load_rules"]
 
@@ -59,10 +60,21 @@ POLICY_FILE = "scrub.yaml"
 RuleBuilder = Callable[[str, str, Mapping[str, Any], RuleParts], None]
 """``(file, rule name, rule data, parts) -> None``: check one rule, add what it builds."""
 
+
+def _build_presidio_rule(file: str, name: str, data: Mapping[str, Any], parts: RuleParts) -> None:
+    """The ``presidio`` builder, imported on first use.
+
+    Start-up time: rules without a ``type: presidio`` rule never load the Presidio adapter.
+    """
+    from detectors._rule_presidio import build_presidio_rule
+
+    build_presidio_rule(file, name, data, parts)
+
+
 RULE_TYPES: dict[str, RuleBuilder] = {
     "pattern": build_pattern_rule,
     "keys": build_keys_rule,
-    "presidio": build_presidio_rule,
+    "presidio": _build_presidio_rule,
 }
 
 

@@ -1,10 +1,15 @@
-"""The scrubbing engine (``scrub_text``, ``scrub_mapping``) and its logging adapters."""
+"""The scrubbing engine (``scrub_text``, ``scrub_mapping``) and its logging adapters.
+
+The logging and structlog adapters and the sealer (``cryptography``) load on
+first use of their names, so ``logward scrub`` does not import them.
+"""
+
+import importlib
+import typing
 
 from scrubber._api import get_default_scrubber, load_scrubber, scrub_mapping, scrub_text
 from scrubber._engine import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER, RedactionStats, Scrubber
-from scrubber._filter import ScrubbingFilter
 from scrubber._fold import fold_for_detection
-from scrubber._install import ScrubbingHandler, get_logger, install
 from scrubber._operators import (
     PSEUDONYM_KEY_ENV,
     DropOperator,
@@ -16,9 +21,13 @@ from scrubber._operators import (
 )
 from scrubber._overlap import REMAINDER_ENTITIES, merge_same_entity, resolve_overlaps
 from scrubber._policy import ScrubPolicy
-from scrubber._seal import SEAL_KEY_ENV, Sealer
 from scrubber._secrets import decode_base64_key, read_key_file
-from scrubber._structlog import StructlogScrubber, scrub_processor
+
+if typing.TYPE_CHECKING:
+    from scrubber._filter import ScrubbingFilter
+    from scrubber._install import ScrubbingHandler, get_logger, install
+    from scrubber._seal import SEAL_KEY_ENV, Sealer
+    from scrubber._structlog import StructlogScrubber, scrub_processor
 
 __all__ = [
     "DEPTH_PLACEHOLDER",
@@ -52,3 +61,24 @@ __all__ = [
     "scrub_processor",
     "scrub_text",
 ]
+
+# name -> private module, loaded on first use (start-up time of ``logward scrub``)
+_LAZY = {
+    "SEAL_KEY_ENV": "_seal",
+    "ScrubbingFilter": "_filter",
+    "ScrubbingHandler": "_install",
+    "Sealer": "_seal",
+    "StructlogScrubber": "_structlog",
+    "get_logger": "_install",
+    "install": "_install",
+    "scrub_processor": "_structlog",
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scrubber' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"scrubber.{module}"), name)
+    globals()[name] = value
+    return value

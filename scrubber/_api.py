@@ -11,24 +11,24 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detectors import (
     Detector,
     KeyNameMatcher,
     KeyValueDetector,
     PatternDetector,
-    PresidioSpec,
     ScanGroupDetector,
     load_name_detectors,
-    load_ner_detector,
-    load_presidio_detector,
     load_rules,
 )
 from logward_base.errors import DetectorError
 from logward_base.paths import rules_dir as shipped_rules_dir
 from scrubber._engine import CHUNK_CHARS, CHUNK_OVERLAP, Scrubber
 from scrubber._policy import merge_policy_data, parse_policy
+
+if TYPE_CHECKING:
+    from detectors import PresidioSpec
 
 __all__ = ["get_default_scrubber", "load_scrubber", "scrub_mapping", "scrub_text"]
 
@@ -95,6 +95,8 @@ def load_scrubber(
     presidio = list(loaded.presidio)
     extra_presidio = tuple(Path(p) for p in presidio_recognizers)
     if extra_presidio:
+        from detectors import PresidioSpec  # start-up time: Presidio only when asked
+
         presidio.append(PresidioSpec("--presidio-recognizers", yaml_files=extra_presidio))
     if presidio:
         detectors.append(_load_presidio(presidio))
@@ -110,6 +112,8 @@ def load_scrubber(
 
 
 def _load_presidio(specs: list[PresidioSpec]) -> Detector:
+    from detectors import load_presidio_detector  # start-up time: only when asked
+
     try:
         return load_presidio_detector(specs)
     except ImportError as exc:
@@ -120,6 +124,8 @@ def _load_presidio(specs: list[PresidioSpec]) -> Detector:
 
 
 def _load_ner(model: str | None) -> Detector:
+    from detectors import load_ner_detector  # start-up time: the NER tier only when asked
+
     try:
         return load_ner_detector(model)
     except DetectorError:

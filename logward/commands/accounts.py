@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import time
@@ -61,6 +60,8 @@ def register(subparsers: Any) -> None:
 
 
 def _actor(args: argparse.Namespace) -> str:
+    import getpass
+
     if args.actor:
         # Free text typed by a person goes into the audit log: scrub it like any other.
         from monitor import default_scrub

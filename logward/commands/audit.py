@@ -9,17 +9,17 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import math
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from logward._csv import SafeCsvWriter
 from logward_base.errors import ConfigError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = ["register"]
 
@@ -86,6 +86,8 @@ def _existing_store(data_dir: str | None) -> sqlite3.Connection:
 
 
 def _actor() -> str:
+    import getpass
+
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -156,6 +158,8 @@ def _write(rows: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
         out.write(",\n".join(json.dumps(r, sort_keys=True) for r in rows))
         out.write("\n]\n" if rows else "]\n")
         return
+    from logward._csv import SafeCsvWriter  # start-up time: only for CSV
+
     writer = SafeCsvWriter(out)
     writer.writerow(_COLUMNS)
     for r in rows:

@@ -11,7 +11,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -25,6 +24,8 @@ ROLES = ("viewer", "responder", "admin")
 
 
 def _read_password(confirm: bool) -> str:
+    import getpass
+
     if not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -113,6 +114,8 @@ def _audit(data_dir: str | None, actor: str, action: str, subject: str) -> None:
 
 def _adduser(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import getpass
+
     import yaml
 
     # start-up time: loaded only when this command runs
@@ -147,6 +150,8 @@ def _adduser(args: argparse.Namespace) -> int:
 
 def _reset_2fa(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import getpass
+
     import yaml
 
     # start-up time: loaded only when this command runs

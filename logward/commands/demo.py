@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from typing import Any
 
@@ -73,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _produce(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import signal
+
     from logward.demo import ProduceOptions, produce
 
     stopped = []

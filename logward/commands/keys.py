@@ -18,7 +18,6 @@ old and new key ids go to the audit chain and the new id to ``meta`` and
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -43,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _cmd_rotate(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import getpass
+
     from monitor import (
         AuditLog,
         new_store_key,

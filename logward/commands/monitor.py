@@ -37,18 +37,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import sys
 import threading
 import time
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from logward.commands import _monitor_stages as stages
 from logward.commands.store import add_retention_args, retention_scheduler
 from logward_base.errors import ConfigError
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 __all__ = ["register"]
 
@@ -120,6 +119,8 @@ _EXPIRY_EVERY_S = 30.0
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
+    from logward.commands import _monitor_stages as stages  # start-up time: loaded on use
+
     parser = stages.parser(args)
     # start-up time: loaded only when this command runs
     from monitor import replay_file
@@ -137,6 +138,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    from logward.commands import _monitor_stages as stages
     from monitor import Pipeline, open_store
 
     scrub = stages.scrub()
@@ -173,6 +175,10 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import signal
+    import socket
+
+    from logward.commands import _monitor_stages as stages
     from monitor import FollowSource, KafkaSource, Pipeline, StateStore, open_store
 
     kafka = (args.kafka_bootstrap, args.topic, args.group_id)
@@ -270,6 +276,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    from logward.commands import _monitor_stages as stages
     from monitor import StateStore, fit_baselines, open_store
 
     parser = stages.parser(args)

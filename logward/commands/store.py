@@ -17,9 +17,7 @@ it deletes and rebuilds the file (VACUUM). ``monitor run`` does the same daily
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import sqlite3
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -28,6 +26,8 @@ from logward_base import parse_duration
 from logward_base.errors import ConfigError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from monitor import RetentionPolicy, RetentionScheduler
 
 __all__ = ["add_retention_args", "register", "retention_scheduler"]
@@ -138,6 +138,8 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 def _cmd_prune(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import getpass
+
     from monitor import prune
 
     conn = _existing(args.data_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from dataclasses import replace
 from typing import Any
@@ -53,6 +52,8 @@ def register(subparsers: Any) -> None:
 
 def _run_stream(args: argparse.Namespace) -> int:
     # start-up time: loaded only when this command runs
+    import logging
+
     from logward.stream import build_scrubber, load_config, run_stream, setup_logging
 
     cfg = load_config(args)
