@@ -105,6 +105,8 @@ ADVERSARIAL = {
     "repeated PEM headers": "-----BEGIN PRIVATE KEY-----.",
     "digit groups": "call 0612 34 56 78 / ",
     "encoded query": "q=4111+1111+1111+1111%2540&",
+    "Basic credentials": "Basic dXNlcjpwYXNz ",
+    "written-out e-mail": "jane(at)example(dot)com ",
 }
 
 

@@ -7,6 +7,8 @@ pure functions with no state and no I/O.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -14,7 +16,9 @@ from types import MappingProxyType
 
 __all__ = [
     "VALIDATORS",
+    "basic_credentials",
     "card_brand",
+    "card_grouped",
     "digit_count_international",
     "iban_mod97",
     "ipv4",
@@ -225,9 +229,35 @@ def national_phone(text: str) -> bool:
     )
 
 
+def card_grouped(text: str) -> bool:
+    """Return whether ``text`` is a card number (Luhn, brand) grouped with any of
+    ``. _ - / tab`` or blanks (``4111.1111.1111.1111``, ``4111_1111_1111_1111``)."""
+    plain = text.replace("_", " ")
+    return luhn(plain) and card_brand(plain)
+
+
+def basic_credentials(text: str) -> bool:
+    """Return whether ``text`` is the base64 of HTTP Basic credentials (``user:password``).
+
+    The decoded bytes must be printable UTF-8 holding a ``:`` after a non-empty
+    user part, so that words after "basic" ("basic plan") are no credentials.
+    """
+    if len(text) < 6:
+        return False
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        decoded = base64.b64decode(padded, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    user, colon, _ = decoded.partition(":")
+    return bool(colon) and bool(user) and decoded.isprintable()
+
+
 VALIDATORS: Mapping[str, Callable[[str], bool]] = MappingProxyType(
     {
+        "basic_credentials": basic_credentials,
         "card_brand": card_brand,
+        "card_grouped": card_grouped,
         "digit_count_international": digit_count_international,
         "iban_mod97": iban_mod97,
         "ipv4": ipv4,

@@ -7,7 +7,9 @@ import pytest
 from detectors import VALIDATORS
 
 # The validators as rules name them (``validators: [luhn]``).
+basic_credentials = VALIDATORS["basic_credentials"]
 card_brand = VALIDATORS["card_brand"]
+card_grouped = VALIDATORS["card_grouped"]
 digit_count_international = VALIDATORS["digit_count_international"]
 iban_mod97 = VALIDATORS["iban_mod97"]
 ipv4 = VALIDATORS["ipv4"]
@@ -192,3 +194,34 @@ def test_ipv4_accepts_exactly_what_ipaddress_accepts():
         assert reference(text) == ipv4(text), text
     for text in ["1.2.3", "1.2.3.4.5", "1.2.3.4\n", "1.2.3.4/24", "", "+1.2.3.4", "1.2.3.4 "]:
         assert reference(text) == ipv4(text), text
+
+
+@pytest.mark.parametrize(
+    "number", ["4111.1111.1111.1111", "4111_1111_1111_1111", "5500\t0000\t0000\t0004"]
+)
+def test_card_grouped_accepts_dot_underscore_and_tab_groups(number):
+    """A Luhn-valid card of a known brand is one whatever its group separator."""
+    assert card_grouped(number)
+
+
+@pytest.mark.parametrize("number", ["4111.1111.1111.1112", "1234_5678_9012_3456", "4111.1111"])
+def test_card_grouped_rejects_bad_checksums_and_short_numbers(number):
+    """Grouping does not excuse a failed checksum or a length no brand has."""
+    assert not card_grouped(number)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["YWxhZGRpbjpvcGVuc2VzYW1l", "dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"],
+)
+def test_basic_credentials_accepts_base64_user_password(token):
+    """The base64 of ``user:password`` (padded or not) is a Basic credential."""
+    assert basic_credentials(token)
+
+
+@pytest.mark.parametrize(
+    "token", ["authentication", "YWJjZGVmZ2g=", "OnBhc3N3b3Jk", "plan", "////////"]
+)
+def test_basic_credentials_rejects_words_and_other_base64(token):
+    """Words, base64 without a colon, an empty user part and binary are no credentials."""
+    assert not basic_credentials(token)
