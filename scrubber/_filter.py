@@ -256,7 +256,8 @@ class ScrubbingFilter(logging.Filter):
         if type(msg) is not str:
             return False
         attrs = record.__dict__
-        if len(attrs) != _FRESH_LEN or record.exc_info or record.exc_text or record.stack_info:
+        # exact keys, not their number: a deleted standard attribute must not hide an extra
+        if list(attrs) != _FRESH_KEYS or record.exc_info or record.exc_text or record.stack_info:
             return False
         cached = self._cache.get(hash(msg))
         if cached is None:
@@ -310,7 +311,7 @@ class ScrubbingFilter(logging.Filter):
                 clean_names.clear()
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 clean_names.add(names)
-        if len(attrs) != _FRESH_LEN:
+        if list(attrs) != _FRESH_KEYS:  # any key but the standard ones, in their order
             self._scrub_extras(engine, record, attrs)
 
         if record.exc_info or record.exc_text or record.stack_info:

@@ -214,3 +214,16 @@ def test_message_in_use_stays_cached_across_cache_turnovers():
             assert msg == record.msg
     assert 1 == engine.asked.count("hot")
     assert 21 == len(engine.asked)
+
+
+@pytest.mark.parametrize("deleted", ["funcName", "processName", "lineno"])
+def test_an_extra_is_scrubbed_when_a_standard_attribute_was_deleted(shipped, deleted):
+    """A record that lost a standard attribute and gained an extra has the usual
+    number of attributes: the extra is still scrubbed, cached message or not."""
+    flt = ScrubbingFilter(shipped)
+    for _ in range(2):  # the second record's message comes from the cache
+        record = _record("payment processed")
+        del record.__dict__[deleted]
+        record.__dict__["customer"] = "bob@example.com"
+        assert flt.filter(record)
+        assert "<EMAIL_ADDRESS>" == record.__dict__["customer"]
