@@ -64,8 +64,11 @@ RUN = re.compile(
     rf"(?:-[{UPPER}]?[{LOWER}]++)*(?:[ \t]++(?:{PARTICLE}[ \t]++){{0,2}}{TOKEN}){{0,3}}"
     r"(?![\w@/\\]|\.\w)"
 )
-# Names in capitals (card holder "JOHN SMITH"): only with a known first name.
-CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+# Names in capitals (card holder "JOHN SMITH"): only with a known first name. The
+# capitals of Latin-1 and of Latin Extended-A (Š, Ž, Ł, Ő: "HORYMÍR KAŠPAROVÁ").
+CAPS = "A-Z\u00c0-\u00d6\u00d8-\u00de" + "".join(
+    chr(c) for c in range(0x100, 0x180) if chr(c).isupper()
+)
 # Whether a text holds two words in capitals (a yes/no test: the match's end is
 # never used). One plain class first, so sre skips to capitals in C (a leading
 # repeat would be tried at every position), then possessive runs: half the time.

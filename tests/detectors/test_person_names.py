@@ -67,7 +67,11 @@ def test_lone_surname_after_full_name(names: PersonNameDetector) -> None:
     [
         ("ALERT: JOHN SMITH FLAGGED FOR MANUAL REVIEW", ["JOHN SMITH"]),
         ("cardholder: ZOLTAN BIRO", ["ZOLTAN BIRO"]),
+        # capitals of Latin Extended-A (Ł, Š, Ż) are capitals too
+        ("card holder ŁUKASZ NOWAK", ["ŁUKASZ NOWAK"]),
+        ("ŁUKASZ NOWAK logged in", ["ŁUKASZ NOWAK"]),
         ("ERROR CONNECTION REFUSED BY UPSTREAM", []),
+        ("ŻÓŁW ERROR ON ŁÓDŹ NODE", []),
     ],
 )
 def test_all_caps_names(names: PersonNameDetector, text: str, expected: list[str]) -> None:
