@@ -104,11 +104,14 @@ def encoded_findings(text: str, detect: Callable[[str], list[Finding]]) -> list[
             decoded = _decode(token)
             if decoded != token:
                 tokens.append((m.start(), m.end(), decoded))
+    basic: dict[int, tuple[int, int, str]] = {}
     for m in _BASIC.finditer(text):
         decoded = _basic(m.group())
-        if decoded != m.group():  # base64 wins over a '+'-decoding of the same token
-            tokens = [t for t in tokens if t[0] != m.start()]
-            tokens.append((m.start(), m.end(), decoded))
+        if decoded != m.group():
+            basic[m.start()] = (m.start(), m.end(), decoded)
+    if basic:  # base64 wins over a '+'-decoding of the same token (one pass: linear)
+        tokens = [t for t in tokens if t[0] not in basic]
+        tokens.extend(basic.values())
     if not tokens:
         return []
     tokens.sort()
