@@ -50,6 +50,17 @@ def split_key(key: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _past_doubled_quotes(text: str, end: int, group: str) -> int:
+    """Where a quoted value ending at ``end`` really ends: a doubled quote inside it
+    (SQL and CSV escaping: ``'it''s'``, or ``""`` in double quotes) is part of it."""
+    quote = "'" if group == "sq" else '"'
+    pair = quote * 2
+    while text.startswith(pair, end):
+        rest = _QUOTED_REST[group].match(text, end + 2)
+        end = end + 2 if rest is None else rest.end()
+    return end
+
+
 class KeyNameMatcher:
     """Maps key names to the entity their values hold (or to ``None``: not PII).
 
@@ -216,6 +227,7 @@ class KeyValueDetector:
                     if group != "bare":
                         rest = _QUOTED_REST[group].match(text, end)
                         end = end if rest is None else rest.end()
+                        end = _past_doubled_quotes(text, end, group)
                     elif entity in _SECRET_ENTITIES:
                         stop = _SECRET_END.search(text, end)
                         end = len(text) if stop is None else stop.start()

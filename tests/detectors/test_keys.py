@@ -201,3 +201,18 @@ def test_auth_scheme_value_runs_over_its_credential(matcher, text, value):
     """A bare secret value that is an auth scheme word takes the credential after the blank."""
     found = KeyValueDetector(matcher).detect(text)
     assert [value] == [text[f.start : f.end] for f in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("token='it''s secret' ok", "it''s secret"),
+        ('token="say ""hi"" now" ok', 'say ""hi"" now'),
+        ("name='O''Brien' joined", "O''Brien"),
+        ("token='a''b''c'", "a''b''c"),
+    ],
+)
+def test_a_doubled_quote_inside_a_quoted_value_is_part_of_it(matcher, text, value):
+    """SQL/CSV escaping ('it''s') does not end a quoted value: nothing after it leaks."""
+    found = [text[f.start : f.end] for f in KeyValueDetector(matcher).detect(text)]
+    assert [value] == found
