@@ -58,12 +58,17 @@ _SPACE = re.compile(r"\s")
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
 CHUNK_CHARS = 64 * 1024
 CHUNK_OVERLAP = 8 * 1024
-# Texts up to this long found clean are remembered (at most _CLEAN_LIMIT of them,
-# forgotten all at once when full): logs repeat their levels, logger and service
-# names and fixed messages, which then cost one set lookup. Only texts in which
-# nothing was found are kept, so the cache holds no PII the detectors know of.
+# Texts up to this long found clean are remembered in two generations of at most
+# _CLEAN_LIMIT texts each (when the young one is full it becomes the old one and
+# the older is forgotten; a text found in the old one moves back to the young):
+# logs repeat their levels, logger and service names and fixed messages, which
+# then cost one set lookup, and a turnover does not forget all of them at once.
+# At most 2 * _CLEAN_LIMIT texts of at most _CLEAN_CHARS characters are held
+# (about 2.5 MB at worst, ASCII). Only texts in which nothing was found are kept,
+# so the memory holds no PII the detectors know of.
 _CLEAN_CHARS = 256
 _CLEAN_LIMIT = 4096
+_new_counter = Counter.__new__  # an empty Counter without Counter.__init__'s Python-level update()
 
 
 class Scrubber:
@@ -100,6 +105,7 @@ class Scrubber:
         self.stats = RedactionStats()
         self._structured = StructuredScrubber(self)
         self._clean: set[str] = set()
+        self._clean_old: set[str] = set()
         self._clean_policy: ScrubPolicy | None = None  # the policy _clean was found under
 
     @property
@@ -167,8 +173,12 @@ class Scrubber:
                 if short:
                     if self._clean_policy is not self.policy:
                         self._clean = set()
+                        self._clean_old = set()
                         self._clean_policy = self.policy
                     if text in self._clean:
+                        return text, None
+                    if text in self._clean_old:
+                        self._remember_clean(text)  # still in use: kept past the next turnover
                         return text, None
                 probe = fold_for_detection(text)
                 found = [f for d in self._active(probe) for f in d.detect(probe)]
@@ -182,8 +192,20 @@ class Scrubber:
                     self._remember_clean(text)
             if not kept:
                 return text, None
+            counts: Counter[str] = _new_counter(Counter)
+            if len(kept) == 1:  # the usual case, as _apply does it
+                f = kept[0]
+                entity = f.entity
+                start = f.start
+                stop = f.end
+                replaced = self.policy.operator_for(entity)(entity, text[start:stop])
+                counts[entity] = 1
+                return "".join((text[:start], replaced, text[stop:])), counts
             # counted in the order _apply would count them (right to left)
-            return self._apply(text, kept, None), Counter([f.entity for f in reversed(kept)])
+            get = counts.get
+            for f in reversed(kept):
+                counts[f.entity] = get(f.entity, 0) + 1
+            return self._apply(text, kept, None), counts
         except Exception:
             self.stats.add_failure()
             return FAILED_PLACEHOLDER, None
@@ -259,7 +281,10 @@ class Scrubber:
     def _remember_clean(self, text: str) -> None:
         clean = self._clean
         if len(clean) >= _CLEAN_LIMIT:
-            clean.clear()  # a set's add and clear are atomic: threads need no lock
+            # the young generation becomes the old one; attribute writes are atomic,
+            # and a thread that reads a stale set at worst scans a text again
+            self._clean_old = clean
+            clean = self._clean = set()
         clean.add(text)
 
     def _count(self, local: Counter[str], counts: Counter[str] | None) -> None:
