@@ -97,7 +97,10 @@ class Scrubber:
         self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
         self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))
         # Which plain detectors can find anything in a text (most log lines need two or three).
-        self._active = DetectorGate(self._plain).active
+        gate = DetectorGate(self._plain)
+        self._active = gate.active
+        # what the gate selects for every text of ASCII digits only, if known in advance
+        self._digits_active = gate.digits_active
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -180,9 +183,17 @@ class Scrubber:
                     if text in self._clean_old:
                         self._remember_clean(text)  # still in use: kept past the next turnover
                         return text, None
-                probe = fold_for_detection(text)
-                found = [f for d in self._active(probe) for f in d.detect(probe)]
-                encoded = maybe_encoded(text)
+                digits = self._digits_active
+                if digits is not None and text.isdigit() and text.isascii():
+                    # ASCII digits only (an id logged as an extra): the gate's selection
+                    # is known in advance, and nothing is encoded (every encoded form
+                    # needs another character); ASCII needs no folding
+                    found = [f for d in digits for f in d.detect(text)]
+                    encoded = False
+                else:
+                    probe = fold_for_detection(text)
+                    found = [f for d in self._active(probe) for f in d.detect(probe)]
+                    encoded = maybe_encoded(text)
                 if not found and not encoded:
                     if short:
                         self._remember_clean(text)

@@ -86,6 +86,11 @@ class DetectorGate:
             None if digits_only_possible else tuple(d for d, t in self._triggered if t is None)
         )
 
+    @property
+    def digits_active(self) -> tuple[Detector, ...] | None:
+        """What :meth:`active` returns for every text of ASCII digits only, if known."""
+        return self._digits_active
+
     def active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
         digits_active = self._digits_active
