@@ -338,9 +338,16 @@ class ScrubbingFilter(logging.Filter):
                 value = self._scrub_extra(engine, key, value)
             elif value is None or kind is bool:
                 pass  # as _scrub_extra (inlined for the common scalars)
-            elif kind is float or (kind is int and -_BIG_INT < value < _BIG_INT):
+            elif kind is float or kind is int:
                 if entity_for(key) is not None:
                     value = self._scrub_extra(engine, key, value)
+                elif kind is int and not -_BIG_INT < value < _BIG_INT:
+                    # as _scrub_extra: a big int (an id, a card or phone number) is
+                    # scrubbed as text and becomes a string only if redacted
+                    text = str(value)
+                    result, _ = _scrub_counted(engine, text)
+                    if result != text:
+                        value = result
             else:
                 value = self._scrub_extra(engine, key, value)
             new_key = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import sys
@@ -182,3 +183,20 @@ def test_clean_memory_keeps_two_generations() -> None:
     engine.policy = replace(engine.policy, threshold=0.0)
     engine.scrub_text("other")
     assert "cache warmed" not in engine._clean | engine._clean_old
+
+
+@pytest.mark.parametrize("rule", [None, _ORDER_RULE])
+def test_filter_int_extras_scrub_as_scrub_extra(tmp_path: Path, rule: str | None) -> None:
+    """Int and float extras (inlined in the filter) come out as _scrub_extra makes them."""
+    extra_rules = [] if rule is None else [_write(tmp_path, "user", rule)]
+    engine = scrubber.load_scrubber(extra_rules=extra_rules)
+    values: list[int | float] = [3596865, -3596865, 999_999, 10**6, 4111111111111111, 12025550199]
+    values += [-(10**6), 0, 2.5, 4111111111111111.0, True]
+    for key in ("order_id", "phone", "amount"):
+        for value in values:
+            record = logging.LogRecord("app", logging.INFO, __file__, 1, "paid", (), None)
+            record.__dict__[key] = value
+            fresh = scrubber.ScrubbingFilter(engine)
+            expected = fresh._scrub_extra(engine, key, value)
+            assert scrubber.ScrubbingFilter(engine).filter(record)
+            assert (type(expected), expected) == (type(record.__dict__[key]), record.__dict__[key])
