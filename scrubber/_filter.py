@@ -396,7 +396,12 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        result, counts = _scrub_counted(engine, text)
+        if type(engine).scrub_text is _ENGINE_SCRUB_TEXT:  # _scrub_counted, inlined
+            result, counts = engine.scrub_text_counted(text)
+            if counts:
+                engine.stats.add(counts)
+        else:
+            result, counts = _scrub_counted(engine, text)
         if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             self._remember(digest, (result, counts))
         return result

@@ -200,3 +200,29 @@ def test_filter_int_extras_scrub_as_scrub_extra(tmp_path: Path, rule: str | None
             expected = fresh._scrub_extra(engine, key, value)
             assert scrubber.ScrubbingFilter(engine).filter(record)
             assert (type(expected), expected) == (type(record.__dict__[key]), record.__dict__[key])
+
+
+class _Hidden:
+    """Delegates to a detector without showing its trigger (always called)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.name = inner.name  # type: ignore[attr-defined]
+
+    def detect(self, text: str) -> list[Finding]:
+        return list(self._inner.detect(text))  # type: ignore[attr-defined]
+
+
+def test_key_value_trigger_skips_only_texts_it_finds_nothing_in() -> None:
+    """Gating key_value on its separator trigger changes no result."""
+    engine = scrubber.load_scrubber()
+    assert any(getattr(d, "trigger", None) == "[=:]" for d in engine.detectors)
+    hidden = Scrubber(
+        [_Hidden(d) if d.name == "key_value" else d for d in engine.detectors],
+        policy=engine.policy,
+        key_matcher=engine.key_matcher,
+    )
+    texts = ["password=hunter2", "email: bob@example.com", "user bob logged in", "token hunter2"]
+    texts += ["ip 10.0.0.1", "name=Jane Smith at 12:30", "3596865", "a: b", "phone = 0770090012"]
+    for text in texts:
+        assert hidden.scrub_text_counted(text) == engine.scrub_text_counted(text), text
