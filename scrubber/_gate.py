@@ -216,7 +216,7 @@ def _set_may_hold_digit(items: list[tuple[Any, Any]]) -> bool:
             if low <= ord("9") and high >= ord("0"):
                 return True
         elif op is c.CATEGORY:
-            if str(av) not in _NO_DIGIT_CATEGORIES:
+            if getattr(av, "name", "") not in _NO_DIGIT_CATEGORIES:
                 return True
         else:  # NEGATE, RANGE_UNI_IGNORE, ...: not analysed
             return True

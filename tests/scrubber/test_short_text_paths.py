@@ -130,6 +130,9 @@ class _Triggered:
         (r"(?<![a-z])\d", False),
         (r"a{0}\d", False),
         ("(?i)id", False),
+        (r"\W|\s\D", True),
+        (r"\S", False),
+        (r"[^\d]", False),
     ],
 )
 def test_gate_shortcut_only_when_no_trigger_can_match_digits(trigger: str, shortcut: bool) -> None:
