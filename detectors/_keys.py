@@ -194,6 +194,12 @@ class KeyValueDetector:
         """The detector name."""
         return self._name
 
+    @property
+    def trigger(self) -> str:
+        """A regex found in every text this detector finds anything in (a separator):
+        the scrubber's gate skips the call on texts without one."""
+        return "[=:]"
+
     def detect(self, text: str) -> list[Finding]:
         """Return one finding per value whose key the matcher recognises."""
         starts = self._pii_key_starts(text)

@@ -58,12 +58,17 @@ _SPACE = re.compile(r"\s")
 # value up to CHUNK_OVERLAP characters long (e.g. a PEM key) is never cut in two.
 CHUNK_CHARS = 64 * 1024
 CHUNK_OVERLAP = 8 * 1024
-# Texts up to this long found clean are remembered (at most _CLEAN_LIMIT of them,
-# forgotten all at once when full): logs repeat their levels, logger and service
-# names and fixed messages, which then cost one set lookup. Only texts in which
-# nothing was found are kept, so the cache holds no PII the detectors know of.
+# Texts up to this long found clean are remembered in two generations of at most
+# _CLEAN_LIMIT texts each (when the young one is full it becomes the old one and
+# the older is forgotten; a text found in the old one moves back to the young):
+# logs repeat their levels, logger and service names and fixed messages, which
+# then cost one set lookup, and a turnover does not forget all of them at once.
+# At most 2 * _CLEAN_LIMIT texts of at most _CLEAN_CHARS characters are held
+# (about 2.5 MB at worst, ASCII). Only texts in which nothing was found are kept,
+# so the memory holds no PII the detectors know of.
 _CLEAN_CHARS = 256
 _CLEAN_LIMIT = 4096
+_new_counter = Counter.__new__  # an empty Counter without Counter.__init__'s Python-level update()
 
 
 class Scrubber:
@@ -92,7 +97,10 @@ class Scrubber:
         self._batch = tuple(d for d in self._detectors if isinstance(d, BatchDetector))
         self._plain = tuple(d for d in self._detectors if not isinstance(d, BatchDetector))
         # Which plain detectors can find anything in a text (most log lines need two or three).
-        self._active = DetectorGate(self._plain).active
+        gate = DetectorGate(self._plain)
+        self._active = gate.active
+        # what the gate selects for every text of ASCII digits only, if known in advance
+        self._digits_active = gate.digits_active
         self.policy = policy or ScrubPolicy()
         self.key_matcher = key_matcher or KeyNameMatcher({})
         self._chunk = chunk_chars
@@ -100,6 +108,7 @@ class Scrubber:
         self.stats = RedactionStats()
         self._structured = StructuredScrubber(self)
         self._clean: set[str] = set()
+        self._clean_old: set[str] = set()
         self._clean_policy: ScrubPolicy | None = None  # the policy _clean was found under
 
     @property
@@ -167,12 +176,24 @@ class Scrubber:
                 if short:
                     if self._clean_policy is not self.policy:
                         self._clean = set()
+                        self._clean_old = set()
                         self._clean_policy = self.policy
                     if text in self._clean:
                         return text, None
-                probe = fold_for_detection(text)
-                found = [f for d in self._active(probe) for f in d.detect(probe)]
-                encoded = maybe_encoded(text)
+                    if text in self._clean_old:
+                        self._remember_clean(text)  # still in use: kept past the next turnover
+                        return text, None
+                digits = self._digits_active
+                if digits is not None and text.isdigit() and text.isascii():
+                    # ASCII digits only (an id logged as an extra): the gate's selection
+                    # is known in advance, and nothing is encoded (every encoded form
+                    # needs another character); ASCII needs no folding
+                    found = [f for d in digits for f in d.detect(text)]
+                    encoded = False
+                else:
+                    probe = fold_for_detection(text)
+                    found = [f for d in self._active(probe) for f in d.detect(probe)]
+                    encoded = maybe_encoded(text)
                 if not found and not encoded:
                     if short:
                         self._remember_clean(text)
@@ -182,8 +203,20 @@ class Scrubber:
                     self._remember_clean(text)
             if not kept:
                 return text, None
+            counts: Counter[str] = _new_counter(Counter)
+            if len(kept) == 1:  # the usual case, as _apply does it
+                f = kept[0]
+                entity = f.entity
+                start = f.start
+                stop = f.end
+                replaced = self.policy.operator_for(entity)(entity, text[start:stop])
+                counts[entity] = 1
+                return "".join((text[:start], replaced, text[stop:])), counts
             # counted in the order _apply would count them (right to left)
-            return self._apply(text, kept, None), Counter([f.entity for f in reversed(kept)])
+            get = counts.get
+            for f in reversed(kept):
+                counts[f.entity] = get(f.entity, 0) + 1
+            return self._apply(text, kept, None), counts
         except Exception:
             self.stats.add_failure()
             return FAILED_PLACEHOLDER, None
@@ -259,7 +292,10 @@ class Scrubber:
     def _remember_clean(self, text: str) -> None:
         clean = self._clean
         if len(clean) >= _CLEAN_LIMIT:
-            clean.clear()  # a set's add and clear are atomic: threads need no lock
+            # the young generation becomes the old one; attribute writes are atomic,
+            # and a thread that reads a stale set at worst scans a text again
+            self._clean_old = clean
+            clean = self._clean = set()
         clean.add(text)
 
     def _count(self, local: Counter[str], counts: Counter[str] | None) -> None:

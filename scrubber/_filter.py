@@ -338,9 +338,16 @@ class ScrubbingFilter(logging.Filter):
                 value = self._scrub_extra(engine, key, value)
             elif value is None or kind is bool:
                 pass  # as _scrub_extra (inlined for the common scalars)
-            elif kind is float or (kind is int and -_BIG_INT < value < _BIG_INT):
+            elif kind is float or kind is int:
                 if entity_for(key) is not None:
                     value = self._scrub_extra(engine, key, value)
+                elif kind is int and not -_BIG_INT < value < _BIG_INT:
+                    # as _scrub_extra: a big int (an id, a card or phone number) is
+                    # scrubbed as text and becomes a string only if redacted
+                    text = str(value)
+                    result, _ = _scrub_counted(engine, text)
+                    if result != text:
+                        value = result
             else:
                 value = self._scrub_extra(engine, key, value)
             new_key = (
@@ -389,7 +396,12 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        result, counts = _scrub_counted(engine, text)
+        if type(engine).scrub_text is _ENGINE_SCRUB_TEXT:  # _scrub_counted, inlined
+            result, counts = engine.scrub_text_counted(text)
+            if counts:
+                engine.stats.add(counts)
+        else:
+            result, counts = _scrub_counted(engine, text)
         if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             self._remember(digest, (result, counts))
         return result

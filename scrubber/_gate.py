@@ -8,7 +8,9 @@ prefilter), and only the detectors that can find something are called.
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse  # type: ignore[import-not-found]  # stdlib; read at build time
 from collections.abc import Sequence
+from typing import Any
 
 from detectors import Detector, cached_lower
 
@@ -73,9 +75,27 @@ class DetectorGate:
         # The gated detectors selected by each set of literals found (a text's
         # literals come in few combinations): one lookup instead of a set union.
         self._by_hits: dict[frozenset[str], tuple[Detector, ...]] = {}
+        # Texts of ASCII digits only (ids, numbers logged as extras): when no literal
+        # is made of digits alone and no trigger can match without a non-digit, none
+        # of them can select its detector, and the selection is known in advance:
+        # exactly what active() returns for such a text, without its searches.
+        digits_only_possible = any(_all_digits(literal) for literal in gated) or not all(
+            t is None or _needs_non_digit(t) for _, t in self._triggered
+        )
+        self._digits_active: tuple[Detector, ...] | None = (
+            None if digits_only_possible else tuple(d for d, t in self._triggered if t is None)
+        )
+
+    @property
+    def digits_active(self) -> tuple[Detector, ...] | None:
+        """What :meth:`active` returns for every text of ASCII digits only, if known."""
+        return self._digits_active
 
     def active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
+        digits_active = self._digits_active
+        if digits_active is not None and text.isdigit() and text.isascii():
+            return list(digits_active)
         searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
         active = [d for d, search in searches if search is None or search(text) is not None]
         scan = self._literal_scan
@@ -133,3 +153,71 @@ def _trigger(detector: Detector) -> str | None:
     """A regex source that matches somewhere in every text ``detector`` finds anything in."""
     trigger = getattr(detector, "trigger", None)
     return trigger if isinstance(trigger, str) and trigger else None
+
+
+_DIGITS = frozenset("0123456789")
+
+
+def _all_digits(literal: str) -> bool:
+    return all(c in _DIGITS for c in literal)
+
+
+def _needs_non_digit(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` needs a character other than an ASCII digit
+    in the text (so it matches no text of ASCII digits only). ``False`` when unsure.
+    """
+    if pattern.flags & re.IGNORECASE:
+        return False  # never needed by the shipped triggers: not analysed
+    try:
+        return _sequence_needs(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # a parser of another Python version: not analysed
+        return False
+
+
+def _sequence_needs(items: list[tuple[Any, Any]]) -> bool:
+    """A sequence needs a non-digit when any of its mandatory items does."""
+    return any(_item_needs(op, av) for op, av in items)
+
+
+def _item_needs(op: Any, av: Any) -> bool:
+    c = sre_parse
+    if op is c.LITERAL:
+        return chr(av) not in _DIGITS
+    if op is c.IN:
+        return not _set_may_hold_digit(av)
+    if op is c.BRANCH:
+        return all(_sequence_needs(list(branch)) for branch in av[1])
+    if op is c.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av
+        return not add_flags & re.IGNORECASE and _sequence_needs(list(sub))
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        return bool(low >= 1 and _sequence_needs(list(sub)))
+    if op is c.ATOMIC_GROUP:
+        return _sequence_needs(list(av))
+    if op is c.ASSERT:  # a lookahead or lookbehind that must match in the text
+        _direction, sub = av
+        return _sequence_needs(list(sub))
+    return False  # ANY, NOT_LITERAL, AT, ASSERT_NOT, GROUPREF, ...: may match digits
+
+
+_NO_DIGIT_CATEGORIES = ("CATEGORY_NOT_DIGIT", "CATEGORY_SPACE", "CATEGORY_NOT_WORD",
+                        "CATEGORY_LINEBREAK")  # fmt: skip
+
+
+def _set_may_hold_digit(items: list[tuple[Any, Any]]) -> bool:
+    c = sre_parse
+    for op, av in items:
+        if op is c.LITERAL:
+            if chr(av) in _DIGITS:
+                return True
+        elif op is c.RANGE:
+            low, high = av
+            if low <= ord("9") and high >= ord("0"):
+                return True
+        elif op is c.CATEGORY:
+            if getattr(av, "name", "") not in _NO_DIGIT_CATEGORIES:
+                return True
+        else:  # NEGATE, RANGE_UNI_IGNORE, ...: not analysed
+            return True
+    return False
