@@ -13,26 +13,27 @@ __all__ = ["ScanGroupDetector"]
 
 
 def _shapes(per_member: list[tuple[str, ...]]) -> str:
-    """Lookaheads true where some member's ``starts_with`` regexes all match.
+    """A lookbehind setting group ``_s<i>`` where member ``i``'s ``starts_with``
+    regexes all match, then a test that some group is set.
 
     Members are grouped by their first regex, which is tried once per group;
     then group ``_s<i>`` is set where the rest of member ``i``'s regexes match.
-    A leading lookahead requires some member to match, so positions where none
-    does are rejected in C and never reach Python.
+    Each regex is tried at most once per position. The trailing conditionals
+    (outside the lookbehind, which may not refer to its own groups) reject
+    positions where no member's regexes match, in C: they never reach Python.
     """
     groups: dict[str, list[tuple[int, str]]] = {}
     for i, shapes in enumerate(per_member):
         rest = "".join(f"(?={s})" for s in shapes[1:])
         groups.setdefault(shapes[0], []).append((i, rest))
-    any_member: list[str] = []
     options: list[str] = []
     for first, members in groups.items():
-        rests = [rest for _, rest in members]
-        any_rest = "" if not all(rests) else "(?:" + "|".join(rests) + ")"
-        any_member.append(f"(?={first}){any_rest}")
         opts = "".join(f"(?:{rest}(?P<_s{i}>)|)" for i, rest in members)
-        options.append(opts if len(groups) == 1 else f"(?:(?={first}){opts}|)")
-    return "(?=" + "|".join(f"(?:{a})" for a in any_member) + ")" + "".join(options)
+        options.append(f"(?:(?={first}){opts}|)")
+    some = "(?!)"
+    for i in reversed(range(len(per_member))):
+        some = f"(?(_s{i})|{some})"
+    return "(?<=(?=" + "".join(options) + ").)" + some
 
 
 _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
@@ -80,7 +81,7 @@ class ScanGroupDetector:
             # member, where it can match. "(?<=(?=S).)", looked at from the character
             # just matched, is S at its start; group _s<i> is set where member i's
             # regexes all match there (an empty alternative makes each optional).
-            stage1 += f"(?<={_shapes([m.rule.starts_with for m in members])}.)"
+            stage1 += _shapes([m.rule.starts_with for m in members])
             self._starts = re.compile(stage1)
             self._union: re.Pattern[str] | None = None
             groups = self._starts.groupindex
@@ -128,9 +129,16 @@ class ScanGroupDetector:
         # A stage-1 match is one character long: the scan goes on past ``first``
         # (not from it, which would evaluate its lookaheads a second time).
         if union is None:
-            if first.lastindex is not None:
-                hits.append(first)
-            hits += [hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None]
+            # every stage-1 match flags some member (its shapes' conditionals)
+            second = starts.search(text, first.end())
+            if second is None:  # the usual case: one hit, the members it flags
+                at = [first.start()]
+                members = self._members
+                one: list[Finding] = []
+                for i in self._flagged_by(first):
+                    one.extend(members[i].detect_at(text, at))
+                return one
+            hits = [first, second, *starts.finditer(text, second.end())]
         else:
             for start in (first, *starts.finditer(text, first.end())):
                 tried = union.match(text, start.start())
@@ -138,15 +146,10 @@ class ScanGroupDetector:
                     hits.append(tried)
         if not hits:
             return []
-        found: list[Finding] = []
         if union is not None:
             return self._detect_union_hits(text, hits)
+        found: list[Finding] = []
         members = self._members
-        if len(hits) == 1:  # the usual case: one hit, the members it flags
-            at = [hits[0].start()]
-            for i in self._flagged_by(hits[0]):
-                found.extend(members[i].detect_at(text, at))
-            return found
         positions: dict[int, list[int]] = {}
         for hit in hits:
             pos = hit.start()
