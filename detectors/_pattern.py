@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from detectors._base import Finding
-from detectors._phone import phone_score
+from detectors._phone import phone_score_of
 
 __all__ = [
     "ContextRule",
@@ -208,7 +208,7 @@ class PatternDetector:
         self._entity = rule.entity
         self._rule_name = rule.name
         self._checks = rule.validators
-        self._regions = rule.regions
+        self._regions = tuple(rule.regions)
         self._only_score = rule.patterns[0].score if len(rule.patterns) == 1 else None
         self._scored = self._positive is not None or self._negative is not None
         ctx = rule.context
@@ -341,7 +341,7 @@ class PatternDetector:
                 if not check(value):
                     return None
             if regions:
-                phone = phone_score(value, regions)
+                phone = phone_score_of(value, regions)
                 if phone is None:
                     return None
                 base = phone
