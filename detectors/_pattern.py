@@ -136,6 +136,10 @@ class PatternRule:
             number-like characters); a scan group whose members all set them
             stops only where some member's all match. A first regex shared by
             every member is tried once.
+        then: a regex matching right after the first character wherever
+            ``starts_with``'s regexes all match (implied by them, e.g.
+            ``[\\d ().\\-/+]{6}``); a scan group whose members all set it tests it
+            before the start shapes, without a lookbehind: a cheap early reject.
         regions: phone rules only: region codes for libphonenumber, which then
             sets each match's base score (:func:`detectors._phone.phone_score`;
             ``None`` drops the match) in place of the pattern's score.
@@ -158,6 +162,7 @@ class PatternRule:
     first_chars: str | None = None
     word_start: bool = False
     starts_with: tuple[str, ...] = ()
+    then: str | None = None
     regions: tuple[str, ...] = ()
     anchor: str | None = None
     anchor_within: int = 0

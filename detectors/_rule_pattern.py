@@ -38,6 +38,7 @@ _PATTERN_ONLY = frozenset(
         "first_chars",
         "word_start",
         "starts_with",
+        "then",
         "regions",
         "anchor",
     }
@@ -147,6 +148,13 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
     for i, shape in enumerate(starts_with):
         compile_regex(f"(?<=(?=(?:{shape})).)", 0, file, name, f"starts_with[{i}]")
+    then = data.get("then")
+    if then is not None:
+        if not isinstance(then, str) or not then:
+            raise RuleError(file, name, "then", "must be a non-empty string")
+        if not starts_with:
+            raise RuleError(file, name, "then", "only meaningful with starts_with")
+        compile_regex(f"(?=(?:{then}))", 0, file, name, "then")
     regions = strings_field(data.get("regions", []), file, name, "regions")
     for i, region in enumerate(regions):
         if not _REGION.fullmatch(region):
@@ -165,6 +173,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         first_chars=first_chars,
         word_start=word_start,
         starts_with=tuple(starts_with),
+        then=then,
         regions=tuple(regions),
         anchor=anchor,
         anchor_within=within,

@@ -76,6 +76,11 @@ class ScanGroupDetector:
         stage1 = f"[{chars}]"
         if all(m.rule.word_start for m in members):
             stage1 += "(?<![A-Za-z0-9].)"
+        thens = [m.rule.then for m in members]
+        if all(thens):
+            # implied by the start shapes below (each member promises it), and
+            # tested from the character after the one matched: no lookbehind
+            stage1 += "(?=" + "|".join(f"(?:{t})" for t in dict.fromkeys(thens)) + ")"
         if all(m.rule.starts_with for m in members):
             # Every member says how its matches start: stage 1 alone finds, per
             # member, where it can match. "(?<=(?=S).)", looked at from the character

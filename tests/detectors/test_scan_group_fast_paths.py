@@ -1,0 +1,127 @@
+"""The digit scan group's early tests and the phone scorer's shortcuts change no finding."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors import Finding, PatternDetector, ScanGroupDetector, load_rules
+from logward_base.errors import RuleError
+from logward_base.paths import rules_dir
+
+_RULES = load_rules(rules_dir()).patterns
+_DIGITS = [PatternDetector(rule) for rule in _RULES if rule.scan_group == "digits"]
+
+PIECES = st.sampled_from(
+    [
+        "4111_1111_1111_1111",
+        "4111\t1111\t1111\t1111",
+        "4111.1111.1111.1111",
+        "4111/111111/11111",
+        "4111 1111 1111 1111",
+        "200 33945",
+        "404 12 0.5",
+        "200 28643 x12",
+        "301 1234567",
+        "+44 20 7946 0958",
+        "(212) 555-0199",
+        "07700 900123",
+        "3596865",
+        "2125550199",
+        "536-90-4399",
+        "10.0.0.1",
+        "2026-05-19T20:13:54.925Z",
+        "12:",
+        "phone ",
+        "order_id=",
+        " ",
+        "_",
+        "\t",
+        "-",
+        ".",
+        "/",
+        "(",
+        "+",
+        "0",
+        "9",
+        "a",
+    ]
+)
+
+
+def _findings(found: list[Finding]) -> list[tuple[str, int, int, float, str]]:
+    return sorted((f.entity, f.start, f.end, f.score, f.detector) for f in found)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(PIECES, max_size=10))
+def test_digit_group_equals_members_alone(pieces):
+    """With its early ``then`` test, the digit group finds what its members find alone."""
+    text = "".join(pieces)
+    group = ScanGroupDetector("digits", _DIGITS)
+    alone = _findings([f for m in _DIGITS for f in m.detect(text)])
+    assert alone == _findings(group.detect(text)), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=10))
+def test_digit_group_equals_the_group_without_then(pieces):
+    """Dropping every member's ``then`` changes nothing the group finds."""
+    text = "".join(pieces)
+    plain = [PatternDetector(replace(m.rule, then=None)) for m in _DIGITS]
+    expected = _findings(ScanGroupDetector("digits", plain).detect(text))
+    assert expected == _findings(ScanGroupDetector("digits", _DIGITS).detect(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=10))
+def test_then_holds_wherever_the_start_shapes_match(pieces):
+    """Each shipped rule's ``then`` matches after the first character wherever its shapes all do."""
+    text = "".join(pieces)
+    for rule in _RULES:
+        if rule.then is None:
+            continue
+        shapes = [re.compile(s) for s in rule.starts_with]
+        then = re.compile(rule.then)
+        for pos in range(len(text)):
+            if all(s.match(text, pos) for s in shapes):
+                assert then.match(text, pos + 1) is not None, (rule.name, text, pos)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["200 33945", "call 200 33945", "404 12 0.5", "phone 301 1234567 x12", "500 9 1.25", "200 5"],
+)
+def test_status_and_size_is_no_phone_even_next_to_a_phone_word(text):
+    """An access line's status and size is rejected by the phone rule, context or not."""
+    phone = PatternDetector(next(rule for rule in _RULES if rule.name == "phone"))
+    assert [] == phone.detect(text)
+
+
+def test_then_needs_starts_with(tmp_path: Path):
+    """``then`` without ``starts_with`` is refused, naming file, rule and field."""
+    path = tmp_path / "r" / "pii" / "broken.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        textwrap.dedent(
+            """\
+            name: broken
+            type: pattern
+            entity: BROKEN
+            scan_group: g
+            first_chars: a
+            then: b
+            patterns:
+              - {regex: 'a', score: 0.5}
+            """
+        )
+    )
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path / "r")
+    assert (str(path), "broken", "then") == (info.value.file, info.value.rule, info.value.field)
