@@ -125,3 +125,62 @@ def test_then_needs_starts_with(tmp_path: Path):
     with pytest.raises(RuleError) as info:
         load_rules(tmp_path / "r")
     assert (str(path), "broken", "then") == (info.value.file, info.value.rule, info.value.field)
+
+
+# The phone rule's findings on "n " + each value, as main gave them before the
+# scorer's shortcuts (status+size first, no date test without a separator,
+# home patterns pruned by length): the shortcuts change none.
+PHONE_GOLDEN = [
+    ("12345", []),
+    ("123456", []),
+    ("1234567", [(2, 9, 0.3)]),
+    ("0123456789", [(2, 12, 0.6)]),
+    ("01234567890", [(2, 13, 0.6)]),
+    ("012345678901", [(2, 14, 0.3)]),
+    ("0301234567890123", [(2, 18, 0.3)]),
+    ("030 12345678901", [(2, 17, 0.9)]),
+    ("030 123456789012", [(2, 18, 0.9)]),
+    ("0049 30 1234567890", [(2, 20, 0.9)]),
+    ("004930123456789", [(2, 17, 0.9)]),
+    ("4532 0151 1283 0366", [(2, 21, 0.3)]),
+    ("4532-0151-1283-0366", [(2, 21, 0.3)]),
+    ("4532015112830366", [(2, 18, 0.3)]),
+    ("45320151128303667", []),
+    ("200 28643", []),
+    ("200 28643 0.25", []),
+    ("301 1234567 x12", []),
+    ("2024-01-15", []),
+    ("15/01/2024 12", []),
+    ("10.0.0.1 22", []),
+    ("536-90-4399", []),
+    ("12/100", []),
+    ("240.1234", [(2, 10, 0.3)]),
+    ("1600.49", []),
+    ("72.12345", [(2, 10, 0.3)]),
+    ("+49 30 1234567890", [(2, 19, 0.9)]),
+    ("+1 212", []),
+    ("00 44 20 7946", [(2, 15, 0.9)]),
+    ("0161 496", [(2, 10, 0.6)]),
+    ("0161 496 0000", [(2, 15, 0.6)]),
+    ("07700 900123", [(2, 14, 0.6)]),
+    ("(0161) 496 0000 x12", [(2, 21, 0.6)]),
+    ("030/12345 678", [(2, 15, 0.6)]),
+    ("1234 5678 9012 3456 7890", []),
+    ("12 34 56", [(2, 10, 0.3)]),
+    ("112 233 445 566", [(2, 17, 0.6)]),
+    ("1111 2222", []),
+    ("98765 43210 12", [(2, 16, 0.6)]),
+    ("0 30 1234 5678 9012", [(2, 21, 0.9)]),
+    ("09 1234 5678 9012", [(2, 19, 0.9)]),
+    ("1 2 3 4 5 6 7", [(2, 15, 0.6)]),
+    ("555.0199", [(2, 10, 0.3)]),
+    ("212.555.0199", [(2, 14, 0.6)]),
+    ("0800 1111111", [(2, 14, 0.6)]),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), PHONE_GOLDEN)
+def test_phone_scores_are_unchanged_by_the_shortcuts(value, expected):
+    """Bare, spaced, trunk-prefixed, decimal, dated and status+size values score as before."""
+    phone = PatternDetector(next(rule for rule in _RULES if rule.name == "phone"))
+    assert expected == [(f.start, f.end, f.score) for f in phone.detect("n " + value)]
