@@ -80,8 +80,10 @@ def _phone_score(value: str, regions: tuple[str, ...]) -> float | None:
     n = len(digits)
     if n < 5 or n > 16 or len(set(digits)) <= 2:
         return None
-    if not bare and ("-" in core or "." in core or "/" in core) and _REJECT.match(core):
-        return None  # (dates, IPs and SSNs hold a "-", "." or "/")
+    # dates, IPs and SSNs hold two or more of "-", "." and "/"
+    seps = 0 if bare else core.count("-") + core.count(".") + core.count("/")
+    if seps >= 2 and _REJECT.match(core):
+        return None
     separators = len(core) - n - core.count("+")
     if separators == 1 and "." in core:
         # a decimal number; 240.1234, 312.345 or 72.12345 may be a phone (national
