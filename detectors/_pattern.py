@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from detectors._base import Finding
 from detectors._phone import phone_score_of
@@ -68,11 +69,29 @@ def context_test(words: Sequence[str]) -> re.Pattern[str] | None:
     if not words:
         return None
     unique = sorted(set(words), key=len, reverse=True)
-    alternatives = "|".join(re.escape(w) for w in unique)
     firsts = "".join(sorted({re.escape(w[0]) for w in unique}))
+    # The words as a prefix tree (c(?:all(?:ed|)|ell)...): the same words, each
+    # character tried once per shared prefix instead of once per word.
     return re.compile(
-        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?=(?:{alternatives})(?![A-Za-z0-9])).)", re.IGNORECASE
+        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?={_prefix_tree(unique)}(?![A-Za-z0-9])).)",
+        re.IGNORECASE,
     )
+
+
+def _prefix_tree(words: Sequence[str]) -> str:
+    """A regex matching exactly ``words`` (non-empty), common prefixes factored out."""
+    tree: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, dict[str, Any]]) -> str:
+        alternatives = [re.escape(char) + emit(node[char]) if char else "" for char in sorted(node)]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return emit(tree)
 
 
 @dataclass(frozen=True, slots=True)

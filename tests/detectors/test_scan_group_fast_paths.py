@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import Finding, PatternDetector, ScanGroupDetector, load_rules
+from detectors import Finding, PatternDetector, ScanGroupDetector, context_test, load_rules
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir
 
@@ -184,3 +184,48 @@ def test_phone_scores_are_unchanged_by_the_shortcuts(value, expected):
     """Bare, spaced, trunk-prefixed, decimal, dated and status+size values score as before."""
     phone = PatternDetector(next(rule for rule in _RULES if rule.name == "phone"))
     assert expected == [(f.start, f.end, f.score) for f in phone.detect("n " + value)]
+
+
+def _context_test_by_words(words: list[str]) -> re.Pattern[str]:
+    """context_test as it was: one alternative per word, longest first."""
+    unique = sorted(set(words), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in unique)
+    firsts = "".join(sorted({re.escape(w[0]) for w in unique}))
+    return re.compile(
+        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?=(?:{alternatives})(?![A-Za-z0-9])).)", re.IGNORECASE
+    )
+
+
+_WORD_LISTS = [list(rule.context.words) for rule in _RULES if rule.context.words] + [
+    list(rule.context.negative) for rule in _RULES if rule.context.negative
+]
+_WORD_LISTS.append(["a", "ab", "abc", "b.c", "x_y", "x", "Ä", "ß"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="acdelmnoprstxyzCPT_ .-=0123456789Äßb", max_size=60),
+    st.integers(0, 60),
+    st.integers(0, 60),
+)
+def test_context_test_prefix_tree_equals_one_alternative_per_word(text, lo, hi):
+    """The prefix-tree context regex finds a word in a window exactly where the word list did."""
+    for words in _WORD_LISTS:
+        new, old = context_test(words), _context_test_by_words(words)
+        assert new is not None
+        assert (old.search(text, lo, hi) is None) == (new.search(text, lo, hi) is None), words
+
+
+def test_context_test_prefix_tree_on_shipped_words_in_windows():
+    """On shipped word lists, words cut by a window's end or glued to others count as before."""
+    texts = ["phones", "call5551234", "xcall", "telephone_", "card_number=1", "id-7", "ORDER 12"]
+    texts += ["ts=1", "payments", "versioned", "build 6", "Called", "CELLPHONE:"]
+    for words in _WORD_LISTS:
+        new, old = context_test(words), _context_test_by_words(words)
+        assert new is not None
+        for text in texts:
+            for lo in range(len(text) + 1):
+                for hi in range(lo, len(text) + 1):
+                    assert (old.search(text, lo, hi) is None) == (
+                        new.search(text, lo, hi) is None
+                    ), (words, text, lo, hi)
