@@ -106,10 +106,12 @@ class ScanGroupDetector:
             (member, groups[f"{prefix}{i}"]) for i, member in enumerate(members)
         )
         # With start shapes, a hit's flag groups are empty: ``hit.group(*flags)``
-        # (one C call) is a key naming which members it flags; the members' indexes
-        # per key are kept (at most 2 ** len(members) keys).
+        # (one C call; ``hit.groups()``, cheaper, when the flags are all its groups)
+        # is a key naming which members it flags; the members' indexes per key are
+        # kept (at most 2 ** len(members) keys).
         self._flags = tuple(group for _, group in self._member_groups)
         self._flagged: dict[object, tuple[int, ...]] = {}
+        self._only_flags = self._starts.groups == len(self._flags)
 
     @property
     def name(self) -> str:
@@ -156,9 +158,14 @@ class ScanGroupDetector:
         found: list[Finding] = []
         members = self._members
         positions: dict[int, list[int]] = {}
+        known = self._flagged
+        only_flags, flags = self._only_flags, self._flags
         for hit in hits:
             pos = hit.start()
-            for i in self._flagged_by(hit):
+            flagged = known.get(hit.groups() if only_flags else hit.group(*flags))
+            if flagged is None:
+                flagged = self._flagged_by(hit)
+            for i in flagged:
                 if i in positions:
                     positions[i].append(pos)
                 else:
@@ -169,7 +176,7 @@ class ScanGroupDetector:
 
     def _flagged_by(self, hit: re.Match[str]) -> tuple[int, ...]:
         """Indexes of the members a stage-1 hit flags, in order (start shapes only)."""
-        key = hit.group(*self._flags)
+        key = hit.groups() if self._only_flags else hit.group(*self._flags)
         flagged = self._flagged.get(key)
         if flagged is None:
             flagged = tuple(i for i, group in enumerate(self._flags) if hit.start(group) >= 0)

@@ -229,3 +229,19 @@ def test_context_test_prefix_tree_on_shipped_words_in_windows():
                     assert (old.search(text, lo, hi) is None) == (
                         new.search(text, lo, hi) is None
                     ), (words, text, lo, hi)
+
+
+def test_a_start_shape_with_its_own_group_keys_hits_by_the_flags():
+    """A shape holding a capturing group still flags the right members (keyed by flags only)."""
+    members = [
+        PatternDetector(replace(m.rule, starts_with=tuple(f"({s})" for s in m.rule.starts_with)))
+        if m.rule.name == "phone"
+        else m
+        for m in _DIGITS
+    ]
+    group = ScanGroupDetector("digits", members)
+    assert not group._only_flags
+    for text in ["call 212-555-0199 or 4111 1111 1111 1111", "10.0.0.1 +44 20 7946 0958 3596865"]:
+        alone = _findings([f for m in members for f in m.detect(text)])
+        assert alone == _findings(group.detect(text))
+        assert alone == _findings(ScanGroupDetector("digits", _DIGITS).detect(text))
