@@ -344,6 +344,13 @@ class PatternDetector:
                 found.append(finding)
         return found
 
+    def finding_at(self, text: str, pos: int) -> Finding | None:
+        """``detect_at(text, [pos])``'s finding, if any (one position: no list, no loop)."""
+        if self._gated and not self._gates_pass(text):
+            return None
+        m = (self._pattern_ascii if text.isascii() else self._pattern).match(text, pos)
+        return None if m is None else self._finding(text, m)
+
     def _gates_pass(self, text: str) -> bool:
         if self._literal_gate is not None and self._literal_gate.search(cached_lower(text)) is None:
             return False

@@ -139,11 +139,13 @@ class ScanGroupDetector:
             # every stage-1 match flags some member (its shapes' conditionals)
             second = starts.search(text, first.end())
             if second is None:  # the usual case: one hit, the members it flags
-                at = [first.start()]
+                pos = first.start()
                 members = self._members
                 one: list[Finding] = []
                 for i in self._flagged_by(first):
-                    one.extend(members[i].detect_at(text, at))
+                    finding = members[i].finding_at(text, pos)
+                    if finding is not None:
+                        one.append(finding)
                 return one
             hits = [first, second, *starts.finditer(text, second.end())]
         else:

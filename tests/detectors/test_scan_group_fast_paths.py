@@ -245,3 +245,14 @@ def test_a_start_shape_with_its_own_group_keys_hits_by_the_flags():
         alone = _findings([f for m in members for f in m.detect(text)])
         assert alone == _findings(group.detect(text))
         assert alone == _findings(ScanGroupDetector("digits", _DIGITS).detect(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PIECES, max_size=6), st.integers(0, 40))
+def test_finding_at_is_detect_at_one_position(pieces, pos):
+    """finding_at(text, pos) is detect_at(text, [pos])'s one finding, or None."""
+    text = "".join(pieces)
+    for member in _DIGITS:
+        expected = member.detect_at(text, [pos]) if pos <= len(text) else []
+        found = member.finding_at(text, pos) if pos <= len(text) else None
+        assert expected == ([] if found is None else [found]), (member.name, text, pos)
