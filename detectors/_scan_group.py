@@ -173,7 +173,13 @@ class ScanGroupDetector:
                 else:
                     positions[i] = [pos]
         for i in sorted(positions):
-            found.extend(members[i].detect_at(text, positions[i]))
+            at = positions[i]
+            if len(at) == 1:
+                finding = members[i].finding_at(text, at[0])
+                if finding is not None:
+                    found.append(finding)
+            else:
+                found.extend(members[i].detect_at(text, at))
         return found
 
     def _flagged_by(self, hit: re.Match[str]) -> tuple[int, ...]:
