@@ -121,45 +121,17 @@ phone_score_of = _phone_score_cached
 def _valid_at_home(digits: str, regions: tuple[str, ...]) -> bool:
     """Whether ``digits`` (national form, trunk prefix optional) is a fixed-line or
     mobile number of one of ``regions``, by the metadata's patterns (C-level matches)."""
-    for prefix, pattern, shortest, longest in _home_patterns_for(regions, len(digits)):
+    for prefix, pattern in _home_patterns(regions):
         national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
-        if shortest <= len(national) <= longest and pattern.fullmatch(national):
+        if pattern.fullmatch(national):
             return True
     return False
 
 
-@lru_cache(maxsize=256)
-def _home_patterns_for(
-    regions: tuple[str, ...], length: int
-) -> tuple[tuple[str, re.Pattern[str], int, int], ...]:
-    """:func:`_home_patterns` that can match ``length`` digits, trunk prefix or not."""
-    return tuple(
-        home
-        for home in _home_patterns(regions)
-        if home[2] <= length <= home[3] or home[2] <= length - len(home[0]) <= home[3]
-    )
-
-
-def _widths(pattern: re.Pattern[str]) -> tuple[int, int]:
-    """The fewest and most characters ``pattern`` can match (its parser's exact bounds),
-    or (0, a huge number) when the standard library no longer tells."""
-    try:
-        from re import _parser  # type: ignore[attr-defined]
-
-        low, high = _parser.parse(pattern.pattern, pattern.flags).getwidth()
-        return int(low), int(high)
-    except Exception:  # a private API: no bound rather than a failure
-        return 0, 1 << 62
-
-
 @lru_cache(maxsize=8)
-def _home_patterns(
-    regions: tuple[str, ...],
-) -> tuple[tuple[str, re.Pattern[str], int, int], ...]:
-    """Per region: its trunk prefix, its fixed-line and mobile patterns as one regex,
-    and the fewest and most digits that regex matches (longer numbers skip it)."""
+def _home_patterns(regions: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
     pn = _pn()
-    out: list[tuple[str, re.Pattern[str], int, int]] = []
+    out: list[tuple[str, re.Pattern[str]]] = []
     for region in regions:
         meta = pn.PhoneMetadata.metadata_for_region(region)
         if meta is None:
@@ -171,6 +143,5 @@ def _home_patterns(
         ]
         if parts:
             joined = "|".join(f"(?:{p})" for p in parts)
-            pattern = re.compile(joined)
-            out.append((meta.national_prefix or "", pattern, *_widths(pattern)))
+            out.append((meta.national_prefix or "", re.compile(joined)))
     return tuple(out)
