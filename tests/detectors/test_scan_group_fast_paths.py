@@ -128,8 +128,8 @@ def test_then_needs_starts_with(tmp_path: Path):
 
 
 # The phone rule's findings on "n " + each value, as main gave them before the
-# scorer's shortcuts (status+size first, no date test without a separator,
-# home patterns pruned by length): the shortcuts change none.
+# scorer's shortcuts (status+size first, no date/IP/SSN test without two
+# separators, a digit run is its own digits): the shortcuts change none.
 PHONE_GOLDEN = [
     ("12345", []),
     ("123456", []),
