@@ -17,6 +17,7 @@ from logward_base.paths import rules_dir
 
 _RULES = load_rules(rules_dir()).patterns
 _DIGITS = [PatternDetector(rule) for rule in _RULES if rule.scan_group == "digits"]
+_UPPER = [PatternDetector(rule) for rule in _RULES if rule.scan_group == "upper"]
 
 PIECES = st.sampled_from(
     [
@@ -51,6 +52,14 @@ PIECES = st.sampled_from(
         "0",
         "9",
         "a",
+        "GB82 WEST 1234 5698 7654 32",
+        "SW1A 1AA",
+        "QQ 12 34 56 C",
+        "GIR 0AA",
+        "M1 1AE",
+        "INFO ",
+        "Ab",
+        "A",
     ]
 )
 
@@ -66,6 +75,16 @@ def test_digit_group_equals_members_alone(pieces):
     text = "".join(pieces)
     group = ScanGroupDetector("digits", _DIGITS)
     alone = _findings([f for m in _DIGITS for f in m.detect(text)])
+    assert alone == _findings(group.detect(text)), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=10))
+def test_upper_group_equals_members_alone(pieces):
+    """With its early ``then`` test, the upper-case group finds what its members find alone."""
+    text = "".join(pieces)
+    group = ScanGroupDetector("upper", _UPPER)
+    alone = _findings([f for m in _UPPER for f in m.detect(text)])
     assert alone == _findings(group.detect(text)), text
 
 
