@@ -395,25 +395,30 @@ class PatternDetector:
             return base
         # Windows are searched in place (pos/endpos), so a word cut by a window's
         # start is still seen whole: "payments" never yields a negative "ts".
+        # A window at the text's edge is empty: nothing to search (the regexes
+        # consume a character), as for a value scrubbed alone (an id in extra=).
         lo = start - self._window
         if lo < 0:
             lo = 0
+        more = end < len(text)
         score = base
         if positive is not None and (
-            positive.search(text, lo, start) is not None
-            or positive.search(text, end, end + self._window) is not None
+            (start and positive.search(text, lo, start) is not None)
+            or (more and positive.search(text, end, end + self._window) is not None)
         ):
             score += self._boost
         if negative is not None:
             before = self._negative_before
-            if before:
+            if not start:
+                hit = more and not before and negative.search(text, end, end + self._window)
+            elif before:
                 before = start - before
                 hit = negative.search(text, before if before > 0 else 0, start)
             else:
-                hit = negative.search(text, lo, start) or negative.search(
-                    text, end, end + self._window
+                hit = negative.search(text, lo, start) or (
+                    more and negative.search(text, end, end + self._window)
                 )
-            if hit is not None:
+            if hit:
                 score -= self._penalty
         return 1.0 if score > 1.0 else 0.0 if score < 0.0 else score  # clamped to [0, 1]
 

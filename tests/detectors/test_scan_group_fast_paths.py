@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors import Finding, PatternDetector, ScanGroupDetector, context_test, load_rules
+from detectors import (
+    ContextRule,
+    Finding,
+    PatternDetector,
+    PatternRule,
+    ScanGroupDetector,
+    context_test,
+    load_rules,
+)
 from logward_base.errors import RuleError
 from logward_base.paths import rules_dir
 
@@ -275,3 +283,61 @@ def test_finding_at_is_detect_at_one_position(pieces, pos):
         expected = member.detect_at(text, [pos]) if pos <= len(text) else []
         found = member.finding_at(text, pos) if pos <= len(text) else None
         assert expected == ([] if found is None else [found]), (member.name, text, pos)
+
+
+def _score_as_before(rule: PatternRule, text: str, start: int, end: int, base: float) -> float:
+    """PatternDetector's context score as it was: every window searched, empty or not."""
+    ctx = rule.context
+    positive, negative = context_test(ctx.words), context_test(ctx.negative)
+    lo = max(start - ctx.window, 0)
+    score = base
+    if positive is not None and (
+        positive.search(text, lo, start) or positive.search(text, end, end + ctx.window)
+    ):
+        score += ctx.boost
+    if negative is not None:
+        if ctx.negative_before:
+            hit = negative.search(text, max(start - ctx.negative_before, 0), start)
+        else:
+            hit = negative.search(text, lo, start) or negative.search(text, end, end + ctx.window)
+        if hit:
+            score -= ctx.penalty
+    return min(max(score, 0.0), 1.0)
+
+
+_CONTEXT_PIECES = st.sampled_from(
+    [
+        "3596865",
+        "212-555-0199",
+        "4111 1111 1111 1111",
+        "10.0.0.1",
+        "536-90-4399",
+        "+44 20 7946 0958",
+        "phone ",
+        "order_id=",
+        " version ",
+        "card ",
+        "ssn ",
+        "call",
+        " ",
+        "=",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CONTEXT_PIECES, min_size=1, max_size=6))
+def test_context_scores_at_the_text_edges_are_as_before(pieces):
+    """Skipping the empty windows of a match at the text's start or end changes no score."""
+    text = "".join(pieces)
+    for member in _DIGITS:
+        plain = PatternDetector(replace(member.rule, context=ContextRule()))
+        values = [text[f.start : f.end] for f in plain.detect(text)]
+        for where in (text, *values):
+            scored = member.detect(where)
+            bases = plain.detect(where)
+            assert [(f.start, f.end) for f in bases] == [(f.start, f.end) for f in scored]
+            for found, base in zip(scored, bases, strict=True):
+                expected = _score_as_before(member.rule, where, found.start, found.end, base.score)
+                assert expected == found.score, (member.name, where)
