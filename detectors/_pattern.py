@@ -167,6 +167,10 @@ class PatternRule:
             an e-mail address); ``detect`` then looks for matches only just
             before its matches, not from every position of the text.
         anchor_within: see ``anchor``.
+        starts_at_literal: every match starts where one of ``literals`` starts
+            (case-insensitively), not right after an ASCII letter or digit; the
+            literals are ASCII letters and digits. ``detect`` then tries matches
+            only where the literals occur in an ASCII text, not from every position.
     """
 
     name: str
@@ -185,6 +189,7 @@ class PatternRule:
     regions: tuple[str, ...] = ()
     anchor: str | None = None
     anchor_within: int = 0
+    starts_at_literal: bool = False
 
 
 class PatternDetector:
@@ -224,6 +229,7 @@ class PatternDetector:
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
         self._gated = self._literal_gate is not None or self._prefilter is not None
+        self._at_literals = rule.starts_at_literal and self._literal_gate is not None
         self._positive = context_test(rule.context.words)
         self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
@@ -282,6 +288,8 @@ class PatternDetector:
 
     def detect(self, text: str) -> list[Finding]:
         """Return the validated findings in ``text``."""
+        if self._at_literals and text.isascii():
+            return self._detect_at_literals(text)
         if not self._gates_pass(text):
             return []
         if self._anchor is not None:
@@ -317,6 +325,36 @@ class PatternDetector:
             if finding is not None:
                 found.append(finding)
             pos = m.end()
+        return found
+
+    def _detect_at_literals(self, text: str) -> list[Finding]:
+        """:meth:`detect` for an ASCII text, matches tried only where literals occur.
+
+        Every match starts where a literal starts, not after a letter or digit
+        (the rule's promise). The literal search (in the lowercased text, whose
+        offsets are the text's: it is ASCII) skips occurrences starting inside
+        an earlier one, but those follow a letter or digit: no match starts
+        there. Matches hold a literal, so they are never empty.
+        """
+        prefilter = self._prefilter_ascii
+        if prefilter is not None and prefilter.search(text) is None:
+            return []
+        gate = self._literal_gate
+        assert gate is not None  # (set with starts_at_literal)
+        match_at = self._pattern_ascii.match
+        found: list[Finding] = []
+        next_pos = 0
+        for literal in gate.finditer(cached_lower(text)):
+            pos = literal.start()
+            if pos < next_pos:
+                continue
+            m = match_at(text, pos)
+            if m is None:
+                continue
+            next_pos = m.end()
+            finding = self._finding(text, m)
+            if finding is not None:
+                found.append(finding)
         return found
 
     def detect_at(self, text: str, positions: Sequence[int]) -> list[Finding]:

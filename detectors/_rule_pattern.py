@@ -41,6 +41,7 @@ _PATTERN_ONLY = frozenset(
         "then",
         "regions",
         "anchor",
+        "starts_at_literal",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
@@ -160,6 +161,15 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         if not _REGION.fullmatch(region):
             raise RuleError(file, name, f"regions[{i}]", "must be an ISO 3166 alpha-2 code")
     anchor, within = _anchor(data.get("anchor"), flags, file, name)
+    at_literal = data.get("starts_at_literal", False)
+    if not isinstance(at_literal, bool):
+        raise RuleError(file, name, "starts_at_literal", "must be true or false")
+    if at_literal and not literals:
+        raise RuleError(file, name, "starts_at_literal", "needs literals")
+    if at_literal and not all(lit.isascii() and lit.isalnum() for lit in literals):
+        raise RuleError(file, name, "starts_at_literal", "literals must be ASCII letters or digits")
+    if at_literal and (anchor is not None or scan_group is not None):
+        raise RuleError(file, name, "starts_at_literal", "not with anchor or scan_group")
     return PatternRule(
         name=name,
         entity=entity,
@@ -177,6 +187,7 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         regions=tuple(regions),
         anchor=anchor,
         anchor_within=within,
+        starts_at_literal=at_literal,
     )
 
 

@@ -341,3 +341,72 @@ def test_context_scores_at_the_text_edges_are_as_before(pieces):
             for found, base in zip(scored, bases, strict=True):
                 expected = _score_as_before(member.rule, where, found.start, found.end, base.score)
                 assert expected == found.score, (member.name, where)
+
+
+_SHORT = next(rule for rule in _RULES if rule.name == "phone_short")
+_SHORT_PIECES = st.sampled_from(
+    [
+        "call ",
+        "Call me on ",
+        "PHONE: ",
+        "phones ",
+        "telephone ",
+        "hotel ",
+        "string ",
+        "recall ",
+        "mobile '",
+        "cellphone",
+        "sms ",
+        "\u017fms ",
+        "number of ",
+        "order number ",
+        "no. ",
+        "is ",
+        "712345",
+        "312.345",
+        "22123",
+        "12 34 56",
+        "2024-01-15",
+        "1234567890",
+        "x",
+        "_",
+        " ",
+        "-",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SHORT_PIECES, max_size=8))
+def test_matches_tried_at_literals_equal_a_full_scan(pieces):
+    """phone_short tried only where its literals occur finds what a scan of every position finds."""
+    text = "".join(pieces)
+    fast = PatternDetector(_SHORT)
+    full = PatternDetector(replace(_SHORT, starts_at_literal=False))
+    assert _findings(full.detect(text)) == _findings(fast.detect(text)), text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("starts_at_literal: true\n", "needs literals"),
+        ("literals: [a-b]\nstarts_at_literal: true\n", "ASCII letters or digits"),
+        ("literals: [ab]\nstarts_at_literal: 'yes'\n", "true or false"),
+    ],
+)
+def test_starts_at_literal_is_checked(tmp_path: Path, extra, message):
+    """A bad ``starts_at_literal`` is refused, naming file, rule and field."""
+    path = tmp_path / "r" / "pii" / "broken.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "name: broken\ntype: pattern\nentity: BROKEN\npatterns:\n  - {regex: 'ab', score: 0.5}\n"
+        + extra
+    )
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path / "r")
+    assert (str(path), "broken", "starts_at_literal") == (
+        info.value.file,
+        info.value.rule,
+        info.value.field,
+    )
+    assert message in info.value.message
