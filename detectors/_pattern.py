@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from detectors._base import Finding
-from detectors._phone import phone_score
+from detectors._phone import phone_score_of
 
 __all__ = [
     "ContextRule",
@@ -68,11 +69,29 @@ def context_test(words: Sequence[str]) -> re.Pattern[str] | None:
     if not words:
         return None
     unique = sorted(set(words), key=len, reverse=True)
-    alternatives = "|".join(re.escape(w) for w in unique)
     firsts = "".join(sorted({re.escape(w[0]) for w in unique}))
+    # The words as a prefix tree (c(?:all(?:ed|)|ell)...): the same words, each
+    # character tried once per shared prefix instead of once per word.
     return re.compile(
-        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?=(?:{alternatives})(?![A-Za-z0-9])).)", re.IGNORECASE
+        rf"[{firsts}](?<![A-Za-z0-9].)(?<=(?={_prefix_tree(unique)}(?![A-Za-z0-9])).)",
+        re.IGNORECASE,
     )
+
+
+def _prefix_tree(words: Sequence[str]) -> str:
+    """A regex matching exactly ``words`` (non-empty), common prefixes factored out."""
+    tree: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict[str, dict[str, Any]]) -> str:
+        alternatives = [re.escape(char) + emit(node[char]) if char else "" for char in sorted(node)]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return emit(tree)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +155,10 @@ class PatternRule:
             number-like characters); a scan group whose members all set them
             stops only where some member's all match. A first regex shared by
             every member is tried once.
+        then: a regex matching right after the first character wherever
+            ``starts_with``'s regexes all match (implied by them, e.g.
+            ``[\\d ().\\-/+]{6}``); a scan group whose members all set it tests it
+            before the start shapes, without a lookbehind: a cheap early reject.
         regions: phone rules only: region codes for libphonenumber, which then
             sets each match's base score (:func:`detectors._phone.phone_score`;
             ``None`` drops the match) in place of the pattern's score.
@@ -144,6 +167,10 @@ class PatternRule:
             an e-mail address); ``detect`` then looks for matches only just
             before its matches, not from every position of the text.
         anchor_within: see ``anchor``.
+        starts_at_literal: every match starts where one of ``literals`` starts
+            (case-insensitively), not right after an ASCII letter or digit; the
+            literals are ASCII letters and digits. ``detect`` then tries matches
+            only where the literals occur in an ASCII text, not from every position.
     """
 
     name: str
@@ -158,9 +185,11 @@ class PatternRule:
     first_chars: str | None = None
     word_start: bool = False
     starts_with: tuple[str, ...] = ()
+    then: str | None = None
     regions: tuple[str, ...] = ()
     anchor: str | None = None
     anchor_within: int = 0
+    starts_at_literal: bool = False
 
 
 class PatternDetector:
@@ -200,6 +229,7 @@ class PatternDetector:
             re.compile(rule.prefilter, flags | re.ASCII) if rule.prefilter else None
         )
         self._gated = self._literal_gate is not None or self._prefilter is not None
+        self._at_literals = rule.starts_at_literal and self._literal_gate is not None
         self._positive = context_test(rule.context.words)
         self._negative = context_test(rule.context.negative)
         self._positive_ascii = ascii_twin(self._positive)
@@ -208,7 +238,7 @@ class PatternDetector:
         self._entity = rule.entity
         self._rule_name = rule.name
         self._checks = rule.validators
-        self._regions = rule.regions
+        self._regions = tuple(rule.regions)
         self._only_score = rule.patterns[0].score if len(rule.patterns) == 1 else None
         self._scored = self._positive is not None or self._negative is not None
         ctx = rule.context
@@ -258,6 +288,8 @@ class PatternDetector:
 
     def detect(self, text: str) -> list[Finding]:
         """Return the validated findings in ``text``."""
+        if self._at_literals and text.isascii():
+            return self._detect_at_literals(text)
         if not self._gates_pass(text):
             return []
         if self._anchor is not None:
@@ -295,6 +327,36 @@ class PatternDetector:
             pos = m.end()
         return found
 
+    def _detect_at_literals(self, text: str) -> list[Finding]:
+        """:meth:`detect` for an ASCII text, matches tried only where literals occur.
+
+        Every match starts where a literal starts, not after a letter or digit
+        (the rule's promise). The literal search (in the lowercased text, whose
+        offsets are the text's: it is ASCII) skips occurrences starting inside
+        an earlier one, but those follow a letter or digit: no match starts
+        there. Matches hold a literal, so they are never empty.
+        """
+        prefilter = self._prefilter_ascii
+        if prefilter is not None and prefilter.search(text) is None:
+            return []
+        gate = self._literal_gate
+        assert gate is not None  # (set with starts_at_literal)
+        match_at = self._pattern_ascii.match
+        found: list[Finding] = []
+        next_pos = 0
+        for literal in gate.finditer(cached_lower(text)):
+            pos = literal.start()
+            if pos < next_pos:
+                continue
+            m = match_at(text, pos)
+            if m is None:
+                continue
+            next_pos = m.end()
+            finding = self._finding(text, m)
+            if finding is not None:
+                found.append(finding)
+        return found
+
     def detect_at(self, text: str, positions: Sequence[int]) -> list[Finding]:
         """Like :meth:`detect`, trying matches only at ``positions`` (ascending).
 
@@ -320,6 +382,13 @@ class PatternDetector:
                 found.append(finding)
         return found
 
+    def finding_at(self, text: str, pos: int) -> Finding | None:
+        """``detect_at(text, [pos])``'s finding, if any (one position: no list, no loop)."""
+        if self._gated and not self._gates_pass(text):
+            return None
+        m = (self._pattern_ascii if text.isascii() else self._pattern).match(text, pos)
+        return None if m is None else self._finding(text, m)
+
     def _gates_pass(self, text: str) -> bool:
         if self._literal_gate is not None and self._literal_gate.search(cached_lower(text)) is None:
             return False
@@ -341,7 +410,7 @@ class PatternDetector:
                 if not check(value):
                     return None
             if regions:
-                phone = phone_score(value, regions)
+                phone = phone_score_of(value, regions)
                 if phone is None:
                     return None
                 base = phone
@@ -364,25 +433,30 @@ class PatternDetector:
             return base
         # Windows are searched in place (pos/endpos), so a word cut by a window's
         # start is still seen whole: "payments" never yields a negative "ts".
+        # A window at the text's edge is empty: nothing to search (the regexes
+        # consume a character), as for a value scrubbed alone (an id in extra=).
         lo = start - self._window
         if lo < 0:
             lo = 0
+        more = end < len(text)
         score = base
         if positive is not None and (
-            positive.search(text, lo, start) is not None
-            or positive.search(text, end, end + self._window) is not None
+            (start and positive.search(text, lo, start) is not None)
+            or (more and positive.search(text, end, end + self._window) is not None)
         ):
             score += self._boost
         if negative is not None:
             before = self._negative_before
-            if before:
+            if not start:
+                hit = more and not before and negative.search(text, end, end + self._window)
+            elif before:
                 before = start - before
                 hit = negative.search(text, before if before > 0 else 0, start)
             else:
-                hit = negative.search(text, lo, start) or negative.search(
-                    text, end, end + self._window
+                hit = negative.search(text, lo, start) or (
+                    more and negative.search(text, end, end + self._window)
                 )
-            if hit is not None:
+            if hit:
                 score -= self._penalty
         return 1.0 if score > 1.0 else 0.0 if score < 0.0 else score  # clamped to [0, 1]
 

@@ -38,8 +38,10 @@ _PATTERN_ONLY = frozenset(
         "first_chars",
         "word_start",
         "starts_with",
+        "then",
         "regions",
         "anchor",
+        "starts_at_literal",
     }
 )
 _NUMBERED_BACKREF = re.compile(r"(?<!\\)\\[1-9]")
@@ -147,11 +149,27 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         raise RuleError(file, name, "starts_with", "only meaningful with scan_group")
     for i, shape in enumerate(starts_with):
         compile_regex(f"(?<=(?=(?:{shape})).)", 0, file, name, f"starts_with[{i}]")
+    then = data.get("then")
+    if then is not None:
+        if not isinstance(then, str) or not then:
+            raise RuleError(file, name, "then", "must be a non-empty string")
+        if not starts_with:
+            raise RuleError(file, name, "then", "only meaningful with starts_with")
+        compile_regex(f"(?=(?:{then}))", 0, file, name, "then")
     regions = strings_field(data.get("regions", []), file, name, "regions")
     for i, region in enumerate(regions):
         if not _REGION.fullmatch(region):
             raise RuleError(file, name, f"regions[{i}]", "must be an ISO 3166 alpha-2 code")
     anchor, within = _anchor(data.get("anchor"), flags, file, name)
+    at_literal = data.get("starts_at_literal", False)
+    if not isinstance(at_literal, bool):
+        raise RuleError(file, name, "starts_at_literal", "must be true or false")
+    if at_literal and not literals:
+        raise RuleError(file, name, "starts_at_literal", "needs literals")
+    if at_literal and not all(lit.isascii() and lit.isalnum() for lit in literals):
+        raise RuleError(file, name, "starts_at_literal", "literals must be ASCII letters or digits")
+    if at_literal and (anchor is not None or scan_group is not None):
+        raise RuleError(file, name, "starts_at_literal", "not with anchor or scan_group")
     return PatternRule(
         name=name,
         entity=entity,
@@ -165,9 +183,11 @@ def _pattern_rule(file: str, name: str, entity: str, data: Mapping[str, Any]) ->
         first_chars=first_chars,
         word_start=word_start,
         starts_with=tuple(starts_with),
+        then=then,
         regions=tuple(regions),
         anchor=anchor,
         anchor_within=within,
+        starts_at_literal=at_literal,
     )
 
 

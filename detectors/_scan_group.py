@@ -13,26 +13,27 @@ __all__ = ["ScanGroupDetector"]
 
 
 def _shapes(per_member: list[tuple[str, ...]]) -> str:
-    """Lookaheads true where some member's ``starts_with`` regexes all match.
+    """A lookbehind setting group ``_s<i>`` where member ``i``'s ``starts_with``
+    regexes all match, then a test that some group is set.
 
     Members are grouped by their first regex, which is tried once per group;
     then group ``_s<i>`` is set where the rest of member ``i``'s regexes match.
-    A leading lookahead requires some member to match, so positions where none
-    does are rejected in C and never reach Python.
+    Each regex is tried at most once per position. The trailing conditionals
+    (outside the lookbehind, which may not refer to its own groups) reject
+    positions where no member's regexes match, in C: they never reach Python.
     """
     groups: dict[str, list[tuple[int, str]]] = {}
     for i, shapes in enumerate(per_member):
         rest = "".join(f"(?={s})" for s in shapes[1:])
         groups.setdefault(shapes[0], []).append((i, rest))
-    any_member: list[str] = []
     options: list[str] = []
     for first, members in groups.items():
-        rests = [rest for _, rest in members]
-        any_rest = "" if not all(rests) else "(?:" + "|".join(rests) + ")"
-        any_member.append(f"(?={first}){any_rest}")
         opts = "".join(f"(?:{rest}(?P<_s{i}>)|)" for i, rest in members)
-        options.append(opts if len(groups) == 1 else f"(?:(?={first}){opts}|)")
-    return "(?=" + "|".join(f"(?:{a})" for a in any_member) + ")" + "".join(options)
+        options.append(f"(?:(?={first}){opts}|)")
+    some = "(?!)"
+    for i in reversed(range(len(per_member))):
+        some = f"(?(_s{i})|{some})"
+    return "(?<=(?=" + "".join(options) + ").)" + some
 
 
 _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
@@ -75,12 +76,17 @@ class ScanGroupDetector:
         stage1 = f"[{chars}]"
         if all(m.rule.word_start for m in members):
             stage1 += "(?<![A-Za-z0-9].)"
+        thens = [m.rule.then for m in members]
+        if all(thens):
+            # implied by the start shapes below (each member promises it), and
+            # tested from the character after the one matched: no lookbehind
+            stage1 += "(?=" + "|".join(f"(?:{t})" for t in dict.fromkeys(thens)) + ")"
         if all(m.rule.starts_with for m in members):
             # Every member says how its matches start: stage 1 alone finds, per
             # member, where it can match. "(?<=(?=S).)", looked at from the character
             # just matched, is S at its start; group _s<i> is set where member i's
             # regexes all match there (an empty alternative makes each optional).
-            stage1 += f"(?<={_shapes([m.rule.starts_with for m in members])}.)"
+            stage1 += _shapes([m.rule.starts_with for m in members])
             self._starts = re.compile(stage1)
             self._union: re.Pattern[str] | None = None
             groups = self._starts.groupindex
@@ -100,10 +106,12 @@ class ScanGroupDetector:
             (member, groups[f"{prefix}{i}"]) for i, member in enumerate(members)
         )
         # With start shapes, a hit's flag groups are empty: ``hit.group(*flags)``
-        # (one C call) is a key naming which members it flags; the members' indexes
-        # per key are kept (at most 2 ** len(members) keys).
+        # (one C call; ``hit.groups()``, cheaper, when the flags are all its groups)
+        # is a key naming which members it flags; the members' indexes per key are
+        # kept (at most 2 ** len(members) keys).
         self._flags = tuple(group for _, group in self._member_groups)
         self._flagged: dict[object, tuple[int, ...]] = {}
+        self._only_flags = self._starts.groups == len(self._flags)
 
     @property
     def name(self) -> str:
@@ -128,9 +136,18 @@ class ScanGroupDetector:
         # A stage-1 match is one character long: the scan goes on past ``first``
         # (not from it, which would evaluate its lookaheads a second time).
         if union is None:
-            if first.lastindex is not None:
-                hits.append(first)
-            hits += [hit for hit in starts.finditer(text, first.end()) if hit.lastindex is not None]
+            # every stage-1 match flags some member (its shapes' conditionals)
+            second = starts.search(text, first.end())
+            if second is None:  # the usual case: one hit, the members it flags
+                pos = first.start()
+                members = self._members
+                one: list[Finding] = []
+                for i in self._flagged_by(first):
+                    finding = members[i].finding_at(text, pos)
+                    if finding is not None:
+                        one.append(finding)
+                return one
+            hits = [first, second, *starts.finditer(text, second.end())]
         else:
             for start in (first, *starts.finditer(text, first.end())):
                 tried = union.match(text, start.start())
@@ -138,30 +155,36 @@ class ScanGroupDetector:
                     hits.append(tried)
         if not hits:
             return []
-        found: list[Finding] = []
         if union is not None:
             return self._detect_union_hits(text, hits)
+        found: list[Finding] = []
         members = self._members
-        if len(hits) == 1:  # the usual case: one hit, the members it flags
-            at = [hits[0].start()]
-            for i in self._flagged_by(hits[0]):
-                found.extend(members[i].detect_at(text, at))
-            return found
         positions: dict[int, list[int]] = {}
+        known = self._flagged
+        only_flags, flags = self._only_flags, self._flags
         for hit in hits:
             pos = hit.start()
-            for i in self._flagged_by(hit):
+            flagged = known.get(hit.groups() if only_flags else hit.group(*flags))
+            if flagged is None:
+                flagged = self._flagged_by(hit)
+            for i in flagged:
                 if i in positions:
                     positions[i].append(pos)
                 else:
                     positions[i] = [pos]
         for i in sorted(positions):
-            found.extend(members[i].detect_at(text, positions[i]))
+            at = positions[i]
+            if len(at) == 1:
+                finding = members[i].finding_at(text, at[0])
+                if finding is not None:
+                    found.append(finding)
+            else:
+                found.extend(members[i].detect_at(text, at))
         return found
 
     def _flagged_by(self, hit: re.Match[str]) -> tuple[int, ...]:
         """Indexes of the members a stage-1 hit flags, in order (start shapes only)."""
-        key = hit.group(*self._flags)
+        key = hit.groups() if self._only_flags else hit.group(*self._flags)
         flagged = self._flagged.get(key)
         if flagged is None:
             flagged = tuple(i for i, group in enumerate(self._flags) if hit.start(group) >= 0)
