@@ -5,7 +5,6 @@ street-address grammar and the Presidio adapter (``_ner``, ``_address``,
 ``_presidio``) load on first use of their names.
 """
 
-import importlib
 import typing
 
 from detectors._base import BatchDetector, Detector, Finding
@@ -34,6 +33,7 @@ from detectors._rule_fields import (
 from detectors._rules import RULE_TYPES, LoadedRules, RuleBuilder, load_rules
 from detectors._scan_group import ScanGroupDetector
 from detectors._validators import VALIDATORS
+from logward_base.lazy import load_lazy
 
 if typing.TYPE_CHECKING:
     from detectors._address import StreetAddressDetector, street_suffixes
@@ -107,9 +107,4 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'detectors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"detectors.{module}"), name)
-    globals()[name] = value
-    return value
+    return load_lazy(__name__, _LAZY, name)

@@ -1,4 +1,5 @@
-"""The bottom layer of logward: the error tree, the shipped paths, the duration parser.
+"""The bottom layer of logward: the error tree, the shipped paths, the duration parser,
+the lazy-name loader.
 
 Every other package (``detectors`` -> ``scrubber`` -> ``monitor`` -> ``logward``)
 may import this one; it imports none of them (a leaf, as structlog keeps
@@ -22,6 +23,7 @@ from logward_base.errors import (
     SinkError,
     StoreError,
 )
+from logward_base.lazy import load_lazy
 from logward_base.paths import DEFAULT_DATA_DIR, data_dir, rules_dir
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "SinkError",
     "StoreError",
     "data_dir",
+    "load_lazy",
     "parse_duration",
     "rules_dir",
 ]

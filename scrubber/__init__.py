@@ -4,9 +4,9 @@ The logging and structlog adapters and the sealer (``cryptography``) load on
 first use of their names, so ``logward scrub`` does not import them.
 """
 
-import importlib
 import typing
 
+from logward_base.lazy import load_lazy
 from scrubber._api import get_default_scrubber, load_scrubber, scrub_mapping, scrub_text
 from scrubber._engine import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER, RedactionStats, Scrubber
 from scrubber._fold import fold_for_detection
@@ -76,9 +76,4 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scrubber' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"scrubber.{module}"), name)
-    globals()[name] = value
-    return value
+    return load_lazy(__name__, _LAZY, name)

@@ -12,8 +12,9 @@ line in :data:`SINKS` (see the README's "Adding a sink").
 
 from __future__ import annotations
 
-import importlib
 import typing
+
+from logward_base.lazy import load_lazy
 
 if typing.TYPE_CHECKING:
     from logward.stream._admin import (
@@ -150,9 +151,4 @@ _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'logward.stream' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"logward.stream.{module}"), name)
-    globals()[name] = value
-    return value
+    return load_lazy(__name__, _LAZY, name)

@@ -12,11 +12,10 @@ import pytest
 from detectors import Finding, KeyNameMatcher, KeyValueDetector
 from scrubber import (
     FAILED_PLACEHOLDER,
-    REMAINDER_ENTITIES,
     Scrubber,
-    merge_same_entity,
     resolve_overlaps,
 )
+from tests.scrubber.reference import naive_resolve
 
 
 class SecretDetector:
@@ -208,35 +207,6 @@ def test_gate_selects_as_before_on_random_text():
                     assert d in engine._active(text), (d.name, text)
 
 
-def _naive_resolve(found: list[Finding], text: str) -> list[Finding]:
-    """Resolution done naively (merge, keep by priority, remainders char by char)."""
-    candidates = [f for f in found if f.score >= 0.5 and f.end > f.start]
-    if len(candidates) <= 1:
-        return candidates
-    candidates = merge_same_entity(candidates)
-    candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
-    kept: list[Finding] = []
-    losers: list[Finding] = []
-    for f in candidates:
-        fits = all(f.end <= k.start or k.end <= f.start for k in kept)
-        (kept if fits else losers).append(f)
-    covered = [False] * (len(text) + 1)
-    for k in kept:
-        covered[k.start : k.end] = [True] * (k.end - k.start)
-    for f in losers:
-        if f.entity in REMAINDER_ENTITIES:
-            run = None
-            for i in range(f.start, f.end + 1):
-                free = i < f.end and not covered[i]
-                if free and run is None:
-                    run = i
-                elif not free and run is not None:
-                    kept.append(Finding(f.entity, run, i, f.score, f.detector))
-                    covered[run:i] = [True] * (i - run)
-                    run = None
-    return sorted(kept, key=lambda f: f.start)
-
-
 def test_same_entity_overlaps_resolve_as_the_naive_reference():
     """Duplicates, nested and chained findings of one entity (the shortcut), mixed
     with other entities (the full path), resolve as the naive reference does."""
@@ -252,7 +222,7 @@ def test_same_entity_overlaps_resolve_as_the_naive_reference():
             found.append(Finding(entity, start, end, score, rng.choice("xyz")))
             if rng.random() < 0.4:  # the same value found by another rule
                 found.append(Finding(entity, start, end, rng.choice([0.6, 0.9]), "dup"))
-        expected = _naive_resolve(list(found), text)
+        expected = naive_resolve(list(found), text)
         assert expected == resolve_overlaps(list(found), text, 0.5), found
 
 

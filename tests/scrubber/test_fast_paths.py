@@ -13,11 +13,10 @@ import scrubber
 from detectors import Finding
 from scrubber import (
     FAILED_PLACEHOLDER,
-    REMAINDER_ENTITIES,
     Scrubber,
     ScrubbingFilter,
-    merge_same_entity,
 )
+from tests.scrubber.reference import naive_resolve
 
 
 class PrefilteredDetector:
@@ -75,38 +74,6 @@ def test_scrub_text_counted_fails_closed():
     assert 1 == engine.stats.failures
 
 
-def _slow_resolve(engine: Scrubber, found: list[Finding], text: str) -> list[Finding]:
-    """The overlap resolution done naively, character by character (the reference)."""
-    candidates = [f for f in found if f.score >= engine.policy.threshold and f.end > f.start]
-    if len(candidates) <= 1:
-        return candidates
-    candidates = merge_same_entity(candidates)
-    candidates.sort(key=lambda f: (-f.score, f.start - f.end, f.start))
-    kept: list[Finding] = []
-    losers: list[Finding] = []
-    for f in candidates:
-        if all(f.end <= k.start or k.end <= f.start for k in kept):
-            kept.append(f)
-        else:
-            losers.append(f)
-    covered = [False] * (len(text) + 1)
-    for k in kept:
-        covered[k.start : k.end] = [True] * (k.end - k.start)
-    for f in losers:
-        if f.entity not in REMAINDER_ENTITIES:
-            continue
-        run_start = None
-        for i in range(f.start, f.end + 1):
-            free = i < f.end and not covered[i]
-            if free and run_start is None:
-                run_start = i
-            elif not free and run_start is not None:
-                kept.append(Finding(f.entity, run_start, i, f.score, f.detector))
-                covered[run_start:i] = [True] * (i - run_start)
-                run_start = None
-    return sorted(kept, key=lambda f: f.start)
-
-
 def test_resolve_shortcut_matches_full_resolution():
     """Random findings resolve as the naive reference does (shortcut and remainders)."""
     engine = Scrubber([])
@@ -125,7 +92,7 @@ def test_resolve_shortcut_matches_full_resolution():
                     "d",
                 )
             )
-        assert _slow_resolve(engine, list(found), text) == engine._resolve(list(found), text), found
+        assert naive_resolve(list(found), text) == engine._resolve(list(found), text), found
 
 
 def _record_through(engine: Scrubber, **extra: object) -> logging.LogRecord:
