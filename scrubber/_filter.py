@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import threading
 from collections import Counter
 from typing import Any
@@ -39,99 +38,26 @@ from scrubber._adapt import (
     extra_cache_key,
     format_failure,
     put_unique,
-    safe_key,
     scrub_exception,
 )
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
+from scrubber._records import (
+    CLEAN_NAMES_LIMIT,
+    FRESH_KEYS,
+    FRESH_LEN,
+    NAME_ATTRS,
+    NAME_MAY_HOLD_PII,
+    NOT_EXTRA,
+    SAFE_KEYS,
+    ScrubbedArgs,
+    blank_record,
+    filter_state,
+    is_safe_key,
+    mark_for,
+)
 from scrubber._structured import _BIG_INT
 
 __all__ = ["ScrubbingFilter"]
-
-# Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message",
-    "asctime",
-    "taskName",
-}
-# Set by structlog's ``wrap_for_formatter``/ProcessorFormatter: objects, not payload.
-_PASSTHROUGH = frozenset({"_logger", "_record", "_from_structlog"})
-# Record attributes a formatter may print that code, not logward, names: a logger
-# named after a user, a thread named after a card or request. Scrubbed as text.
-_NAME_ATTRS = ("name", "threadName", "processName", "taskName")
-# Only names with one of these can hold PII worth a scan ("MainThread",
-# "uvicorn.error", "ThreadPoolExecutor-0_1" cannot): an address, spaces, digits.
-_NAME_MAY_HOLD_PII = re.compile(r"[@\s%=:/+]|\d\d\d").search
-
-_NOT_EXTRA = _STANDARD_ATTRS | _PASSTHROUGH
-# A fresh record has exactly these attributes, in this order (``LogRecord.__init__``
-# sets them): more means extras (or a cached message), which ``makeRecord`` adds after.
-_FRESH_KEYS = list(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
-_FRESH_LEN = len(_FRESH_KEYS)
-# Tuples of (logger, thread, process, task) names known to need no scrubbing.
-_CLEAN_NAMES_LIMIT = 1024
-
-
-class _ScrubbedArgs(tuple):  # type: ignore[type-arg]
-    """The empty ``args`` of a record already scrubbed by one engine.
-
-    Marking ``args`` (which the filter clears anyway) keeps the record's
-    attributes unchanged: JSON formatters print every extra attribute.
-    """
-
-    __slots__ = ()
-
-
-_marks: dict[int, _ScrubbedArgs] = {}
-_marks_lock = threading.Lock()
-
-
-def _mark_for(engine: Scrubber) -> _ScrubbedArgs:
-    """One marker per engine, shared by every filter over that engine."""
-    with _marks_lock:
-        mark = _marks.get(id(engine))
-        if mark is None:
-            if len(_marks) >= 1024:
-                _marks.clear()
-            mark = _marks[id(engine)] = _ScrubbedArgs()
-        return mark
-
-
-_state = threading.local()
-
-
-def _blank(record: logging.LogRecord) -> None:
-    """Replace every field that can carry PII by the fixed placeholder."""
-    record.msg = FAILED_PLACEHOLDER
-    record.args = None
-    record.exc_info = None
-    record.exc_text = None
-    record.stack_info = None
-    attrs = record.__dict__
-    if "message" in attrs:
-        attrs["message"] = FAILED_PLACEHOLDER
-    for key in attrs.keys() - _NOT_EXTRA:
-        if safe_key(key):
-            attrs[key] = FAILED_PLACEHOLDER
-        else:  # the key itself may be PII (an email, a card number): it goes too
-            del attrs[key]
-            put_unique(attrs, "scrub_failed", FAILED_PLACEHOLDER)
-
-
-# Extra attribute names repeat on every record: safe ones are remembered (a
-# bounded set; only names safe_key keeps as they are, so no PII is held).
-_SAFE_KEYS: set[str] = set()
-_SAFE_KEYS_LIMIT = 1024
-
-
-def _is_safe_key(key: Any) -> bool:
-    if key in _SAFE_KEYS:
-        return True
-    if not safe_key(key):
-        return False
-    if len(_SAFE_KEYS) >= _SAFE_KEYS_LIMIT:
-        _SAFE_KEYS.clear()  # a set's add and clear are atomic: threads need no lock
-    _SAFE_KEYS.add(key)
-    return True
 
 
 class ScrubbingFilter(logging.Filter):
@@ -178,7 +104,7 @@ class ScrubbingFilter(logging.Filter):
         self._names: dict[str, str] = {}
         self._clean_names: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
-        self._mark: _ScrubbedArgs | None = None
+        self._mark: ScrubbedArgs | None = None
 
     @property
     def scrubber(self) -> Scrubber:
@@ -206,9 +132,9 @@ class ScrubbingFilter(logging.Filter):
         """
         if self.name and not super().filter(record):
             return False
-        if getattr(_state, "busy", False):
+        if getattr(filter_state, "busy", False):
             # The engine itself logged while scrubbing: never risk a loop.
-            _blank(record)
+            blank_record(record)
             return True
         mark = self._mark
         engine = self._scrubber
@@ -220,30 +146,30 @@ class ScrubbingFilter(logging.Filter):
                 if not args and self._scrub_cached(engine, record, mark):
                     return True
             except Exception:
-                _blank(record)
+                blank_record(record)
                 engine.stats.add_failure()
                 return True
-        _state.busy = True
+        filter_state.busy = True
         engine = self._scrubber
         try:
             if engine is None:
                 engine = self.scrubber
             mark = self._mark
             if mark is None:
-                mark = self._mark = _mark_for(engine)
+                mark = self._mark = mark_for(engine)
             if record.args is not mark:
                 self._scrub(engine, record)
                 record.args = mark
         except Exception:
-            _blank(record)
+            blank_record(record)
             if engine is not None:
                 engine.stats.add_failure()
         finally:
-            _state.busy = False
+            filter_state.busy = False
         return True
 
     def _scrub_cached(
-        self, engine: Scrubber, record: logging.LogRecord, mark: _ScrubbedArgs
+        self, engine: Scrubber, record: logging.LogRecord, mark: ScrubbedArgs
     ) -> bool:
         """The common record, all from the caches without calling the engine, or ``False``.
 
@@ -257,7 +183,7 @@ class ScrubbingFilter(logging.Filter):
             return False
         attrs = record.__dict__
         # exact keys, not their number: a deleted standard attribute must not hide an extra
-        if list(attrs) != _FRESH_KEYS or record.exc_info or record.exc_text or record.stack_info:
+        if list(attrs) != FRESH_KEYS or record.exc_info or record.exc_text or record.stack_info:
             return False
         cached = self._cache.get(hash(msg))
         if cached is None:
@@ -307,11 +233,11 @@ class ScrubbingFilter(logging.Filter):
             known_clean = False
         if not known_clean and self._scrub_names(engine, attrs):
             clean_names = self._clean_names
-            if len(clean_names) >= _CLEAN_NAMES_LIMIT:
+            if len(clean_names) >= CLEAN_NAMES_LIMIT:
                 clean_names.clear()
             with contextlib.suppress(TypeError):  # unhashable: not remembered
                 clean_names.add(names)
-        if list(attrs) != _FRESH_KEYS:  # any key but the standard ones, in their order
+        if list(attrs) != FRESH_KEYS:  # any key but the standard ones, in their order
             self._scrub_extras(engine, record, attrs)
 
         if record.exc_info or record.exc_text or record.stack_info:
@@ -324,13 +250,13 @@ class ScrubbingFilter(logging.Filter):
         if "message" in attrs:
             attrs["message"] = record.getMessage()
         keys = list(attrs)
-        if keys[:_FRESH_LEN] == _FRESH_KEYS:
-            del keys[:_FRESH_LEN]  # the standard attributes come first: skip them at once
+        if keys[:FRESH_LEN] == FRESH_KEYS:
+            del keys[:FRESH_LEN]  # the standard attributes come first: skip them at once
         clean_keys = self._clean_keys
         plain = type(engine).scrub_value is _ENGINE_SCRUB_VALUE
         entity_for = engine.key_matcher.entity_for
         for key in keys:
-            if key in _NOT_EXTRA:
+            if key in NOT_EXTRA:
                 continue
             value = attrs[key]
             kind = type(value)
@@ -352,7 +278,7 @@ class ScrubbingFilter(logging.Filter):
                 value = self._scrub_extra(engine, key, value)
             new_key = (
                 key
-                if key in _SAFE_KEYS or _is_safe_key(key) or key in clean_keys
+                if key in SAFE_KEYS or is_safe_key(key) or key in clean_keys
                 else self._scrub_key(engine, key)
             )
             if new_key == key:
@@ -369,13 +295,13 @@ class ScrubbingFilter(logging.Filter):
         """
         names = self._names
         kept = True
-        for attr in _NAME_ATTRS:
+        for attr in NAME_ATTRS:
             value = attrs.get(attr)
             if type(value) is not str:
                 continue
             clean = names.get(value)
             if clean is None:
-                clean = engine.scrub_text(value) if _NAME_MAY_HOLD_PII(value) else value
+                clean = engine.scrub_text(value) if NAME_MAY_HOLD_PII(value) else value
                 if len(names) >= self._cache_size:
                     names.clear()
                 names[value] = clean
