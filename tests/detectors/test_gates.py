@@ -32,6 +32,7 @@ _PAIR = re.compile(
     r"""|(?P<bare>[^\s"',;&}\]\[)]{1,""" + str(_BARE_CAP) + "})))"
 )
 _BARE_END = re.compile(r"""[\s"',;&}\]\[)]""")
+_DOUBLED = {"dq": re.compile(r'(?:""(?:[^"\\\n]|\\.)*)*'), "sq": re.compile(r"(?:''[^'\n]*)*")}
 _SECRET_ENTITIES = frozenset({"PASSWORD", "SECRET"})
 _SECRET_END = re.compile(r"""[\s"'&]""")
 _SCHEMES = frozenset({"basic", "bearer", "apikey", "dpop", "gnap", "negotiate", "ntlm", "token"})
@@ -68,6 +69,8 @@ def _reference_key_values(matcher: KeyNameMatcher, text: str) -> list[Finding]:
         for group in ("dq", "sq", "bare"):
             start, end = match.span(group)
             if end > start:
+                if group != "bare":  # a doubled quote (SQL/CSV escaping) does not end it
+                    end = _DOUBLED[group].match(text, end).end()  # type: ignore[union-attr]
                 if group == "bare" and entity in _SECRET_ENTITIES:
                     stop = _SECRET_END.search(text, end)
                     end = len(text) if stop is None else stop.start()
