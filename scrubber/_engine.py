@@ -204,19 +204,7 @@ class Scrubber:
             if not kept:
                 return text, None
             counts: Counter[str] = _new_counter(Counter)
-            if len(kept) == 1:  # the usual case, as _apply does it
-                f = kept[0]
-                entity = f.entity
-                start = f.start
-                stop = f.end
-                replaced = self.policy.operator_for(entity)(entity, text[start:stop])
-                counts[entity] = 1
-                return "".join((text[:start], replaced, text[stop:])), counts
-            # counted in the order _apply would count them (right to left)
-            get = counts.get
-            for f in reversed(kept):
-                counts[f.entity] = get(f.entity, 0) + 1
-            return self._apply(text, kept, None), counts
+            return self._apply(text, kept, counts), counts
         except Exception:
             self.stats.add_failure()
             return FAILED_PLACEHOLDER, None
@@ -373,11 +361,21 @@ class Scrubber:
         probe = fold_for_detection(view)
         return [f for d in self._active(probe) for f in d.detect(probe)]
 
-    def _apply(self, text: str, kept: list[Finding], local: Counter[str] | None) -> str:
-        """Replace ``kept`` in ``text``; count them in ``local`` unless it is ``None``."""
+    def _apply(self, text: str, kept: list[Finding], local: Counter[str]) -> str:
+        """Replace ``kept`` in ``text``, counting them in ``local`` (right to left)."""
         if not kept:
             return text
         operator_for = self.policy.operator_for
+        get = local.get  # no Counter.__missing__ call per entity
+        if len(kept) == 1:  # the usual case: no list of pieces
+            f = kept[0]
+            entity = f.entity
+            start = f.start
+            stop = f.end
+            local[entity] = get(entity, 0) + 1
+            return "".join(
+                (text[:start], operator_for(entity)(entity, text[start:stop]), text[stop:])
+            )
         pieces: list[str] = []
         end = len(text)
         for f in reversed(kept):
@@ -386,11 +384,9 @@ class Scrubber:
             stop = f.end
             pieces.append(text[stop:end])
             pieces.append(operator_for(entity)(entity, text[start:stop]))
+            local[entity] = get(entity, 0) + 1
             end = start
         pieces.append(text[:end])
-        if local is not None:
-            for f in reversed(kept):
-                local[f.entity] += 1
         return "".join(reversed(pieces))
 
 

@@ -93,9 +93,6 @@ class DetectorGate:
 
     def active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
-        digits_active = self._digits_active
-        if digits_active is not None and text.isdigit() and text.isascii():
-            return list(digits_active)
         searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
         active = [d for d, search in searches if search is None or search(text) is not None]
         scan = self._literal_scan
