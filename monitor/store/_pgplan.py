@@ -70,8 +70,9 @@ def _personal(tables: list[str]) -> dict[str, str]:
     return cols
 
 
-def _split_values(text: str) -> list[str]:
-    """Top-level items of a ``VALUES (...)`` body (``text`` starts after the parenthesis)."""
+def _values(text: str) -> tuple[list[str], int]:
+    """The top-level items of a ``VALUES (...)`` body (``text`` starts after its
+    parenthesis) and the index of the parenthesis closing it (``len(text)`` if none)."""
     items, depth, start, quote = [], 0, 0, ""
     for i, ch in enumerate(text):
         if quote:
@@ -83,29 +84,12 @@ def _split_values(text: str) -> list[str]:
         elif ch == ")":
             if depth == 0:
                 items.append(text[start:i].strip())
-                return items
+                return items, i
             depth -= 1
         elif ch == "," and depth == 0:
             items.append(text[start:i].strip())
             start = i + 1
-    return items
-
-
-def _close(text: str) -> int:
-    """Index of the parenthesis closing a ``VALUES (`` body (``text`` starts after it)."""
-    depth, quote = 0, ""
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            if depth == 0:
-                return i
-            depth -= 1
-    return len(text)
+    return items, len(text)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -152,7 +136,7 @@ def plan(query: str) -> Plan:
     if insert is not None:
         insert_cols = [c.strip().lower() for c in insert.group(2).split(",")]
         values_at = insert.end()
-        values_end = values_at + _close(body[values_at:])
+        values_end = values_at + _values(body[values_at:])[1]
     positional: list[tuple[int, str]] = []
     named: list[tuple[str, str]] = []
     index = -1
@@ -167,7 +151,7 @@ def plan(query: str) -> Plan:
         elif tail.startswith("/*again*/"):
             kind, skip = "like", len("/*again*/")
         elif insert is not None and values_at <= m.start() < values_end:
-            pos = len(_split_values(body[values_at : m.start()] + ")")) - 1
+            pos = len(_values(body[values_at : m.start()] + ")")[0]) - 1
             if 0 <= pos < len(insert_cols):
                 kind = cols.get(insert_cols[pos], "")
         else:
