@@ -7,11 +7,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ./logward-data
 
-.PHONY: help venv run test lint types unit pytest bench browser fail2ban postgres clean
+.PHONY: help venv compile run test lint types unit pytest bench browser fail2ban postgres clean
 
 help:
 	@echo "make run    - the end-to-end demo on the embedded default"
 	@echo "make test   - everything CI runs: install, lint, types, all tests"
+	@echo "make compile - build the hot path with mypyc (done by run, unit, test, bench)"
 	@echo "make bench  - the benchmarks in bench/ (figures go to bench/results/)"
 	@echo "make lint   - ruff check, ruff format --check, lint-imports (layers)"
 
@@ -22,6 +23,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# The hot path (pyproject.toml [tool.logward.compile]) as mypyc C extensions, in
+# place; rebuilt when a compiled source is newer. `python tools/compile_hot.py
+# --clean` goes back to plain Python.
+compile: $(STAMP)
+	$(PY) tools/compile_hot.py
 
 # Debian's Chromium for the browser tests; never `playwright install`.
 browser:
@@ -45,7 +52,7 @@ fail2ban:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fail2ban >/dev/null; \
 	fi
 
-run: $(STAMP)
+run: compile
 	$(VENV)/bin/logward demo --data-dir $(DATA_DIR)
 
 lint: $(STAMP)
@@ -57,17 +64,22 @@ types: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy tests bench
 
-unit: $(STAMP)
+unit: compile
 	$(PY) -m pytest -m "not integration" -q
 
-pytest: $(STAMP) browser postgres
-	$(PY) -m pytest -q --cov --cov-report=term
+# All tests on the compiled build, then the scrubber's and detectors' tests again
+# on the plain Python sources (the reference the compiled build must match).
+pytest: compile browser postgres
+	LOGWARD_EXPECT_COMPILED=1 $(PY) -m pytest -q --cov --cov-report=
+	LOGWARD_PURE_PYTHON=1 $(PY) -m pytest -q --cov --cov-append --cov-report=term \
+	  tests/scrubber tests/detectors tests/test_compiled.py
 
 test: lint types pytest
 
-bench: $(STAMP) fail2ban postgres
+bench: compile fail2ban postgres
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench
 
 clean:
+	$(PYTHON) tools/compile_hot.py --clean
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -7,7 +7,7 @@ street-address grammar and the Presidio adapter (``_ner``, ``_address``,
 
 import typing
 
-from detectors._base import BatchDetector, Detector, Finding
+from detectors._base import Finding
 from detectors._keys import KeyNameMatcher, KeyValueDetector, split_key
 from detectors._name_words import LOG_WORDS
 from detectors._names import NameRules, first_names, surnames
@@ -22,6 +22,7 @@ from detectors._pattern import (
     context_test,
 )
 from detectors._person import PERSON_TRIGGER, PersonNameDetector
+from detectors._protocols import BatchDetector, Detector
 from detectors._rule_fields import (
     RuleParts,
     check_fields,

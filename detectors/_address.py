@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 
+from mypy_extensions import mypyc_attr
+
 from detectors._address_intl import intl_spans
 from detectors._base import Finding
 
@@ -76,6 +78,7 @@ def _tail() -> re.Pattern[str]:
     return re.compile(rf"(?:{sep}{unit})*(?:{sep}(?:{place})(?![\w-])|{after_uk}(?![\w-]))?")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class StreetAddressDetector:
     """Finds street addresses (``12 High Street``, ``Flat 3, 7 Elm Road``,
     ``228 Tina Trail Apt. 883, Palmershire, MI 60680``) as STREET_ADDRESS.

@@ -1,14 +1,15 @@
-"""The values and protocol every detector shares."""
+"""The value every detector returns: one finding (the protocols are in ``_protocols``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
-__all__ = ["BatchDetector", "Detector", "Finding"]
+from mypy_extensions import mypyc_attr
+
+__all__ = ["Finding"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True, serializable=True)
 @dataclass(frozen=True, slots=True, init=False)
 class Finding:
     """One detected span of PII in a text.
@@ -36,6 +37,10 @@ class Finding:
         _set_score(self, score)
         _set_detector(self, detector)
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[str, int, int, float, str]]:
+        # copy and pickle through __init__ (a frozen class's state cannot be set back)
+        return (Finding, (self.entity, self.start, self.end, self.score, self.detector))
+
 
 # the slots' own setters, which a frozen dataclass's __setattr__ does not guard
 _set_entity = vars(Finding)["entity"].__set__
@@ -43,26 +48,3 @@ _set_start = vars(Finding)["start"].__set__
 _set_end = vars(Finding)["end"].__set__
 _set_score = vars(Finding)["score"].__set__
 _set_detector = vars(Finding)["detector"].__set__
-
-
-@runtime_checkable
-class Detector(Protocol):
-    """Finds PII in one text. Built once; ``detect`` does no I/O."""
-
-    @property
-    def name(self) -> str:
-        """Stable name of this detector, recorded on its findings."""
-        ...
-
-    def detect(self, text: str) -> Iterable[Finding]:
-        """Return the findings in ``text`` (any order, overlaps allowed)."""
-        ...
-
-
-@runtime_checkable
-class BatchDetector(Detector, Protocol):
-    """A detector that is much faster on batches (NER through ``nlp.pipe``)."""
-
-    def detect_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """Return the findings of each text, in order."""
-        ...

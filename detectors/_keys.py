@@ -17,6 +17,8 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 
+from mypy_extensions import mypyc_attr
+
 from detectors._base import Finding
 
 __all__ = ["AUTH_SCHEMES", "KeyNameMatcher", "KeyValueDetector", "split_key"]
@@ -61,6 +63,7 @@ def _past_doubled_quotes(text: str, end: int, group: str) -> int:
     return end
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class KeyNameMatcher:
     """Maps key names to the entity their values hold (or to ``None``: not PII).
 
@@ -168,6 +171,7 @@ def _verdicts(matcher: KeyNameMatcher) -> dict[str, str | None]:
     return {}
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class KeyValueDetector:
     """Finds values of ``key=value`` / ``key: value`` pairs whose key names PII.
 

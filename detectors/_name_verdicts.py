@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from detectors._name_shapes import (
     AFTER,
     AFTER_WORDS,
@@ -26,6 +28,7 @@ from detectors._name_words import AMBIGUOUS_NAMES, ROLES, STRONG_CUES, TITLES, W
 __all__ = ["NameRun", "NameVerdicts"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class NameRun:
     """A run of capitalised words in a text and what the rules concluded about it.
@@ -46,6 +49,7 @@ class NameRun:
     likely: bool = False
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NameVerdicts:
     """How one capitalised run is judged; the word sets are set by the subclass."""
 

@@ -11,6 +11,8 @@ still has to look at, so lines without any go nowhere near it.
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from detectors._name_shapes import (
     AFTER,
     AFTER_WORDS,
@@ -37,6 +39,7 @@ from detectors._name_words import AMBIGUOUS_NAMES, LOG_WORDS, ROLES, STRONG_CUES
 __all__ = ["AMBIGUOUS_NAMES", "SAID", "NameRules", "NameRun", "first_names", "surnames"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NameRules(NameVerdicts):
     """Finds capitalised word runs and decides, without a model, which are names.
 

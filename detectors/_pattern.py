@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from mypy_extensions import mypyc_attr
+
 from detectors._base import Finding
 from detectors._pattern_rule import (
     ContextRule,
@@ -40,6 +42,7 @@ __all__ = [
 PII_GROUP_PREFIX = "pii"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PatternDetector:
     """Finds one entity with regexes, validators and context words.
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 __all__ = [
     "ContextRule",
     "PatternRule",
@@ -78,6 +80,7 @@ def _prefix_tree(words: Sequence[str]) -> str:
     return emit(tree)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class ContextRule:
     """Words near a match that raise (``words``) or lower (``negative``) its score.
@@ -101,6 +104,7 @@ class ContextRule:
     negative_before: int = 0
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class PatternSpec:
     """One regex of a rule and the score of its matches.
@@ -114,6 +118,7 @@ class PatternSpec:
     score: float
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class PatternRule:
     """Everything a :class:`PatternDetector` needs, as loaded from one YAML rule.

@@ -16,6 +16,8 @@ import re
 import threading
 from collections.abc import Iterable
 
+from mypy_extensions import mypyc_attr
+
 from detectors._base import Finding
 from detectors._names import SAID, NameRules
 
@@ -47,6 +49,7 @@ _MEMO_SIZE = 4096
 _MEMO_TEXT = 512
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PersonNameDetector:
     """Finds person names by rules and lists alone (no model), for the default tier.
 

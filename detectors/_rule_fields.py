@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from detectors._base import Detector
 from detectors._pattern import PatternRule
+from detectors._protocols import Detector
 from logward_base.errors import RuleError
 
 if TYPE_CHECKING:

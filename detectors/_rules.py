@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from detectors._base import Detector
 from detectors._pattern import PatternRule
+from detectors._protocols import Detector
 from detectors._rule_fields import RuleParts
 from detectors._rule_pattern import build_keys_rule, build_pattern_rule
 from logward_base.errors import RuleError

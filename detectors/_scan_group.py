@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from mypy_extensions import mypyc_attr
+
 from detectors._base import Finding
 from detectors._pattern import PatternDetector, ascii_twin
 from logward_base.errors import ConfigError
@@ -40,6 +42,7 @@ _GROUP_DEF = re.compile(r"(?<!\\)\(\?P<(\w+)>")
 _GROUP_REF = re.compile(r"(?<!\\)\(\?P=(\w+)\)")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ScanGroupDetector:
     """Runs several case-sensitive pattern rules off one shared scan of the text.
 

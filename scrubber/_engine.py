@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from detectors import BatchDetector, Detector, Finding, KeyNameMatcher
 from logward_base.errors import ConfigError
 from scrubber._decode import encoded_findings, maybe_encoded
@@ -71,6 +73,7 @@ _CLEAN_LIMIT = 4096
 _new_counter = Counter.__new__  # an empty Counter without Counter.__init__'s Python-level update()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Scrubber:
     """Detects PII with ``detectors`` and replaces each finding per the policy.
 
@@ -148,14 +151,14 @@ class Scrubber:
             out.append(self._resolve(found, text))
         return out
 
-    def scrub_text(self, text: str, counts: Counter[str] | None = None) -> str:
+    def scrub_text(self, text: Any, counts: Counter[str] | None = None) -> str:
         """Return ``text`` with every finding replaced; never raises on data."""
         result, local = self.scrub_text_counted(text)
         if local is not None:
             self._count(local, counts)
         return result
 
-    def scrub_text_counted(self, text: str) -> tuple[str, Counter[str] | None]:
+    def scrub_text_counted(self, text: Any) -> tuple[str, Counter[str] | None]:
         """Like :meth:`scrub_text`, also returning this text's redactions per entity.
 
         The counts are ``None`` when nothing was redacted (no allocation on the
@@ -164,9 +167,17 @@ class Scrubber:
         On an internal error the result is ``FAILED_PLACEHOLDER``, a failure is
         counted in ``stats``, and the counts are ``None``.
         """
+        if isinstance(text, str):
+            return self._scrub_str(text)
         try:
-            if not isinstance(text, str):
-                text = _as_text(text)
+            value = _as_text(text)
+        except Exception:
+            self.stats.add_failure()
+            return FAILED_PLACEHOLDER, None
+        return self._scrub_str(value)
+
+    def _scrub_str(self, text: str) -> tuple[str, Counter[str] | None]:
+        try:
             if not text:
                 return text, None
             if self._batch or len(text) > self._chunk:

@@ -32,6 +32,8 @@ import threading
 from collections import Counter
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 import scrubber as package  # resolved at call time: get_default_scrubber may be replaced
 from scrubber._adapt import (
     MAX_CACHED_LEN,
@@ -60,6 +62,7 @@ from scrubber._structured import _BIG_INT
 __all__ = ["ScrubbingFilter"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ScrubbingFilter(logging.Filter):
     """A ``logging.Filter`` that scrubs PII from records in place; it never drops one.
 
@@ -368,8 +371,8 @@ class ScrubbingFilter(logging.Filter):
             if kind is float or -_BIG_INT < value < _BIG_INT:
                 return value
             text = str(value)
-            result, _ = _scrub_counted(engine, text)
-            return value if result == text else result
+            scrubbed, _ = _scrub_counted(engine, text)
+            return value if scrubbed == text else scrubbed
         cache_key = extra_cache_key(key, value)
         if cache_key is None:
             return engine.scrub_value(value, key)

@@ -12,6 +12,8 @@ import re._parser as sre_parse  # type: ignore[import-not-found]  # stdlib; read
 from collections.abc import Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from detectors import Detector, cached_lower
 
 __all__ = ["DetectorGate"]
@@ -19,6 +21,7 @@ __all__ = ["DetectorGate"]
 _HITS_LIMIT = 4096  # combinations of literals remembered (hostile text has many)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class DetectorGate:
     """Selects, per text, the detectors that can find anything in it (a superset).
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from logward_base.errors import ConfigError, KeyMaterialError, RuleError
 from scrubber._operators import (
     DropOperator,
@@ -45,6 +47,7 @@ _OPERATOR_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
 POLICY_RULE = "scrub policy"
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class ScrubPolicy:
     """The entity → operator mapping and the engine's limits.

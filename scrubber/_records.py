@@ -8,6 +8,8 @@ import re
 import threading
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from scrubber._adapt import put_unique, safe_key
 from scrubber._engine import FAILED_PLACEHOLDER, Scrubber
 
@@ -53,6 +55,7 @@ FRESH_LEN = len(FRESH_KEYS)
 CLEAN_NAMES_LIMIT = 1024
 
 
+@mypyc_attr(native_class=False)  # a tuple subclass: a plain Python class when compiled
 class ScrubbedArgs(tuple):  # type: ignore[type-arg]
     """The empty ``args`` of a record already scrubbed by one engine.
 

@@ -6,9 +6,12 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 
+from mypy_extensions import mypyc_attr
+
 __all__ = ["RedactionStats"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RedactionStats:
     """Thread-safe per-entity redaction counters for the whole process (counts only)."""
 

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Mapping, Set
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from scrubber._placeholders import DEPTH_PLACEHOLDER, FAILED_PLACEHOLDER
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ _CLEAN_KEYS_LIMIT = 4096
 _DROP = object()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class StructuredScrubber:
     """The recursive half of :class:`~scrubber.Scrubber` (mappings and values).
 
@@ -80,7 +83,7 @@ class StructuredScrubber:
         for key, item in data.items():
             if type(key) is str:
                 item_entity = entity or matcher.entity_for(key)
-                new_key = key if key in self._clean_keys else self._key(key, counts)
+                new_key: Any = key if key in self._clean_keys else self._key(key, counts)
             else:
                 item_entity = (
                     (entity or matcher.entity_for(key)) if isinstance(key, str) else entity

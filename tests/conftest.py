@@ -6,6 +6,13 @@ pytest-socket (``--allow-hosts`` in pyproject.toml): code that phones home fails
 
 from __future__ import annotations
 
+import os
+
+from tests import _purepy
+
+if os.environ.get("LOGWARD_PURE_PYTHON") == "1":
+    _purepy.prefer_sources()  # before anything imports scrubber or detectors
+
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -132,3 +139,14 @@ def pg_url(
     key.chmod(0o600)
     monkeypatch.setenv("LOGWARD_STORE_KEY_FILE", str(key))
     return pg_server.database("t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20])
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test compiled modules older than their sources."""
+    stale = [] if os.environ.get("LOGWARD_PURE_PYTHON") == "1" else _purepy.stale_extensions()
+    if stale:
+        pytest.exit(
+            f"compiled modules are older than their sources: {', '.join(stale[:3])}; "
+            "run `make compile` (or `python tools/compile_hot.py --clean` for plain Python)",
+            returncode=4,
+        )

@@ -1,0 +1,101 @@
+"""Compile logward's hot path with mypyc, in place (``make compile``).
+
+The modules are listed in ``pyproject.toml`` under ``[tool.logward.compile]``.
+Each one becomes a C extension next to its source (``scrubber/_engine.*.so``),
+which Python imports in preference to the ``.py``; the shared runtime is the
+top-level ``logward_hot__mypyc.*.so``. The sources stay the reference: every
+compiled module is plain, mypy-strict Python, and the unit tests run against
+both builds (``make test``). ``--clean`` removes the extensions, so the pure
+Python modules are imported again. Without ``--force`` nothing is rebuilt
+while every extension is newer than every compiled source.
+
+Usage: python tools/compile_hot.py [--force | --clean]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GROUP = "logward_hot"
+
+
+def hot_modules() -> list[str]:
+    """The source paths ``[tool.logward.compile] modules`` names, checked to exist."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    try:
+        modules = config["tool"]["logward"]["compile"]["modules"]
+    except KeyError:
+        sys.exit("pyproject.toml: [tool.logward.compile] modules is missing")
+    paths = []
+    for name in modules:
+        path = ROOT / (name.replace(".", "/") + ".py")
+        if not path.is_file():
+            sys.exit(f"pyproject.toml: [tool.logward.compile] modules: no source for {name!r}")
+        paths.append(str(path.relative_to(ROOT)))
+    return paths
+
+
+def extensions() -> list[Path]:
+    """Every compiled extension this script may have written."""
+    found = list(ROOT.glob(f"{GROUP}__mypyc*.so"))
+    for package in ("scrubber", "detectors"):
+        found.extend((ROOT / package).glob("*.so"))
+    return found
+
+
+def up_to_date() -> bool:
+    """True when each listed module has an extension newer than every listed source."""
+    sources = [ROOT / path for path in hot_modules()]
+    built = [next(iter(source.parent.glob(source.stem + ".*.so")), None) for source in sources]
+    if any(path is None for path in built) or not list(ROOT.glob(f"{GROUP}__mypyc*.so")):
+        return False
+    newest_source = max(path.stat().st_mtime for path in sources)
+    return all(path.stat().st_mtime >= newest_source for path in built if path is not None)
+
+
+def clean() -> None:
+    for path in extensions():
+        path.unlink()
+    shutil.rmtree(ROOT / "build" / "mypyc", ignore_errors=True)
+
+
+def build() -> None:
+    from mypyc.build import mypycify
+    from setuptools import setup
+
+    clean()
+    os.chdir(ROOT)
+    setup(
+        name="logward-hot",
+        packages=[],
+        py_modules=[],
+        ext_modules=mypycify(
+            hot_modules(), opt_level="3", group_name=GROUP, target_dir="build/mypyc"
+        ),
+        script_args=["--quiet", "build_ext", "--inplace", "--build-temp", "build/mypyc"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    what.add_argument("--clean", action="store_true", help="remove the compiled modules")
+    args = parser.parse_args()
+    if args.clean:
+        clean()
+    elif args.force or not up_to_date():
+        build()
+        print(f"compiled {len(hot_modules())} modules with mypyc")
+    else:
+        print("compiled modules are up to date")
+
+
+if __name__ == "__main__":
+    main()
