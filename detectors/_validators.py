@@ -96,7 +96,10 @@ _EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
 # bytes.translate table: an ASCII digit to the digit sum of its double ("7" -> "5")
 _LUHN_DOUBLED = bytes(
-    48 + (2 * (b - 48) - 9 if b > 52 else 2 * (b - 48)) if 48 <= b <= 57 else b for b in range(256)
+    [
+        48 + (2 * (b - 48) - 9 if b > 52 else 2 * (b - 48)) if 48 <= b <= 57 else b
+        for b in range(256)
+    ]
 )
 
 
