@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: compile
 
 # The hot path (pyproject.toml [tool.logward.compile]) as mypyc C extensions, in
 # place; rebuilt when a compiled source is newer. `python tools/compile_hot.py
