@@ -132,3 +132,70 @@ def test_compiled_and_python_builds_write_the_same_output(tmp_path: Path) -> Non
             (a, b) for a, b in zip(compiled.splitlines(), pure.splitlines(), strict=False) if a != b
         ]
         pytest.fail(f"{len(diff)} lines differ; first: compiled {diff[:1]!r}")
+
+
+def _load_compile_hot(root: Path) -> object:
+    """tools/compile_hot.py as a module whose ROOT is ``root``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "compile_hot_under_test", _purepy.ROOT / "tools" / "compile_hot.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.ROOT = root  # type: ignore[attr-defined]
+    return module
+
+
+def _tree(root: Path, sources: list[str], built: list[str]) -> None:
+    (root / "pyproject.toml").write_text(
+        "[tool.logward.compile]\nmodules = [" + ", ".join(f'"{name}"' for name in sources) + "]\n",
+        encoding="utf-8",
+    )
+    for name in sources:
+        path = root / (name.replace(".", "/") + ".py")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("X = 1\n", encoding="utf-8")
+        os.utime(path, (1_000, 1_000))
+    for name in built:
+        path = root / (name.replace(".", "/") + ".cpython-311-x86_64-linux-gnu.so")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        os.utime(path, (2_000, 2_000))
+
+
+def test_compile_hot_rebuilds_only_when_a_source_is_newer_or_an_extension_missing(
+    tmp_path: Path,
+) -> None:
+    """make compile's up-to-date test: every listed module built after every source."""
+    tool = _load_compile_hot(tmp_path)
+    _tree(tmp_path, ["scrubber._a", "detectors._b"], ["scrubber._a", "detectors._b"])
+    (tmp_path / "logward_hot__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    assert tool.up_to_date()  # type: ignore[attr-defined]
+    os.utime(tmp_path / "detectors" / "_b.py", (3_000, 3_000))  # an edited source
+    assert not tool.up_to_date()  # type: ignore[attr-defined]
+    os.utime(tmp_path / "detectors" / "_b.py", (1_000, 1_000))
+    (tmp_path / "scrubber" / "_a.cpython-311-x86_64-linux-gnu.so").unlink()
+    assert not tool.up_to_date()  # type: ignore[attr-defined]
+
+
+def test_compile_hot_names_the_module_it_cannot_find(tmp_path: Path) -> None:
+    """A listed module without a source is a clear error naming it."""
+    tool = _load_compile_hot(tmp_path)
+    _tree(tmp_path, ["scrubber._a"], [])
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.logward.compile]\nmodules = ["scrubber._a", "scrubber._gone"]\n', encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match=r"no source for 'scrubber._gone'"):
+        tool.hot_modules()  # type: ignore[attr-defined]
+
+
+def test_a_stale_extension_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test session refuses extensions older than their sources (tests/conftest.py)."""
+    _tree(tmp_path, ["scrubber._a", "detectors._b"], ["scrubber._a", "detectors._b"])
+    monkeypatch.setattr(_purepy, "ROOT", tmp_path)
+    assert [] == _purepy.stale_extensions()
+    os.utime(tmp_path / "scrubber" / "_a.py", (3_000, 3_000))
+    assert ["scrubber/_a.cpython-311-x86_64-linux-gnu.so"] == _purepy.stale_extensions()
