@@ -3,8 +3,13 @@
 # adapter into a venv, copy the venv into a slim non-root runtime.
 FROM python:3.11.10-slim-bookworm AS build
 WORKDIR /src
+# gcc: the wheel build compiles the hot path with mypyc (hatch_build.py); only this
+# stage has it, the runtime image stays slim
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 RUN python -m venv /opt/logward && /opt/logward/bin/pip install --no-cache-dir --upgrade pip==24.2 build==1.2.2
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
+COPY tools ./tools
 COPY logward_base ./logward_base
 COPY logward ./logward
 COPY scrubber ./scrubber

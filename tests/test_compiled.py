@@ -13,6 +13,7 @@ import importlib
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,9 @@ def test_compiled_and_python_builds_write_the_same_output(tmp_path: Path) -> Non
         pytest.fail(f"{len(diff)} lines differ; first: compiled {diff[:1]!r}")
 
 
+_SUFFIX = str(sysconfig.get_config_var("EXT_SUFFIX"))
+
+
 def _load_compile_hot(root: Path) -> object:
     """tools/compile_hot.py as a module whose ROOT is ``root``."""
     import importlib.util
@@ -160,7 +164,7 @@ def _tree(root: Path, sources: list[str], built: list[str]) -> None:
         path.write_text("X = 1\n", encoding="utf-8")
         os.utime(path, (1_000, 1_000))
     for name in built:
-        path = root / (name.replace(".", "/") + ".cpython-311-x86_64-linux-gnu.so")
+        path = root / (name.replace(".", "/") + _SUFFIX)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"")
         os.utime(path, (2_000, 2_000))
@@ -172,12 +176,12 @@ def test_compile_hot_rebuilds_only_when_a_source_is_newer_or_an_extension_missin
     """make compile's up-to-date test: every listed module built after every source."""
     tool = _load_compile_hot(tmp_path)
     _tree(tmp_path, ["scrubber._a", "detectors._b"], ["scrubber._a", "detectors._b"])
-    (tmp_path / "logward_hot__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    (tmp_path / f"logward_hot__mypyc{_SUFFIX}").write_bytes(b"")
     assert tool.up_to_date()  # type: ignore[attr-defined]
     os.utime(tmp_path / "detectors" / "_b.py", (3_000, 3_000))  # an edited source
     assert not tool.up_to_date()  # type: ignore[attr-defined]
     os.utime(tmp_path / "detectors" / "_b.py", (1_000, 1_000))
-    (tmp_path / "scrubber" / "_a.cpython-311-x86_64-linux-gnu.so").unlink()
+    (tmp_path / "scrubber" / f"_a{_SUFFIX}").unlink()
     assert not tool.up_to_date()  # type: ignore[attr-defined]
 
 
@@ -198,4 +202,4 @@ def test_a_stale_extension_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(_purepy, "ROOT", tmp_path)
     assert [] == _purepy.stale_extensions()
     os.utime(tmp_path / "scrubber" / "_a.py", (3_000, 3_000))
-    assert ["scrubber/_a.cpython-311-x86_64-linux-gnu.so"] == _purepy.stale_extensions()
+    assert [f"scrubber/_a{_SUFFIX}"] == _purepy.stale_extensions()

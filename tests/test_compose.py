@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,22 @@ def test_dockerfile_pins_base_and_runs_as_non_root() -> None:
     for base in bases:
         assert re.search(r":\d+\.\d+\.\d+", base), base
     assert re.search(r"^USER\s+(?!root)\S+", text, flags=re.MULTILINE)
+
+
+def test_dockerfile_copies_what_the_wheel_build_reads() -> None:
+    """The build stage copies the build hook and the compile script it runs (a
+    missing hook file fails hatchling's build), and has a C compiler for mypyc."""
+    text = (ROOT / "Dockerfile").read_text()
+    build_stage = text.split("\nFROM ", 2)[1]
+    copied = {
+        word.rstrip("/")
+        for line in re.findall(r"^COPY\s+(?!--from)(.+)$", build_stage, flags=re.MULTILINE)
+        for word in line.split()[:-1]
+    }
+    hook = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    assert hook["targets"]["wheel"]["hooks"]["custom"]["path"] in copied
+    assert {"tools", "pyproject.toml", "scrubber", "detectors", "logward_base"} <= copied
+    assert re.search(r"apt-get install .*\bgcc\b", build_stage)
 
 
 def test_published_ports_bind_to_loopback() -> None:

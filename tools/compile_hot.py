@@ -18,11 +18,14 @@ import argparse
 import os
 import shutil
 import sys
+import sysconfig
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUP = "logward_hot"
+# this interpreter's extension suffix (".cpython-311-x86_64-linux-gnu.so")
+EXT_SUFFIX = str(sysconfig.get_config_var("EXT_SUFFIX"))
 
 
 def hot_modules() -> list[str]:
@@ -41,26 +44,32 @@ def hot_modules() -> list[str]:
     return paths
 
 
-def extensions() -> list[Path]:
-    """Every compiled extension this script may have written."""
-    found = list(ROOT.glob(f"{GROUP}__mypyc*.so"))
+def extensions(suffix: str = "") -> list[Path]:
+    """The compiled extensions here: for this interpreter (its ``EXT_SUFFIX``), or
+    for any when ``suffix`` is ``".so"`` (what :func:`clean` removes)."""
+    suffix = suffix or EXT_SUFFIX
+    found = list(ROOT.glob(f"{GROUP}__mypyc*{suffix}"))
     for package in ("scrubber", "detectors"):
-        found.extend((ROOT / package).glob("*.so"))
+        found.extend((ROOT / package).glob(f"*{suffix}"))
     return found
 
 
 def up_to_date() -> bool:
     """True when each listed module has an extension newer than every listed source."""
     sources = [ROOT / path for path in hot_modules()]
-    built = [next(iter(source.parent.glob(source.stem + ".*.so")), None) for source in sources]
-    if any(path is None for path in built) or not list(ROOT.glob(f"{GROUP}__mypyc*.so")):
+    built = [source.with_name(source.stem + EXT_SUFFIX) for source in sources]
+    if (
+        not all(path.exists() for path in built)
+        or not (ROOT / f"{GROUP}__mypyc{EXT_SUFFIX}").exists()
+    ):
         return False
     newest_source = max(path.stat().st_mtime for path in sources)
-    return all(path.stat().st_mtime >= newest_source for path in built if path is not None)
+    return all(path.stat().st_mtime >= newest_source for path in built)
 
 
 def clean() -> None:
-    for path in extensions():
+    """Remove every compiled extension (for any interpreter) and mypyc's build folder."""
+    for path in extensions(".so"):
         path.unlink()
     shutil.rmtree(ROOT / "build" / "mypyc", ignore_errors=True)
 
