@@ -31,8 +31,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         try:
             import compile_hot
 
-            if not compile_hot.up_to_date():
-                compile_hot.build()
+            compile_hot.ensure()
             built = compile_hot.extensions()
         except BaseException as exc:  # setup() exits on errors; a compiler may be missing
             if compile_hot is not None:

@@ -163,14 +163,9 @@ class ScanGroupDetector:
         found: list[Finding] = []
         members = self._members
         positions: dict[int, list[int]] = {}
-        known = self._flagged
-        only_flags, flags = self._only_flags, self._flags
         for hit in hits:
             pos = hit.start()
-            flagged = known.get(hit.groups() if only_flags else hit.group(*flags))
-            if flagged is None:
-                flagged = self._flagged_by(hit)
-            for i in flagged:
+            for i in self._flagged_by(hit):
                 if i in positions:
                     positions[i].append(pos)
                 else:

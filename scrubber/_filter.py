@@ -189,14 +189,7 @@ class ScrubbingFilter(logging.Filter):
         if list(attrs) != FRESH_KEYS or record.exc_info or record.exc_text or record.stack_info:
             return False
         cached = self._cache.get(hash(msg))
-        if cached is None:
-            return False
-        get = attrs.get
-        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
-        try:
-            if names not in self._clean_names:
-                return False
-        except TypeError:  # an unhashable name (a custom record factory): the slow path
+        if cached is None or not self._names_known_clean(_names_of(attrs)):
             return False
         record.msg = cached[0]
         record.args = mark
@@ -214,13 +207,7 @@ class ScrubbingFilter(logging.Filter):
                 text = format_failure(msg, args, exc)
             record.msg = self._scrub_message(engine, text)
         elif type(msg) is str:
-            cached = self._cache.get(hash(msg))
-            if cached is None:
-                record.msg = self._scrub_message(engine, msg)
-            else:  # the common case (constant messages), inlined
-                if cached[1]:
-                    engine.stats.add(cached[1])
-                record.msg = cached[0]
+            record.msg = self._scrub_message(engine, msg)
         elif isinstance(msg, dict):
             record.msg = engine.scrub_mapping(msg)
         else:
@@ -228,13 +215,8 @@ class ScrubbingFilter(logging.Filter):
         record.args = None
 
         attrs = record.__dict__
-        get = attrs.get
-        names = (get("name"), get("threadName"), get("processName"), get("taskName"))
-        try:
-            known_clean = names in self._clean_names
-        except TypeError:  # an unhashable name (a custom record factory): scrub it below
-            known_clean = False
-        if not known_clean and self._scrub_names(engine, attrs):
+        names = _names_of(attrs)
+        if not self._names_known_clean(names) and self._scrub_names(engine, attrs):
             clean_names = self._clean_names
             if len(clean_names) >= CLEAN_NAMES_LIMIT:
                 clean_names.clear()
@@ -256,29 +238,10 @@ class ScrubbingFilter(logging.Filter):
         if keys[:FRESH_LEN] == FRESH_KEYS:
             del keys[:FRESH_LEN]  # the standard attributes come first: skip them at once
         clean_keys = self._clean_keys
-        plain = type(engine).scrub_value is _ENGINE_SCRUB_VALUE
-        entity_for = engine.key_matcher.entity_for
         for key in keys:
             if key in NOT_EXTRA:
                 continue
-            value = attrs[key]
-            kind = type(value)
-            if not plain:
-                value = self._scrub_extra(engine, key, value)
-            elif value is None or kind is bool:
-                pass  # as _scrub_extra (inlined for the common scalars)
-            elif kind is float or kind is int:
-                if entity_for(key) is not None:
-                    value = self._scrub_extra(engine, key, value)
-                elif kind is int and not -_BIG_INT < value < _BIG_INT:
-                    # as _scrub_extra: a big int (an id, a card or phone number) is
-                    # scrubbed as text and becomes a string only if redacted
-                    text = str(value)
-                    result, _ = _scrub_counted(engine, text)
-                    if result != text:
-                        value = result
-            else:
-                value = self._scrub_extra(engine, key, value)
+            value = self._scrub_extra(engine, key, attrs[key])
             new_key = (
                 key
                 if key in SAFE_KEYS or is_safe_key(key) or key in clean_keys
@@ -313,6 +276,13 @@ class ScrubbingFilter(logging.Filter):
                 kept = False
         return kept
 
+    def _names_known_clean(self, names: tuple[Any, ...]) -> bool:
+        """Whether these (logger, thread, process, task) names were all kept before."""
+        try:
+            return names in self._clean_names
+        except TypeError:  # an unhashable name (a custom record factory): not known
+            return False
+
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""
         digest = hash(text)
@@ -325,12 +295,7 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        if type(engine).scrub_text is _ENGINE_SCRUB_TEXT:  # _scrub_counted, inlined
-            result, counts = engine.scrub_text_counted(text)
-            if counts:
-                engine.stats.add(counts)
-        else:
-            result, counts = _scrub_counted(engine, text)
+        result, counts = _scrub_counted(engine, text)
         if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             self._remember(digest, (result, counts))
         return result
@@ -390,6 +355,11 @@ class ScrubbingFilter(logging.Filter):
             engine.stats.add(cached[1])
         result = cached[0]
         return dict(result) if type(result) is dict else result
+
+
+def _names_of(attrs: dict[str, Any]) -> tuple[Any, ...]:
+    """A record's logger, thread, process and task names (``NAME_ATTRS``), as a key."""
+    return tuple([attrs.get(attr) for attr in NAME_ATTRS])
 
 
 _ENGINE_SCRUB_TEXT = Scrubber.scrub_text

@@ -129,14 +129,7 @@ def _merged_if_apart(candidates: list[Finding]) -> list[Finding] | None:
         elif f.entity != last.entity:
             return None
         elif f.end > last.end or f.score > last.score:
-            last = Finding(
-                f.entity,
-                last.start,
-                max(last.end, f.end),
-                max(last.score, f.score),
-                last.detector if last.score >= f.score else f.detector,
-            )
-            out[-1] = last
+            last = out[-1] = _union(last, f)
     return out
 
 
@@ -152,13 +145,19 @@ def merge_same_entity(found: list[Finding]) -> list[Finding]:
         last = merged[-1] if merged else None
         if last is not None and last.entity == f.entity and f.start < last.end:
             if f.end > last.end or f.score > last.score:
-                merged[-1] = Finding(
-                    f.entity,
-                    last.start,
-                    max(last.end, f.end),
-                    max(last.score, f.score),
-                    last.detector if last.score >= f.score else f.detector,
-                )
+                merged[-1] = _union(last, f)
         else:
             merged.append(f)
     return merged
+
+
+def _union(last: Finding, f: Finding) -> Finding:
+    """``last`` and ``f`` (same entity, ``f`` starting inside ``last``) as one span,
+    with the better score and the detector that gave it (``last``'s on a tie)."""
+    return Finding(
+        f.entity,
+        last.start,
+        max(last.end, f.end),
+        max(last.score, f.score),
+        last.detector if last.score >= f.score else f.detector,
+    )

@@ -91,6 +91,15 @@ def build() -> None:
     )
 
 
+def ensure() -> bool:
+    """Build unless :func:`up_to_date`; return whether it built (``make compile``,
+    and ``hatch_build.py`` at install)."""
+    if up_to_date():
+        return False
+    build()
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     what = parser.add_mutually_exclusive_group()
@@ -99,11 +108,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.clean:
         clean()
-    elif args.force or not up_to_date():
+        return
+    if args.force:
         build()
-        print(f"compiled {len(hot_modules())} modules with mypyc")
-    else:
+    elif not ensure():
         print("compiled modules are up to date")
+        return
+    print(f"compiled {len(hot_modules())} modules with mypyc")
 
 
 if __name__ == "__main__":
