@@ -106,8 +106,16 @@ class ScrubbingFilter(logging.Filter):
         self._clean_keys: set[Any] = set()
         self._names: dict[str, str] = {}
         self._clean_names: set[tuple[Any, ...]] = set()
+        # the last names tuple found clean: its objects recur (a logger's and a
+        # thread's names are the same str objects on every record), so most records
+        # are recognised by identity, without hashing
+        self._last_clean_names: tuple[Any, ...] = (_NO_NAME,) * len(NAME_ATTRS)
         self._lock = threading.Lock()
         self._mark: ScrubbedArgs | None = None
+        # whether the engine's scrub_text / scrub_value are Scrubber's own (else a
+        # subclass's override stays the one entry point); set with _mark
+        self._own_text = True
+        self._own_value = True
 
     @property
     def scrubber(self) -> Scrubber:
@@ -159,6 +167,8 @@ class ScrubbingFilter(logging.Filter):
                 engine = self.scrubber
             mark = self._mark
             if mark is None:
+                self._own_text = type(engine).scrub_text is _ENGINE_SCRUB_TEXT
+                self._own_value = type(engine).scrub_value is _ENGINE_SCRUB_VALUE
                 mark = self._mark = mark_for(engine)
             if record.args is not mark:
                 self._scrub(engine, record)
@@ -189,7 +199,7 @@ class ScrubbingFilter(logging.Filter):
         if list(attrs) != FRESH_KEYS or record.exc_info or record.exc_text or record.stack_info:
             return False
         cached = self._cache.get(hash(msg))
-        if cached is None or not self._names_known_clean(_names_of(attrs)):
+        if cached is None or not self._names_clean(attrs):
             return False
         record.msg = cached[0]
         record.args = mark
@@ -215,13 +225,15 @@ class ScrubbingFilter(logging.Filter):
         record.args = None
 
         attrs = record.__dict__
-        names = _names_of(attrs)
-        if not self._names_known_clean(names) and self._scrub_names(engine, attrs):
-            clean_names = self._clean_names
-            if len(clean_names) >= CLEAN_NAMES_LIMIT:
-                clean_names.clear()
-            with contextlib.suppress(TypeError):  # unhashable: not remembered
-                clean_names.add(names)
+        if not self._names_clean(attrs):
+            names = _names_of(attrs)
+            if self._scrub_names(engine, attrs):
+                clean_names = self._clean_names
+                if len(clean_names) >= CLEAN_NAMES_LIMIT:
+                    clean_names.clear()
+                with contextlib.suppress(TypeError):  # unhashable: not remembered
+                    clean_names.add(names)
+                    self._last_clean_names = names
         if list(attrs) != FRESH_KEYS:  # any key but the standard ones, in their order
             self._scrub_extras(engine, record, attrs)
 
@@ -276,12 +288,22 @@ class ScrubbingFilter(logging.Filter):
                 kept = False
         return kept
 
-    def _names_known_clean(self, names: tuple[Any, ...]) -> bool:
-        """Whether these (logger, thread, process, task) names were all kept before."""
+    def _names_clean(self, attrs: dict[str, Any]) -> bool:
+        """Whether a record's (logger, thread, process, task) names were all kept before."""
+        last = self._last_clean_names
+        for index, attr in enumerate(NAME_ATTRS):
+            if attrs.get(attr) is not last[index]:
+                break
+        else:
+            return True  # the very objects of the last clean names
+        names = _names_of(attrs)
         try:
-            return names in self._clean_names
+            if names not in self._clean_names:
+                return False
         except TypeError:  # an unhashable name (a custom record factory): not known
             return False
+        self._last_clean_names = names
+        return True
 
     def _scrub_message(self, engine: Scrubber, text: str) -> str:
         """Scrub a formatted message, remembering recent results (messages repeat)."""
@@ -295,7 +317,7 @@ class ScrubbingFilter(logging.Filter):
             if cached[1]:
                 engine.stats.add(cached[1])
             return cached[0]
-        result, counts = _scrub_counted(engine, text)
+        result, counts = _scrub_counted(engine, text, self._own_text)
         if len(text) <= MAX_CACHED_LEN and result != FAILED_PLACEHOLDER:
             self._remember(digest, (result, counts))
         return result
@@ -326,7 +348,7 @@ class ScrubbingFilter(logging.Filter):
     def _scrub_extra(self, engine: Scrubber, key: str, value: Any) -> Any:
         """Scrub one ``extra`` value; small scalar values and flat dicts are cached."""
         kind = type(value)
-        if type(engine).scrub_value is not _ENGINE_SCRUB_VALUE:
+        if not self._own_value:
             pass  # a subclass's scrub_value stays the one entry point
         elif value is None or kind is bool:
             return value  # as scrub_value: they carry no PII, whatever the key
@@ -336,7 +358,7 @@ class ScrubbingFilter(logging.Filter):
             if kind is float or -_BIG_INT < value < _BIG_INT:
                 return value
             text = str(value)
-            scrubbed, _ = _scrub_counted(engine, text)
+            scrubbed, _ = _scrub_counted(engine, text, self._own_text)
             return value if scrubbed == text else scrubbed
         cache_key = extra_cache_key(key, value)
         if cache_key is None:
@@ -357,6 +379,9 @@ class ScrubbingFilter(logging.Filter):
         return dict(result) if type(result) is dict else result
 
 
+_NO_NAME = object()  # in no record: the initial "last clean names" matches none
+
+
 def _names_of(attrs: dict[str, Any]) -> tuple[Any, ...]:
     """A record's logger, thread, process and task names (``NAME_ATTRS``), as a key."""
     return tuple([attrs.get(attr) for attr in NAME_ATTRS])
@@ -366,13 +391,13 @@ _ENGINE_SCRUB_TEXT = Scrubber.scrub_text
 _ENGINE_SCRUB_VALUE = Scrubber.scrub_value
 
 
-def _scrub_counted(engine: Scrubber, text: str) -> tuple[str, Counter[str] | None]:
+def _scrub_counted(engine: Scrubber, text: str, own: bool) -> tuple[str, Counter[str] | None]:
     """``engine.scrub_text(text)`` (stats included), also returning its counts.
 
     Uses the allocation-free ``scrub_text_counted`` unless a subclass of the
     engine overrides ``scrub_text``, which then stays the one entry point.
     """
-    if type(engine).scrub_text is _ENGINE_SCRUB_TEXT:
+    if own:
         result, counts = engine.scrub_text_counted(text)
         if counts:
             engine.stats.add(counts)

@@ -3,6 +3,10 @@
 A text is first checked for what each detector needs (the literals of
 literal-gated rules, the whole-text trigger of the others, such as a rule's
 prefilter), and only the detectors that can find something are called.
+The literals are found with an Aho-Corasick automaton (pyahocorasick), the
+triggers with a C-level search, or with substring tests where the trigger is a
+single character, or not at all in an ASCII text with no ``A-Z`` where every
+match of the trigger starts with one.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re._parser as sre_parse  # type: ignore[import-not-found]  # stdlib; read
 from collections.abc import Sequence
 from typing import Any
 
+import ahocorasick  # pyahocorasick (a C extension, no type stubs: Any to mypy)
 from mypy_extensions import mypyc_attr
 
 from detectors import Detector, cached_lower
@@ -50,30 +55,38 @@ class DetectorGate:
             (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
             for d, t in self._triggered
         )
+        # The hot path's tests, cheaper than a search where the trigger allows (each
+        # answers exactly as the search would): (detector, kind, search, characters).
+        self._tests = tuple(
+            _test(d, t, search)
+            for (d, t), (_, search) in zip(self._triggered, self._trigger_searches, strict=True)
+        )
+        self._tests_ascii = tuple(
+            _test(d, t, search)
+            for (d, t), (_, search) in zip(
+                self._triggered, self._trigger_searches_ascii, strict=True
+            )
+        )
+        self._lower_needed = any(kind == _UNLESS_LOWER for _, kind, _, _ in self._tests_ascii)
         gated: dict[str, list[Detector]] = {}
         for d in plain:
             for literal in _literals(d):
                 gated.setdefault(literal, []).append(d)
-        # One scan of the lowercased text for all literals at once (a trie-shaped
-        # regex: it matches the longest literal starting at each position). Most
-        # texts hold none; in the others, the literals found select the detectors,
-        # each with those of every literal it contains or can run into (those a
-        # scan that skips the match's inside could miss): a superset, never less.
-        self._any_literal = re.compile(_trie(list(gated))) if gated else None
-        any_literal = self._any_literal
-        self._literal_scan = (
-            None if any_literal is None else (any_literal.search, any_literal.findall)
-        )
+        # One scan of the lowercased text for every literal at once: an Aho-Corasick
+        # automaton (pyahocorasick, in C) reports each occurrence of each literal.
+        # Most texts hold none; in the others, the literals found select exactly the
+        # detectors that declared them.
+        self._literal_iter: Any = None
+        if gated:
+            automaton = ahocorasick.Automaton()
+            for literal in gated:
+                automaton.add_word(literal, literal)
+            automaton.make_automaton()
+            self._literal_iter = automaton.iter
         # Detectors by position in plain (detectors need not be hashable).
         index = {id(d): i for i, d in enumerate(plain)}
         self._with_literal = {
-            a: frozenset(
-                index[id(d)]
-                for b, ds in gated.items()
-                if b in a or any(b.startswith(a[i:]) for i in range(1, len(a)))
-                for d in ds
-            )
-            for a in gated
+            literal: frozenset(index[id(d)] for d in ds) for literal, ds in gated.items()
         }
         # The gated detectors selected by each set of literals found (a text's
         # literals come in few combinations): one lookup instead of a set union.
@@ -96,16 +109,34 @@ class DetectorGate:
 
     def active(self, text: str) -> list[Detector]:
         """The detectors that can find anything in ``text`` (a superset; in order)."""
-        searches = self._trigger_searches_ascii if text.isascii() else self._trigger_searches
-        active = [d for d, search in searches if search is None or search(text) is not None]
-        scan = self._literal_scan
-        if scan is None:
+        ascii = text.isascii()
+        # shared with the detectors' own literal gates
+        lowered = cached_lower(text) if ascii and self._lower_needed else ""
+        active: list[Detector] = []
+        for d, kind, search, chars in self._tests_ascii if ascii else self._tests:
+            if kind == _ALWAYS:
+                active.append(d)
+            elif kind == _ANY_CHAR:
+                for char in chars:
+                    if char in text:
+                        active.append(d)
+                        break
+            elif (
+                (kind == _SEARCH or lowered != text)  # _UNLESS_LOWER: no A-Z, no match
+                and search is not None
+                and search(text) is not None
+            ):
+                active.append(d)
+        literal_iter = self._literal_iter
+        if literal_iter is None:
             return active
-        lowered = cached_lower(text)  # shared with the detectors' own literal gates
-        first = scan[0](lowered)
+        if not lowered:
+            lowered = cached_lower(text)
+        found = literal_iter(lowered)
+        first = next(found, None)
         if first is None:
             return active
-        hits = frozenset(scan[1](lowered, first.start()))
+        hits = frozenset([first[1], *[hit[1] for hit in found]])
         try:
             active.extend(self._by_hits[hits])
         except KeyError:
@@ -113,7 +144,7 @@ class DetectorGate:
         return active
 
     def _selected(self, hits: frozenset[str]) -> tuple[Detector, ...]:
-        """The gated detectors the literals ``hits`` (trie matches) select, in order."""
+        """The gated detectors the literals ``hits`` select, in order."""
         selected: set[int] = set()
         for hit in hits:
             selected.update(self._with_literal[hit])
@@ -125,28 +156,86 @@ class DetectorGate:
         return detectors
 
 
+# How the hot path tests a trigger (see _test).
+_ALWAYS = 0  # no trigger: always called
+_SEARCH = 1  # a search of the trigger
+_ANY_CHAR = 2  # the trigger is one of a few characters: substring tests (memchr)
+_UNLESS_LOWER = 3  # a search, skipped for ASCII texts without A-Z (the trigger needs one)
+
+_TriggerTest = tuple[Detector, int, Any, str]
+
+
+def _test(detector: Detector, trigger: re.Pattern[str] | None, search: Any) -> _TriggerTest:
+    """The cheapest exact test of ``trigger`` (compiled with ``search``'s flags)."""
+    if trigger is None or search is None:
+        return (detector, _ALWAYS, None, "")
+    chars = _one_of_chars(trigger)
+    if chars:
+        return (detector, _ANY_CHAR, None, chars)
+    ascii_search = getattr(search, "__self__", None)
+    if (
+        isinstance(ascii_search, re.Pattern)
+        and ascii_search.flags & re.ASCII
+        and _starts_upper_ascii(trigger)
+    ):
+        return (detector, _UNLESS_LOWER, search, "")
+    return (detector, _SEARCH, search, "")
+
+
+def _parsed(pattern: re.Pattern[str]) -> list[tuple[Any, Any]] | None:
+    if pattern.flags & re.IGNORECASE:
+        return None  # never needed by the shipped triggers: not analysed
+    try:
+        return list(sre_parse.parse(pattern.pattern, pattern.flags))
+    except Exception:  # a parser of another Python version: not analysed
+        return None
+
+
+def _one_of_chars(pattern: re.Pattern[str]) -> str:
+    """The characters, when ``pattern`` matches exactly one of at most 4 literal
+    characters (``[=:]``); else ``""``."""
+    items = _parsed(pattern)
+    if items is None or len(items) != 1:
+        return ""
+    op, av = items[0]
+    c = sre_parse
+    if op is c.LITERAL:
+        return chr(av)
+    if op is c.IN and 0 < len(av) <= 4 and all(o is c.LITERAL for o, _ in av):
+        return "".join(chr(v) for _, v in av)
+    return ""
+
+
+def _starts_upper_ascii(pattern: re.Pattern[str]) -> bool:
+    """Whether every match of ``pattern`` starts with a character whose ASCII
+    members are all ``A-Z`` (so an ASCII text with no ``A-Z`` holds no match)."""
+    items = _parsed(pattern)
+    if not items:
+        return False
+    op, av = items[0]
+    c = sre_parse
+    if op is c.LITERAL:
+        return bool(65 <= av <= 90)
+    if op is not c.IN:
+        return False  # lookarounds, groups, repeats, ...: not analysed
+    for item, value in av:
+        if item is c.LITERAL:
+            if value < 128 and not 65 <= value <= 90:
+                return False
+        elif item is c.RANGE:
+            low, high = value
+            if low < 128 and (low < 65 or min(high, 127) > 90):
+                return False
+        else:  # NEGATE, CATEGORY, ...: not analysed
+            return False
+    return True
+
+
 def _literals(detector: Detector) -> tuple[str, ...]:
     literals = getattr(detector, "literals", ())
     if isinstance(literals, tuple) and all(isinstance(x, str) and x for x in literals):
         return literals
     return ()
-
-
-def _trie(words: list[str]) -> str:
-    """A regex matching any of ``words`` (non-empty), shaped as a trie: at each
-    position, the longest word starting there matches.
-    """
-    branches: dict[str, list[str]] = {}
-    for word in sorted(set(words)):
-        branches.setdefault(word[0], []).append(word[1:])
-    alternatives = []
-    for char, rests in branches.items():
-        longer = [r for r in rests if r]
-        tail = _trie(longer) if longer else ""
-        if longer and "" in rests:
-            tail = f"(?:{tail})?"
-        alternatives.append(re.escape(char) + tail)
-    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 def _trigger(detector: Detector) -> str | None:

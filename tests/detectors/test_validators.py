@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import random
+
 import pytest
 
 from detectors import VALIDATORS
@@ -149,6 +152,35 @@ def test_ip_validators():
         assert ipv6(address), address
     for other in ["::", "::1", "10:23:45", "00:1a:2b:3c:4d:5e", "dead:beef"]:
         assert not ipv6(other), other
+
+
+def _ipaddress_ipv6(text: str) -> bool:
+    """The ipv6 validator's reference: the stdlib parser, two alphanumerics at least."""
+    if sum(c.isalnum() for c in text) < 2:
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_ipv6_answers_as_the_stdlib_parser_on_random_hex_and_colons():
+    """The C-level path for texts without "::" accepts exactly what ipaddress does."""
+    rng = random.Random(6)
+    hexdigits = "0123456789abcdefABCDEF"
+    texts = ["1:2:3:4:5:6:7:8", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "1:2:3:4:5:6:7:8:9"]
+    for _ in range(20000):
+        groups = rng.randrange(1, 10)
+        sizes = [rng.choice([0, 1, 2, 3, 4, 4, 5]) for _ in range(groups)]
+        texts.append(":".join("".join(rng.choice(hexdigits) for _ in range(n)) for n in sizes))
+        texts.append("".join(rng.choice(hexdigits + "::.g") for _ in range(rng.randrange(0, 40))))
+    accepted = 0
+    for text in texts:
+        expected = _ipaddress_ipv6(text)
+        assert expected == ipv6(text), text
+        accepted += expected
+    assert accepted > 500  # the valid forms were exercised, not only rejects
 
 
 def test_phone_validators():

@@ -229,3 +229,44 @@ def test_key_value_trigger_skips_only_texts_it_finds_nothing_in() -> None:
     texts += ["ip 10.0.0.1", "name=Jane Smith at 12:30", "3596865", "a: b", "phone = 0770090012"]
     for text in texts:
         assert hidden.scrub_text_counted(text) == engine.scrub_text_counted(text), text
+
+
+@pytest.mark.parametrize(
+    ("trigger", "kind"),
+    [
+        ("[=:]", "chars"),  # the key=value detector's: substring tests
+        ("@", "chars"),
+        ("[abcd]", "chars"),
+        ("[abcde]", "search"),  # more than four characters
+        ("[=:]x", "search"),  # more than one character long
+        ("(?i)[=:]", "search"),  # flags: not analysed
+        ("[A-Z][a-z]", "unless_lower"),  # needs a capital in an ASCII text
+        ("[A-Z\u00c0-\u00d6\u0100-\u017f](?:[a-z]|[A-Z]{2})", "unless_lower"),  # ASCII part: A-Z
+        ("A[A-Z]{3}", "unless_lower"),
+        ("[A-Za-z]x", "search"),  # a lower-case start too
+        ("[A-Z0-9]", "search"),
+        ("[^a-z]", "search"),
+        (r"\w", "search"),
+        ("(?:A|b)", "chars"),  # parsed as [Ab]
+        ("(?:ab|c)", "search"),
+        ("", "always"),
+    ],
+)
+def test_gate_tests_a_trigger_as_its_search_would(trigger: str, kind: str) -> None:
+    """Each trigger gets the cheapest test that selects exactly as its search."""
+    detectors = [_Triggered("t", trigger)]
+    gate = _GATE.DetectorGate(detectors)
+    kinds = {
+        _GATE._ALWAYS: "always",
+        _GATE._SEARCH: "search",
+        _GATE._ANY_CHAR: "chars",
+        _GATE._UNLESS_LOWER: "unless_lower",
+    }
+    assert kind == kinds[gate._tests_ascii[0][1]]
+    rng = random.Random(trigger)
+    alphabet = "aZz=:@bcdeAx9 \u00c0\u0100\u017f\t-"
+    pattern = re.compile(trigger) if trigger else None
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 10)))
+        expected = pattern is None or pattern.search(text) is not None
+        assert expected == (detectors[0] in gate.active(text)), text
