@@ -18,8 +18,10 @@ own NER tier covers names.
 
 Speed: when every recognizer is a ``PatternRecognizer`` (deny-lists are too), the
 union of their regexes gates the whole detector, so a line none of them can match
-costs one regex search. Presidio offers no batch API for recognizers, so texts are
-analysed one at a time.
+costs one regex search; and when every one of those regexes needs some literal
+("EMP-", a deny-listed word), the scrubber's gate calls the detector only on
+lines holding one, so most lines cost no search at all. Presidio offers no
+batch API for recognizers, so texts are analysed one at a time.
 
 ``presidio_analyzer`` is imported only by :func:`load_presidio_detector`.
 """
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors._base import Finding
+from detectors._required import required_literals
 from logward_base.errors import RuleError
 
 __all__ = ["PresidioDetector", "PresidioSpec", "load_presidio_detector"]
@@ -101,11 +104,20 @@ class PresidioDetector:
             for r in recognizers
         )
         self._gate = _gate(recognizers)
+        # Literals one of which every gate match holds: the scrubber's gate calls
+        # this detector only on texts holding one (no regex search on the others).
+        self._literals = () if self._gate is None else required_literals(self._gate)
 
     @property
     def name(self) -> str:
         """The detector's name."""
         return self._name
+
+    @property
+    def literals(self) -> tuple[str, ...]:
+        """Lowercase strings, one of which every text a recognizer finds anything in
+        holds (``()``: unknown, e.g. a recognizer class of its own)."""
+        return self._literals
 
     @property
     def entities(self) -> tuple[str, ...]:

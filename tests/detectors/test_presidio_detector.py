@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import scrubber
+from detectors import Finding
+from detectors._presidio import PresidioDetector
 from logward_base.errors import RuleError
 
 HERE = Path(__file__).with_name("presidio")
@@ -173,3 +175,23 @@ def test_structlog_processor_uses_presidio_recognizers():
     )
     assert "employee <EMPLOYEE_ID> badge" == event["event"]
     assert "EMP-222333" not in str(event)
+
+
+def test_lines_without_a_recognizer_literal_never_reach_presidio():
+    """The recognizers' regexes all need a literal ("EMP-", a deny-listed word):
+    the scrubber's gate calls them only on lines holding one, any case."""
+    engine = scrubber.load_scrubber(presidio_recognizers=[EMPLOYEE])
+    (detector,) = [d for d in engine.detectors if isinstance(d, PresidioDetector)]
+    assert ("blueb", "emp-", "ghtjar") == detector.literals
+    seen: list[str] = []
+    original = detector.detect
+
+    def spy(text: str) -> list[Finding]:
+        seen.append(text)
+        return original(text)
+
+    detector.detect = spy  # type: ignore[method-assign]
+    assert "order 12345 paid by bob" == engine.scrub_text("order 12345 paid by bob")
+    assert [] == seen
+    assert "project <CODENAME> done" == engine.scrub_text("project NIGHTJAR done")
+    assert ["project NIGHTJAR done"] == seen
