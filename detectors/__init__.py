@@ -23,6 +23,7 @@ from detectors._pattern import (
 )
 from detectors._person import PERSON_TRIGGER, PersonNameDetector
 from detectors._protocols import BatchDetector, Detector
+from detectors._required import required_literals
 from detectors._rule_fields import (
     RuleParts,
     check_fields,
@@ -83,6 +84,7 @@ __all__ = [
     "load_ner_detector",
     "load_presidio_detector",
     "load_rules",
+    "required_literals",
     "resolve_ner_model",
     "score_field",
     "split_key",

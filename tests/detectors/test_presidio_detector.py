@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 import scrubber
-from detectors import Finding
-from detectors._presidio import PresidioDetector
+from detectors import Finding, PresidioDetector
 from logward_base.errors import RuleError
 
 HERE = Path(__file__).with_name("presidio")

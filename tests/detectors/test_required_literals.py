@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from detectors._required import required_literals
+from detectors import required_literals
 
 PRESIDIO_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL  # Presidio's global_regex_flags
 
