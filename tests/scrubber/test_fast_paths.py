@@ -260,3 +260,28 @@ def test_a_new_policy_forgets_the_clean_texts():
     engine.policy = replace(engine.policy, threshold=0.0)
     engine.scrub_text("other")
     assert "id 4111" not in engine._clean
+
+
+def test_placeholders_follow_the_policy_they_were_made_with():
+    """A new policy's operators apply from the next text on, whatever the caches hold;
+    operators that depend on the value (mask, a ReplaceOperator subclass) see each one."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    class Numbered(scrubber.ReplaceOperator):
+        def __call__(self, entity: str, value: str) -> str:
+            return f"<{entity}:{len(value)}>"
+
+    engine = scrubber.load_scrubber()
+    text = "mail bob@example.com and al@example.org"
+    assert "mail <EMAIL_ADDRESS> and <EMAIL_ADDRESS>" == engine.scrub_text(text)
+    for operator, expected in [
+        (scrubber.ReplaceOperator("[{entity}]"), "mail [EMAIL_ADDRESS] and [EMAIL_ADDRESS]"),
+        (Numbered(), "mail <EMAIL_ADDRESS:15> and <EMAIL_ADDRESS:14>"),
+        (scrubber.MaskOperator(keep_last=3), "mail ***@*******.com and **@*******.org"),
+    ]:
+        operators = MappingProxyType({**engine.policy.operators, "EMAIL_ADDRESS": operator})
+        engine.policy = replace(engine.policy, operators=operators)
+        for _ in range(2):  # the second time from whatever was remembered
+            assert expected == engine.scrub_text(text)
+            assert expected.split(" and ")[0] == engine.scrub_text("mail bob@example.com")
