@@ -275,11 +275,12 @@ def test_placeholders_follow_the_policy_they_were_made_with():
     engine = scrubber.load_scrubber()
     text = "mail bob@example.com and al@example.org"
     assert "mail <EMAIL_ADDRESS> and <EMAIL_ADDRESS>" == engine.scrub_text(text)
-    for operator, expected in [
+    cases: list[tuple[scrubber.Operator, str]] = [
         (scrubber.ReplaceOperator("[{entity}]"), "mail [EMAIL_ADDRESS] and [EMAIL_ADDRESS]"),
         (Numbered(), "mail <EMAIL_ADDRESS:15> and <EMAIL_ADDRESS:14>"),
         (scrubber.MaskOperator(keep_last=3), "mail ***@*******.com and **@*******.org"),
-    ]:
+    ]
+    for operator, expected in cases:
         operators = MappingProxyType({**engine.policy.operators, "EMAIL_ADDRESS": operator})
         engine.policy = replace(engine.policy, operators=operators)
         for _ in range(2):  # the second time from whatever was remembered
