@@ -16,9 +16,8 @@ from typing import Any
 __all__ = ["required_literals"]
 
 # Letters a case-insensitive Python regex also matches with a character that
-# str.lower() does not map to them (re._casefix: i ~ U+0131 dotless i, s ~
-# U+017F long s):
-# never part of a literal taken from an IGNORECASE pattern.
+# str.lower() does not map to them (re._casefix: i ~ U+0131 dotless i, s ~ U+017F
+# long s): never part of a literal taken from an IGNORECASE pattern.
 _FOLDED_ELSEWHERE = frozenset("iIsS")
 
 _Literals = frozenset[str]

@@ -38,7 +38,7 @@ class DetectorGate:
         plain = tuple(plain)
         self._plain = plain
         # Detectors gated by literals are skipped, all at once, on texts holding none
-        # of their literals: one lower() and a few substring tests per text.
+        # of their literals: one lower() and one Aho-Corasick pass per text (below).
         self._ungated = tuple(d for d in plain if not _literals(d))
         # An ungated detector with a whole-text trigger (a regex found in every text
         # it finds anything in, e.g. a rule's prefilter) is called only where that
@@ -46,27 +46,11 @@ class DetectorGate:
         self._triggered = tuple(
             (d, re.compile(t) if (t := _trigger(d)) is not None else None) for d in self._ungated
         )
-        # the same, as (detector, bound search or None), for the hot path, and with
-        # re.ASCII twins for ASCII texts (same matches, no Unicode-database calls)
-        self._trigger_searches = tuple(
-            (d, None if t is None else t.search) for d, t in self._triggered
-        )
-        self._trigger_searches_ascii = tuple(
-            (d, None if t is None else re.compile(t.pattern, re.ASCII).search)
-            for d, t in self._triggered
-        )
-        # The hot path's tests, cheaper than a search where the trigger allows (each
-        # answers exactly as the search would): (detector, kind, search, characters).
-        self._tests = tuple(
-            _test(d, t, search)
-            for (d, t), (_, search) in zip(self._triggered, self._trigger_searches, strict=True)
-        )
-        self._tests_ascii = tuple(
-            _test(d, t, search)
-            for (d, t), (_, search) in zip(
-                self._triggered, self._trigger_searches_ascii, strict=True
-            )
-        )
+        # The hot path's tests, each answering exactly as a search of the trigger
+        # would, cheaper where the trigger allows; the ASCII twins (re.ASCII: same
+        # matches, no Unicode-database calls) serve ASCII texts.
+        self._tests = tuple(_test(d, t, ascii_only=False) for d, t in self._triggered)
+        self._tests_ascii = tuple(_test(d, t, ascii_only=True) for d, t in self._triggered)
         self._lower_needed = any(kind == _UNLESS_LOWER for _, kind, _, _ in self._tests_ascii)
         gated: dict[str, list[Detector]] = {}
         for d in plain:
@@ -165,24 +149,27 @@ _UNLESS_LOWER = 3  # a search, skipped for ASCII texts without A-Z (the trigger 
 _TriggerTest = tuple[Detector, int, Any, str]
 
 
-def _test(detector: Detector, trigger: re.Pattern[str] | None, search: Any) -> _TriggerTest:
-    """The cheapest exact test of ``trigger`` (compiled with ``search``'s flags)."""
-    if trigger is None or search is None:
+def _test(detector: Detector, trigger: re.Pattern[str] | None, *, ascii_only: bool) -> _TriggerTest:
+    """The cheapest exact test of ``trigger``: (detector, kind, search, characters).
+
+    ``ascii_only``: the test serves ASCII texts only (its search is the trigger's
+    re.ASCII twin, and a trigger that needs an A-Z is skipped on texts without one).
+    """
+    if trigger is None:
         return (detector, _ALWAYS, None, "")
     chars = _one_of_chars(trigger)
     if chars:
         return (detector, _ANY_CHAR, None, chars)
-    ascii_search = getattr(search, "__self__", None)
-    if (
-        isinstance(ascii_search, re.Pattern)
-        and ascii_search.flags & re.ASCII
-        and _starts_upper_ascii(trigger)
-    ):
+    if not ascii_only:
+        return (detector, _SEARCH, trigger.search, "")
+    search = re.compile(trigger.pattern, re.ASCII).search
+    if _starts_upper_ascii(trigger):
         return (detector, _UNLESS_LOWER, search, "")
     return (detector, _SEARCH, search, "")
 
 
 def _parsed(pattern: re.Pattern[str]) -> list[tuple[Any, Any]] | None:
+    """The parse tree of a trigger for the analyses below, or ``None``: not analysed."""
     if pattern.flags & re.IGNORECASE:
         return None  # never needed by the shipped triggers: not analysed
     try:
@@ -255,12 +242,8 @@ def _needs_non_digit(pattern: re.Pattern[str]) -> bool:
     """Whether every match of ``pattern`` needs a character other than an ASCII digit
     in the text (so it matches no text of ASCII digits only). ``False`` when unsure.
     """
-    if pattern.flags & re.IGNORECASE:
-        return False  # never needed by the shipped triggers: not analysed
-    try:
-        return _sequence_needs(list(sre_parse.parse(pattern.pattern, pattern.flags)))
-    except Exception:  # a parser of another Python version: not analysed
-        return False
+    items = _parsed(pattern)
+    return items is not None and _sequence_needs(items)
 
 
 def _sequence_needs(items: list[tuple[Any, Any]]) -> bool:

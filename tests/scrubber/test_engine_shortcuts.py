@@ -181,7 +181,7 @@ def _reference_active(engine: Scrubber, text: str) -> list[object]:
     """The gate's selection by definition: the triggered detectors whose trigger
     matches, then every detector one of whose literals occurs in the lowered text."""
     gate = engine._active.__self__  # type: ignore[attr-defined]
-    active = [d for d, search in gate._trigger_searches if search is None or search(text)]
+    active = [d for d, trigger in gate._triggered if trigger is None or trigger.search(text)]
     lowered = text.lower()
     literal = [d for d in gate._plain if any(lit in lowered for lit in getattr(d, "literals", ()))]
     return active + literal
